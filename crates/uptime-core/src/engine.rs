@@ -1,0 +1,531 @@
+//! The scheduling engine: account selection, account preparation, the per-region run and the
+//! in-process whole-organization run. Each step is what one Lambda does; the CLI chains them.
+
+use crate::ports::{Compute, Connect, Directory, Discovery, ErrorKind, Pause, PortError};
+use crate::retry::RetryPolicy;
+use futures::stream::{self, StreamExt};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use uptime_model::accounts::{opt_in, requested_regions};
+use uptime_model::batch::{batches, Bisector};
+use uptime_model::report::{
+    summarize, AccountSkipReason, RegionSkipReason, RunHeader, SkippedAccount, SkippedRegion,
+};
+use uptime_model::{
+    decide, AccountId, AccountReport, AccountStatus, AccountTarget, Decision, ErrorName,
+    FailReason, InstanceId, InstanceRecord, OrgAccount, Operation, Outcome, Region, RegionReport,
+    RunRequest, RunSummary, TagConfig, TargetError,
+};
+
+/// Deployment-level settings of the engine.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub tags: TagConfig,
+    /// Instances per StartInstances/StopInstances call.
+    pub batch_size: usize,
+    /// Regions scheduled when neither the run nor the account names any.
+    pub default_regions: Vec<Region>,
+    /// Region in which an account's enabled regions are listed.
+    pub home_region: Region,
+    /// Concurrent Organizations tag reads.
+    pub tag_read_concurrency: usize,
+    pub retry: RetryPolicy,
+}
+
+impl Settings {
+    pub fn new(home_region: Region, default_regions: Vec<Region>) -> Self {
+        Self {
+            tags: TagConfig::default(),
+            batch_size: 50,
+            default_regions,
+            home_region,
+            tag_read_concurrency: 8,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// Maps an adapter error to the error name of the target (account, region, listing) it failed.
+pub fn target_error(context: &str, e: &PortError) -> TargetError {
+    let name = match e.kind {
+        ErrorKind::AccessDenied => ErrorName::AccessDenied,
+        ErrorKind::Throttled => ErrorName::Throttled,
+        ErrorKind::Transient => ErrorName::Transient,
+        _ => ErrorName::Internal,
+    };
+    TargetError::new(name, format!("{context}: {}", e.message))
+}
+
+/// Maps an adapter error on a state change to the instance's failure reason.
+pub fn fail_reason(e: &PortError) -> FailReason {
+    match e.kind {
+        ErrorKind::AccessDenied => FailReason::AccessDenied,
+        ErrorKind::Throttled => FailReason::Throttled,
+        ErrorKind::NotFound => FailReason::NotFound,
+        ErrorKind::InvalidState => FailReason::InvalidState,
+        ErrorKind::InsufficientCapacity => FailReason::InsufficientCapacity,
+        ErrorKind::KmsAccess => FailReason::KmsAccess,
+        ErrorKind::HibernationRefused | ErrorKind::Unsupported => FailReason::Unsupported,
+        ErrorKind::Transient | ErrorKind::Other => FailReason::ApiError,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Account selection
+
+/// Counts of the accounts a selection left out, by why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SelectionCounts {
+    pub listed: u64,
+    pub selected: u64,
+    pub not_opted_in: u64,
+    pub inactive: u64,
+    pub excluded: u64,
+    pub failed: u64,
+}
+
+/// The accounts a run covers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Selection {
+    pub accounts: Vec<AccountTarget>,
+    /// Accounts the run named by id that it will not schedule, with why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<SkippedAccount>,
+    /// Accounts whose opt-in could not be read: reported as failed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<AccountReport>,
+    pub counts: SelectionCounts,
+}
+
+/// Lists the organization's accounts (or those under the requested OUs), applies the run's
+/// account filters and the opt-in tag. Fails only when the listing itself fails.
+pub async fn select_accounts(
+    dir: &impl Directory,
+    pause: &impl Pause,
+    req: &RunRequest,
+    settings: &Settings,
+) -> Result<Selection, TargetError> {
+    let retry = settings.retry;
+    let listed: Vec<OrgAccount> = if req.organizational_units.is_empty() {
+        retry
+            .run(pause, || dir.list_accounts())
+            .await
+            .map_err(|e| target_error("listing accounts", &e))?
+    } else {
+        let mut found = Vec::new();
+        let mut queue: VecDeque<_> = req.organizational_units.iter().cloned().collect();
+        let mut seen = BTreeSet::new();
+        while let Some(unit) = queue.pop_front() {
+            if !seen.insert(unit.clone()) {
+                continue;
+            }
+            let ctx = format!("listing accounts under {unit}");
+            found.extend(
+                retry
+                    .run(pause, || dir.accounts_under(&unit))
+                    .await
+                    .map_err(|e| target_error(&ctx, &e))?,
+            );
+            queue.extend(
+                retry
+                    .run(pause, || dir.units_under(&unit))
+                    .await
+                    .map_err(|e| target_error(&ctx, &e))?,
+            );
+        }
+        found
+    };
+    // One entry per account, in id order, so runs and reports are deterministic.
+    let listed: BTreeMap<AccountId, OrgAccount> =
+        listed.into_iter().map(|a| (a.id.clone(), a)).collect();
+
+    let mut sel = Selection {
+        counts: SelectionCounts {
+            listed: listed.len() as u64,
+            ..SelectionCounts::default()
+        },
+        ..Selection::default()
+    };
+    let named: BTreeSet<&AccountId> = req.accounts.iter().collect();
+    let skip = |sel: &mut Selection, id: &AccountId, reason, detail: Option<String>| {
+        if named.contains(id) {
+            sel.skipped.push(SkippedAccount {
+                account: id.clone(),
+                reason,
+                detail,
+            });
+        }
+    };
+    for id in &req.accounts {
+        if !listed.contains_key(id) {
+            let reason = if req.organizational_units.is_empty() {
+                AccountSkipReason::NotInOrganization
+            } else {
+                AccountSkipReason::OutsideRequestedUnits
+            };
+            skip(&mut sel, id, reason, None);
+        }
+    }
+    let mut candidates = Vec::new();
+    for (id, account) in &listed {
+        if (!named.is_empty() && !named.contains(id)) || req.exclude_accounts.contains(id) {
+            sel.counts.excluded += 1;
+        } else if account.status != AccountStatus::Active {
+            sel.counts.inactive += 1;
+            skip(&mut sel, id, AccountSkipReason::NotActive, None);
+        } else {
+            candidates.push(id.clone());
+        }
+    }
+    let tag_reads: Vec<_> = stream::iter(candidates)
+        .map(|id| async move {
+            let tags = retry.run(pause, || dir.account_tags(&id)).await;
+            (id, tags)
+        })
+        .buffered(settings.tag_read_concurrency.max(1))
+        .collect()
+        .await;
+    for (id, tags) in tag_reads {
+        match tags {
+            Err(e) => {
+                sel.counts.failed += 1;
+                sel.failed.push(AccountReport {
+                    account: id.clone(),
+                    regions: Vec::new(),
+                    skipped_regions: Vec::new(),
+                    error: Some(target_error("reading the account's tags", &e)),
+                });
+            }
+            Ok(tags) => match opt_in(&id, &tags, &settings.tags) {
+                Ok(target) => sel.accounts.push(target),
+                Err((AccountSkipReason::NotOptedIn, detail)) => {
+                    sel.counts.not_opted_in += 1;
+                    skip(&mut sel, &id, AccountSkipReason::NotOptedIn, detail);
+                }
+                Err((reason, detail)) => {
+                    // A malformed regions tag is the account owner's mistake: always report it.
+                    sel.counts.not_opted_in += 1;
+                    sel.skipped.push(SkippedAccount {
+                        account: id.clone(),
+                        reason,
+                        detail,
+                    });
+                }
+            },
+        }
+    }
+    sel.counts.selected = sel.accounts.len() as u64;
+    Ok(sel)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Account preparation
+
+/// An account ready to schedule: access proven, regions decided.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PreparedAccount {
+    pub account: AccountId,
+    pub regions: Vec<Region>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_regions: Vec<SkippedRegion>,
+}
+
+/// Assumes the member role and decides the account's regions: the requested ones (run, account
+/// tag, defaults) that are enabled in the account.
+pub async fn prepare_account<C: Connect>(
+    connect: &C,
+    pause: &impl Pause,
+    target: &AccountTarget,
+    run_regions: &[Region],
+    settings: &Settings,
+    session: &str,
+) -> Result<PreparedAccount, TargetError> {
+    let account = &target.id;
+    let retry = settings.retry;
+    retry
+        .run(pause, || connect.connect(account, session))
+        .await
+        .map_err(|e| target_error("assuming the member role", &e))?;
+    let (wanted, outside) = requested_regions(
+        run_regions,
+        target.regions.as_deref(),
+        &settings.default_regions,
+    );
+    let home = connect
+        .compute(account, &settings.home_region, session)
+        .await
+        .map_err(|e| target_error("connecting to EC2", &e))?;
+    let enabled = retry
+        .run(pause, || home.enabled_regions())
+        .await
+        .map_err(|e| target_error("listing enabled regions", &e))?;
+    let mut prepared = PreparedAccount {
+        account: account.clone(),
+        regions: Vec::new(),
+        skipped_regions: outside
+            .into_iter()
+            .map(|region| SkippedRegion {
+                region,
+                reason: RegionSkipReason::NotInAccountRegions,
+            })
+            .collect(),
+    };
+    for region in wanted {
+        if enabled.contains(&region) {
+            prepared.regions.push(region);
+        } else {
+            prepared.skipped_regions.push(SkippedRegion {
+                region,
+                reason: RegionSkipReason::NotEnabled,
+            });
+        }
+    }
+    Ok(prepared)
+}
+
+// ---------------------------------------------------------------------------------------------
+// One region
+
+/// What one region run did: the compact report and the per-instance records (for the log).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionRun {
+    pub report: RegionReport,
+    pub records: Vec<InstanceRecord>,
+}
+
+/// The parts of a run request a region run needs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RegionTask {
+    pub account: AccountId,
+    pub region: Region,
+    #[serde(flatten)]
+    pub header: RunHeader,
+}
+
+/// Discovers the region's tagged instances, decides for each, and (unless dry-run) applies the
+/// decisions in batches, bisecting a failed batch to isolate the instance at fault. Fails only
+/// when the region as a whole cannot be scheduled (no access, discovery impossible).
+pub async fn schedule_region<C: Connect>(
+    connect: &C,
+    pause: &impl Pause,
+    task: &RegionTask,
+    settings: &Settings,
+    session: &str,
+) -> Result<RegionRun, TargetError> {
+    let retry = settings.retry;
+    let compute = connect
+        .compute(&task.account, &task.region, session)
+        .await
+        .map_err(|e| target_error("assuming the member role", &e))?;
+    let discovery = Discovery {
+        tag_key: settings.tags.schedule_key.clone(),
+        tag_value: task.header.schedule.as_ref().map(|s| s.as_str().to_owned()),
+    };
+    let instances = retry
+        .run(pause, || compute.discover(&discovery))
+        .await
+        .map_err(|e| target_error("discovering instances", &e))?;
+
+    let mut records = Vec::with_capacity(instances.len());
+    let mut planned: BTreeMap<Operation, Vec<InstanceId>> = BTreeMap::new();
+    for instance in &instances {
+        let decision = decide(
+            instance,
+            task.header.action,
+            task.header.schedule.as_ref(),
+            &settings.tags,
+        );
+        let outcome = match decision {
+            Decision::Already => Outcome::Already,
+            Decision::Skip(reason) => Outcome::Skipped(reason),
+            Decision::Act(op) if task.header.dry_run => match op {
+                Operation::Start => Outcome::WouldStart,
+                Operation::Stop | Operation::Hibernate => Outcome::WouldStop,
+            },
+            Decision::Act(op) => {
+                planned.entry(op).or_default().push(instance.id.clone());
+                continue;
+            }
+        };
+        records.push(InstanceRecord {
+            instance: instance.id.clone(),
+            outcome,
+            message: None,
+        });
+    }
+    for (op, ids) in planned {
+        for batch in batches(&ids, settings.batch_size) {
+            apply_batch(&compute, pause, &retry, op, batch, &mut records).await;
+        }
+    }
+    let report = RegionReport::from_records(task.account.clone(), task.region.clone(), &records);
+    Ok(RegionRun { report, records })
+}
+
+async fn call(
+    compute: &impl Compute,
+    op: Operation,
+    ids: &[InstanceId],
+) -> Result<(), PortError> {
+    match op {
+        Operation::Start => compute.start(ids).await,
+        Operation::Stop => compute.stop(ids, false).await,
+        Operation::Hibernate => compute.stop(ids, true).await,
+    }
+}
+
+fn done(op: Operation) -> Outcome {
+    match op {
+        Operation::Start => Outcome::Started,
+        Operation::Stop => Outcome::Stopped,
+        Operation::Hibernate => Outcome::Hibernated,
+    }
+}
+
+/// Applies one batch: retries throttling, bisects on any other error, falls back from
+/// hibernate to a plain stop for an instance EC2 will not hibernate.
+async fn apply_batch(
+    compute: &impl Compute,
+    pause: &impl Pause,
+    retry: &RetryPolicy,
+    op: Operation,
+    batch: Vec<InstanceId>,
+    records: &mut Vec<InstanceRecord>,
+) {
+    let record = |records: &mut Vec<InstanceRecord>, id: InstanceId, outcome, message| {
+        records.push(InstanceRecord {
+            instance: id,
+            outcome,
+            message,
+        })
+    };
+    let mut plan = Bisector::new(batch);
+    while let Some(group) = plan.next_group() {
+        match retry.run(pause, || call(compute, op, &group)).await {
+            Ok(()) => group
+                .into_iter()
+                .for_each(|id| record(records, id, done(op), None)),
+            Err(e) if e.kind.is_retryable() => {
+                // Retries ran out: not an instance's fault, so no bisecting; report and go on.
+                let reason = fail_reason(&e);
+                for id in group {
+                    record(records, id, Outcome::Failed(reason), Some(e.message.clone()));
+                }
+            }
+            Err(e) => {
+                if let Some(id) = plan.failed(group) {
+                    if op == Operation::Hibernate && e.kind == ErrorKind::HibernationRefused {
+                        let single = std::slice::from_ref(&id);
+                        match retry.run(pause, || compute.stop(single, false)).await {
+                            Ok(()) => record(records, id, Outcome::Stopped, Some(e.message)),
+                            Err(e2) => {
+                                record(records, id, Outcome::Failed(fail_reason(&e2)), Some(e2.message))
+                            }
+                        }
+                    } else {
+                        record(records, id, Outcome::Failed(fail_reason(&e)), Some(e.message));
+                    }
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The whole organization, in-process (the CLI)
+
+/// Concurrency of an in-process run.
+#[derive(Debug, Clone, Copy)]
+pub struct Concurrency {
+    pub accounts: usize,
+    pub regions_per_account: usize,
+}
+
+impl Default for Concurrency {
+    fn default() -> Self {
+        Self {
+            accounts: 16,
+            regions_per_account: 4,
+        }
+    }
+}
+
+/// Everything an in-process run produced.
+#[derive(Debug, Clone)]
+pub struct OrgRun {
+    pub summary: RunSummary,
+    pub accounts: Vec<AccountReport>,
+    pub selection: Selection,
+}
+
+/// Runs a whole request in-process: select, then each account and region with bounded
+/// concurrency. `observe` sees every region's records as they finish (for logging).
+/// Fails only when the account listing fails.
+pub async fn run_organization<D: Directory, C: Connect>(
+    dir: &D,
+    connect: &C,
+    pause: &impl Pause,
+    req: &RunRequest,
+    settings: &Settings,
+    session: &str,
+    concurrency: Concurrency,
+    observe: &(dyn Fn(&RegionTask, &[InstanceRecord]) + Sync),
+) -> Result<OrgRun, TargetError> {
+    let selection = select_accounts(dir, pause, req, settings).await?;
+    let header = RunHeader {
+        action: req.action,
+        dry_run: req.dry_run,
+        schedule: req.schedule.clone(),
+        now: req.now,
+    };
+    let header = &header;
+    let mut accounts: Vec<AccountReport> = stream::iter(selection.accounts.iter())
+        .map(|target| async move {
+            let prepared =
+                match prepare_account(connect, pause, target, &req.regions, settings, session).await {
+                    Ok(p) => p,
+                    Err(error) => {
+                        return AccountReport {
+                            account: target.id.clone(),
+                            regions: Vec::new(),
+                            skipped_regions: Vec::new(),
+                            error: Some(error),
+                        }
+                    }
+                };
+            let regions = stream::iter(prepared.regions.iter())
+                .map(|region| async move {
+                    let task = RegionTask {
+                        account: target.id.clone(),
+                        region: region.clone(),
+                        header: header.clone(),
+                    };
+                    match schedule_region(connect, pause, &task, settings, session).await {
+                        Ok(run) => {
+                            observe(&task, &run.records);
+                            run.report
+                        }
+                        Err(e) => RegionReport::failed(task.account, task.region, e),
+                    }
+                })
+                .buffered(concurrency.regions_per_account.max(1))
+                .collect()
+                .await;
+            AccountReport {
+                account: target.id.clone(),
+                regions,
+                skipped_regions: prepared.skipped_regions,
+                error: None,
+            }
+        })
+        .buffered(concurrency.accounts.max(1))
+        .collect()
+        .await;
+    accounts.extend(selection.failed.iter().cloned());
+    accounts.sort_by(|a, b| a.account.cmp(&b.account));
+    let summary = summarize(header.clone(), &accounts, selection.skipped.clone());
+    Ok(OrgRun {
+        summary,
+        accounts,
+        selection,
+    })
+}

@@ -1,0 +1,24 @@
+//! The scheduling engine of the Uptime Scheduler.
+//!
+//! It speaks domain types (from `uptime-model`) and reaches the outside world only through the
+//! port traits in [`ports`]: [`Directory`] (Organizations), [`Connect`] (STS) and [`Compute`]
+//! (EC2), plus [`Pause`] for retry back-off. It has no AWS SDK and no async runtime, so the
+//! same code runs in the Lambdas, in the CLI, and in tests against in-memory fakes.
+//!
+//! # Layout
+//!
+//! - [`ports`]: the traits and the classified [`PortError`].
+//! - [`retry`]: bounded retries of throttled/transient calls.
+//! - [`engine`]: account selection, account preparation, the per-region run, and the
+//!   in-process organization run the CLI uses.
+
+pub mod engine;
+pub mod ports;
+pub mod retry;
+
+pub use engine::{
+    prepare_account, run_organization, schedule_region, select_accounts, Concurrency, OrgRun,
+    PreparedAccount, RegionRun, RegionTask, Selection, Settings,
+};
+pub use ports::{Compute, Connect, Directory, Discovery, ErrorKind, Pause, PortError};
+pub use retry::RetryPolicy;

@@ -1,0 +1,123 @@
+//! The ports: what the engine needs from the outside world, in domain terms. The AWS adapter
+//! implements them with the SDK; the test kit implements them in memory.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::Duration;
+use uptime_model::{AccountId, Instance, InstanceId, OrgAccount, OuId, Region};
+
+/// What kind of failure an adapter saw, classified once, in the adapter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    AccessDenied,
+    Throttled,
+    /// Network fault, timeout or a 5xx: worth retrying.
+    Transient,
+    NotFound,
+    /// EC2 refused the call for an instance's current state.
+    InvalidState,
+    InsufficientCapacity,
+    /// A KMS key of an encrypted volume cannot be used.
+    KmsAccess,
+    /// EC2 refused to hibernate (not configured, unsupported type, …).
+    HibernationRefused,
+    Unsupported,
+    Other,
+}
+
+impl ErrorKind {
+    /// Throttling and transient faults are retried; everything else is an answer.
+    pub fn is_retryable(self) -> bool {
+        matches!(self, ErrorKind::Throttled | ErrorKind::Transient)
+    }
+}
+
+/// A failed port call: its kind, AWS's error code if any, and the full message for the log.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct PortError {
+    pub kind: ErrorKind,
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl PortError {
+    pub fn new(kind: ErrorKind, code: Option<&str>, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            code: code.map(str::to_owned),
+            message: message.into(),
+        }
+    }
+}
+
+/// AWS Organizations: the accounts of the organization and their tags.
+pub trait Directory: Send + Sync {
+    /// Every account of the organization (all pages).
+    fn list_accounts(&self) -> impl Future<Output = Result<Vec<OrgAccount>, PortError>> + Send;
+    /// The accounts directly under a root or OU (all pages).
+    fn accounts_under(
+        &self,
+        parent: &OuId,
+    ) -> impl Future<Output = Result<Vec<OrgAccount>, PortError>> + Send;
+    /// The OUs directly under a root or OU (all pages).
+    fn units_under(&self, parent: &OuId)
+        -> impl Future<Output = Result<Vec<OuId>, PortError>> + Send;
+    /// The account's tags (all pages).
+    fn account_tags(
+        &self,
+        account: &AccountId,
+    ) -> impl Future<Output = Result<BTreeMap<String, String>, PortError>> + Send;
+}
+
+/// STS: access to member accounts. Credentials stay inside the adapter, cached per account
+/// and session; they never appear in a port's answer.
+pub trait Connect: Send + Sync {
+    type Compute: Compute;
+    /// Assumes the member role in `account` (or reuses cached credentials). Proves access.
+    fn connect(
+        &self,
+        account: &AccountId,
+        session: &str,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// EC2 in one region of a member account, as the member role.
+    fn compute(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        session: &str,
+    ) -> impl Future<Output = Result<Self::Compute, PortError>> + Send;
+}
+
+/// Which instances discovery returns: those carrying `tag_key` (with value `tag_value` when
+/// given), in pending, running, stopping or stopped state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discovery {
+    pub tag_key: String,
+    pub tag_value: Option<String>,
+}
+
+/// EC2 in one account and region.
+pub trait Compute: Send + Sync {
+    /// The regions enabled in the account.
+    fn enabled_regions(&self) -> impl Future<Output = Result<Vec<Region>, PortError>> + Send;
+    /// Tagged instances, through every page.
+    fn discover(
+        &self,
+        what: &Discovery,
+    ) -> impl Future<Output = Result<Vec<Instance>, PortError>> + Send;
+    /// One StopInstances call (with `Hibernate` when asked).
+    fn stop(
+        &self,
+        ids: &[InstanceId],
+        hibernate: bool,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// One StartInstances call.
+    fn start(&self, ids: &[InstanceId]) -> impl Future<Output = Result<(), PortError>> + Send;
+}
+
+/// Waiting between retries. The engine has no timer of its own so that it stays
+/// runtime-agnostic and tests need not sleep.
+pub trait Pause: Send + Sync {
+    fn pause(&self, duration: Duration) -> impl Future<Output = ()> + Send;
+}

@@ -1,0 +1,233 @@
+//! The per-instance decision for action mode: a pure function of the instance, the requested
+//! action and the tag configuration, returning what to do *and why*.
+
+use crate::ids::{check_tag_value, ScheduleName};
+use crate::input::Action;
+use crate::instance::{Instance, InstanceState, Lifecycle, TagConfig, AUTOSCALING_GROUP_TAG};
+use serde::{Deserialize, Serialize};
+
+/// A state-changing call to make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Operation {
+    Start,
+    Stop,
+    /// Stop with `Hibernate=true`; falls back to [`Operation::Stop`] when EC2 refuses.
+    Hibernate,
+}
+
+/// Why an instance is left alone. The kebab-case names are stable: reports, logs and
+/// dashboards count them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SkipReason {
+    /// Schedule tag value is the reserved opt-out value.
+    OptedOut,
+    /// Member of an Auto Scaling group: the group owns its lifecycle.
+    AutoscalingMember,
+    /// Spot (or other non-on-demand) capacity.
+    Spot,
+    /// The run names a schedule and this instance's tag names another one.
+    OtherSchedule,
+    /// pending or stopping: acting now would race EC2.
+    InTransition,
+    /// shutting-down or terminated: never touched.
+    UnsupportedState,
+    /// The schedule tag is missing (discovery filters on it, so only a stale listing gets here).
+    NotOptedIn,
+    /// The schedule tag value is empty or not a valid tag value.
+    InvalidScheduleTag,
+    /// The hibernate tag is neither `true` nor `false`.
+    InvalidHibernateTag,
+}
+
+impl SkipReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OptedOut => "opted-out",
+            Self::AutoscalingMember => "autoscaling-member",
+            Self::Spot => "spot",
+            Self::OtherSchedule => "other-schedule",
+            Self::InTransition => "in-transition",
+            Self::UnsupportedState => "unsupported-state",
+            Self::NotOptedIn => "not-opted-in",
+            Self::InvalidScheduleTag => "invalid-schedule-tag",
+            Self::InvalidHibernateTag => "invalid-hibernate-tag",
+        }
+    }
+}
+
+/// What to do with one instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "decision", content = "detail", rename_all = "kebab-case")]
+pub enum Decision {
+    Act(Operation),
+    /// Already in the desired state.
+    Already,
+    Skip(SkipReason),
+}
+
+/// Decides for one instance in action mode.
+///
+/// Order of the checks matters only for which reason is reported; every path that is not
+/// `Act` leaves the instance alone.
+pub fn decide(
+    instance: &Instance,
+    action: Action,
+    schedule: Option<&ScheduleName>,
+    tags: &TagConfig,
+) -> Decision {
+    let Some(value) = instance.tags.get(&tags.schedule_key) else {
+        return Decision::Skip(SkipReason::NotOptedIn);
+    };
+    if value.trim().is_empty() || check_tag_value(value).is_err() {
+        return Decision::Skip(SkipReason::InvalidScheduleTag);
+    }
+    if value.trim().eq_ignore_ascii_case(&tags.opt_out_value) {
+        return Decision::Skip(SkipReason::OptedOut);
+    }
+    if matches!(instance.state, InstanceState::ShuttingDown | InstanceState::Terminated) {
+        return Decision::Skip(SkipReason::UnsupportedState);
+    }
+    if instance.tags.contains_key(AUTOSCALING_GROUP_TAG) {
+        return Decision::Skip(SkipReason::AutoscalingMember);
+    }
+    if instance.lifecycle != Lifecycle::OnDemand {
+        return Decision::Skip(SkipReason::Spot);
+    }
+    if let Some(wanted) = schedule {
+        if value.trim() != wanted.as_str() {
+            return Decision::Skip(SkipReason::OtherSchedule);
+        }
+    }
+    let hibernate = match instance.tags.get(&tags.hibernate_key).map(|v| v.trim()) {
+        None => false,
+        Some(v) if v.eq_ignore_ascii_case("true") => true,
+        Some(v) if v.eq_ignore_ascii_case("false") => false,
+        Some(_) => return Decision::Skip(SkipReason::InvalidHibernateTag),
+    };
+    use InstanceState::*;
+    match (action, instance.state) {
+        (Action::Stop, Running) if hibernate && instance.hibernation_configured => {
+            Decision::Act(Operation::Hibernate)
+        }
+        (Action::Stop, Running) => Decision::Act(Operation::Stop),
+        (Action::Stop, Stopped) | (Action::Start, Running) => Decision::Already,
+        (Action::Start, Stopped) => Decision::Act(Operation::Start),
+        (_, Pending | Stopping) => Decision::Skip(SkipReason::InTransition),
+        (_, ShuttingDown | Terminated) => Decision::Skip(SkipReason::UnsupportedState),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::InstanceId;
+    use std::collections::BTreeMap;
+
+    fn inst(state: InstanceState, tags: &[(&str, &str)]) -> Instance {
+        Instance {
+            id: InstanceId::parse("i-0123abcd").unwrap(),
+            state,
+            lifecycle: Lifecycle::OnDemand,
+            hibernation_configured: false,
+            tags: tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+        }
+    }
+    fn d(i: &Instance, a: Action, s: Option<&str>) -> Decision {
+        let s = s.map(|s| ScheduleName::parse(s).unwrap());
+        decide(i, a, s.as_ref(), &TagConfig::default())
+    }
+    use Action::{Start, Stop};
+    use Decision::*;
+    use InstanceState::*;
+
+    #[test]
+    fn decision_table_for_state_and_action() {
+        let table = [
+            (Stop, Running, Act(Operation::Stop)),
+            (Stop, Stopped, Already),
+            (Stop, Pending, Skip(SkipReason::InTransition)),
+            (Stop, Stopping, Skip(SkipReason::InTransition)),
+            (Stop, ShuttingDown, Skip(SkipReason::UnsupportedState)),
+            (Stop, Terminated, Skip(SkipReason::UnsupportedState)),
+            (Start, Stopped, Act(Operation::Start)),
+            (Start, Running, Already),
+            (Start, Pending, Skip(SkipReason::InTransition)),
+            (Start, Stopping, Skip(SkipReason::InTransition)),
+            (Start, ShuttingDown, Skip(SkipReason::UnsupportedState)),
+            (Start, Terminated, Skip(SkipReason::UnsupportedState)),
+        ];
+        for (action, state, want) in table {
+            assert_eq!(d(&inst(state, &[("Schedule", "office-hours")]), action, None), want, "{action:?} {state:?}");
+        }
+    }
+
+    #[test]
+    fn opt_out_value_is_never_acted_on_and_is_case_insensitive() {
+        for v in ["ignore", "IGNORE", " Ignore "] {
+            assert_eq!(d(&inst(Running, &[("Schedule", v)]), Stop, None), Skip(SkipReason::OptedOut));
+        }
+    }
+
+    #[test]
+    fn autoscaling_members_are_skipped() {
+        let i = inst(Running, &[("Schedule", "office-hours"), (AUTOSCALING_GROUP_TAG, "web")]);
+        assert_eq!(d(&i, Stop, None), Skip(SkipReason::AutoscalingMember));
+    }
+
+    #[test]
+    fn spot_instances_are_skipped() {
+        let mut i = inst(Stopped, &[("Schedule", "office-hours")]);
+        i.lifecycle = Lifecycle::Spot;
+        assert_eq!(d(&i, Start, None), Skip(SkipReason::Spot));
+        i.lifecycle = Lifecycle::Other;
+        assert_eq!(d(&i, Start, None), Skip(SkipReason::Spot));
+    }
+
+    #[test]
+    fn a_named_schedule_selects_only_its_instances() {
+        let i = inst(Running, &[("Schedule", "nightly")]);
+        assert_eq!(d(&i, Stop, Some("office-hours")), Skip(SkipReason::OtherSchedule));
+        assert_eq!(d(&i, Stop, Some("nightly")), Act(Operation::Stop));
+        assert_eq!(d(&i, Stop, None), Act(Operation::Stop));
+    }
+
+    #[test]
+    fn untagged_and_malformed_schedule_tags_are_skipped_with_a_reason() {
+        assert_eq!(d(&inst(Running, &[]), Stop, None), Skip(SkipReason::NotOptedIn));
+        assert_eq!(d(&inst(Running, &[("Schedule", "")]), Stop, None), Skip(SkipReason::InvalidScheduleTag));
+        assert_eq!(d(&inst(Running, &[("Schedule", "a;b")]), Stop, None), Skip(SkipReason::InvalidScheduleTag));
+    }
+
+    #[test]
+    fn terminated_instances_are_never_started() {
+        assert_eq!(d(&inst(Terminated, &[("Schedule", "x")]), Start, None), Skip(SkipReason::UnsupportedState));
+    }
+
+    #[test]
+    fn hibernate_needs_the_tag_and_the_launch_option() {
+        let mut i = inst(Running, &[("Schedule", "x"), ("uptime-scheduler:hibernate", "true")]);
+        assert_eq!(d(&i, Stop, None), Act(Operation::Stop), "not configured: plain stop");
+        i.hibernation_configured = true;
+        assert_eq!(d(&i, Stop, None), Act(Operation::Hibernate));
+        assert_eq!(d(&i, Start, None), Already);
+        i.tags.insert("uptime-scheduler:hibernate".into(), "false".into());
+        assert_eq!(d(&i, Stop, None), Act(Operation::Stop));
+    }
+
+    #[test]
+    fn a_malformed_hibernate_tag_skips_the_instance() {
+        let i = inst(Running, &[("Schedule", "x"), ("uptime-scheduler:hibernate", "maybe")]);
+        assert_eq!(d(&i, Stop, None), Skip(SkipReason::InvalidHibernateTag));
+    }
+
+    #[test]
+    fn tag_keys_are_configurable() {
+        let tags = TagConfig { schedule_key: "uptime".into(), opt_out_value: "never".into(), ..TagConfig::default() };
+        let i = inst(Running, &[("uptime", "never"), ("Schedule", "x")]);
+        assert_eq!(decide(&i, Stop, None, &tags), Skip(SkipReason::OptedOut));
+        let j = inst(Running, &[("Schedule", "x")]);
+        assert_eq!(decide(&j, Stop, None, &tags), Skip(SkipReason::NotOptedIn));
+    }
+}

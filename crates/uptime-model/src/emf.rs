@@ -1,0 +1,74 @@
+//! CloudWatch Embedded Metric Format lines for a run summary. Printing one of these JSON
+//! objects on its own line in a Lambda's log creates the metrics without any API call.
+
+use crate::report::RunSummary;
+use serde_json::{json, Value};
+
+/// The metric namespace.
+pub const NAMESPACE: &str = "UptimeScheduler";
+
+/// One EMF object for the whole run, dimensioned by action and dry-run.
+pub fn run_metrics(summary: &RunSummary, timestamp_ms: i64) -> Value {
+    let i = &summary.instances;
+    let names = [
+        "InstancesStarted",
+        "InstancesStopped",
+        "InstancesAlready",
+        "InstancesSkipped",
+        "InstancesFailed",
+        "InstancesWouldChange",
+        "AccountsFailed",
+        "RegionsFailed",
+        "AccountsScheduled",
+    ];
+    let metrics: Vec<Value> = names.iter().map(|n| json!({"Name": n, "Unit": "Count"})).collect();
+    json!({
+        "_aws": {
+            "Timestamp": timestamp_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": NAMESPACE,
+                "Dimensions": [["Action", "DryRun"]],
+                "Metrics": metrics,
+            }],
+        },
+        "Action": summary.action.as_str(),
+        "DryRun": if summary.dry_run { "true" } else { "false" },
+        "InstancesStarted": i.started,
+        "InstancesStopped": i.stopped + i.hibernated,
+        "InstancesAlready": i.already,
+        "InstancesSkipped": i.skipped,
+        "InstancesFailed": i.failed,
+        "InstancesWouldChange": i.would_start + i.would_stop,
+        "AccountsFailed": summary.accounts.failed,
+        "RegionsFailed": summary.regions.failed,
+        "AccountsScheduled": summary.accounts.total,
+        "status": summary.status,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::Action;
+    use crate::report::{summarize, RunHeader};
+
+    #[test]
+    fn every_declared_metric_has_a_value() {
+        let s = summarize(
+            RunHeader { action: Action::Stop, dry_run: true, schedule: None, now: "2026-11-24T19:00:00Z".parse().unwrap() },
+            &[],
+            vec![],
+        );
+        let v = run_metrics(&s, 1_764_010_800_000);
+        let decl = &v["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(decl["Namespace"], NAMESPACE);
+        for m in decl["Metrics"].as_array().unwrap() {
+            let name = m["Name"].as_str().unwrap();
+            assert!(v[name].is_u64(), "{name} has no numeric value");
+        }
+        for dim in decl["Dimensions"][0].as_array().unwrap() {
+            assert!(v[dim.as_str().unwrap()].is_string());
+        }
+        assert_eq!(v["DryRun"], "true");
+    }
+}

@@ -1,0 +1,309 @@
+//! The execution input: the public contract of manual and scheduled runs
+//! (`schema/execution-input.schema.json` documents the same rules).
+//!
+//! Validation walks the raw JSON object by hand rather than through `serde(deny_unknown_fields)`
+//! so that every error names the exact field (`accounts[2]`) and says what is wrong with it.
+
+use crate::ids::{AccountId, OuId, Region, ScheduleName};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeSet;
+
+/// What a run does to the instances it selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Stop,
+    Start,
+}
+
+impl Action {
+    /// The contract spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Stop => "stop",
+            Action::Start => "start",
+        }
+    }
+}
+
+/// A bad execution input: the field at fault and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid input: `{field}`: {message}")]
+pub struct InputError {
+    pub field: String,
+    pub message: String,
+}
+
+fn bad(field: impl Into<String>, message: impl Into<String>) -> InputError {
+    InputError {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// A validated execution input. Construct it with [`RunRequest::from_json`]; every instance of
+/// this type satisfies the rules of the contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRequest {
+    pub action: Action,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<ScheduleName>,
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Only these accounts (still subject to opt-in). Empty = no restriction.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<AccountId>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_accounts: Vec<AccountId>,
+    /// Only accounts under these OUs (recursively). Empty = the whole organization.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub organizational_units: Vec<OuId>,
+    /// Only these regions. Empty = each account's configured regions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<Region>,
+    /// The instant the run acts for; defaults to the execution start time.
+    pub now: Timestamp,
+}
+
+const FIELDS: &[&str] = &[
+    "action",
+    "schedule",
+    "dry_run",
+    "accounts",
+    "exclude_accounts",
+    "organizational_units",
+    "regions",
+    "now",
+];
+
+impl RunRequest {
+    /// Validates an execution input. `default_now` is used when the input has no `now`
+    /// (the execution start time, or the clock for the CLI).
+    pub fn from_json(input: &Value, default_now: Timestamp) -> Result<Self, InputError> {
+        let obj = input
+            .as_object()
+            .ok_or_else(|| bad("$", "the execution input must be a JSON object"))?;
+        if let Some(unknown) = obj.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+            return Err(bad(
+                unknown.clone(),
+                format!("unknown field; allowed fields are {}", FIELDS.join(", ")),
+            ));
+        }
+        let action = match obj.get("action") {
+            None => return Err(bad("action", "is required (stop or start)")),
+            Some(Value::String(s)) => match s.as_str() {
+                "stop" => Action::Stop,
+                "start" => Action::Start,
+                "reconcile" => {
+                    return Err(bad(
+                        "action",
+                        "`reconcile` (per-instance schedules) is not supported by this version; use stop or start",
+                    ))
+                }
+                other => return Err(bad("action", format!("`{other}` is not one of stop, start"))),
+            },
+            Some(_) => return Err(bad("action", "must be a string (stop or start)")),
+        };
+        let schedule = match obj.get("schedule") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => {
+                Some(ScheduleName::parse(s).map_err(|e| bad("schedule", e.to_string()))?)
+            }
+            Some(_) => return Err(bad("schedule", "must be a string")),
+        };
+        let dry_run = match obj.get("dry_run") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(bad("dry_run", "must be true or false")),
+        };
+        let accounts = list(obj, "accounts", AccountId::parse)?;
+        let exclude_accounts = list(obj, "exclude_accounts", AccountId::parse)?;
+        let organizational_units = list(obj, "organizational_units", OuId::parse)?;
+        let regions = list(obj, "regions", Region::parse)?;
+        if let Some(a) = accounts.iter().find(|a| exclude_accounts.contains(a)) {
+            return Err(bad(
+                "exclude_accounts",
+                format!("account {a} is both requested and excluded"),
+            ));
+        }
+        let now = match obj.get("now") {
+            None | Some(Value::Null) => default_now,
+            Some(Value::String(s)) => s.parse::<Timestamp>().map_err(|e| {
+                bad(
+                    "now",
+                    format!("`{s}` is not an RFC 3339 timestamp such as 2026-11-24T19:00:00Z ({e})"),
+                )
+            })?,
+            Some(_) => return Err(bad("now", "must be an RFC 3339 timestamp string")),
+        };
+        Ok(RunRequest {
+            action,
+            schedule,
+            dry_run,
+            accounts,
+            exclude_accounts,
+            organizational_units,
+            regions,
+            now,
+        })
+    }
+}
+
+/// Reads an optional array of validated strings, rejecting duplicates and empty arrays' nulls.
+fn list<T: Ord + Clone, E: std::fmt::Display>(
+    obj: &Map<String, Value>,
+    field: &str,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Result<Vec<T>, InputError> {
+    let items = match obj.get(field) {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items,
+        Some(_) => return Err(bad(field, "must be an array of strings")),
+    };
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("{field}[{i}]");
+        let s = item.as_str().ok_or_else(|| bad(&at, "must be a string"))?;
+        let v = parse(s).map_err(|e| bad(&at, e.to_string()))?;
+        if !seen.insert(v.clone()) {
+            return Err(bad(at, format!("`{s}` is listed twice")));
+        }
+        out.push(v);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn now() -> Timestamp {
+        "2026-11-24T19:00:00Z".parse().unwrap()
+    }
+
+    fn field_of(v: Value) -> String {
+        RunRequest::from_json(&v, now()).unwrap_err().field
+    }
+
+    #[test]
+    fn only_action_is_required() {
+        let r = RunRequest::from_json(&json!({"action": "stop"}), now()).unwrap();
+        assert_eq!(r.action, Action::Stop);
+        assert!(!r.dry_run && r.accounts.is_empty() && r.regions.is_empty() && r.schedule.is_none());
+        assert_eq!(r.now, now());
+    }
+
+    #[test]
+    fn the_full_contract_example_is_accepted() {
+        let r = RunRequest::from_json(
+            &json!({
+                "action": "start", "schedule": "office-hours", "dry_run": true,
+                "accounts": ["111111111111"], "exclude_accounts": [],
+                "organizational_units": ["ou-abcd-12345678"],
+                "regions": ["eu-west-1", "us-east-1"], "now": "2026-11-24T07:00:00Z"
+            }),
+            now(),
+        )
+        .unwrap();
+        assert_eq!(r.action, Action::Start);
+        assert_eq!(r.schedule.unwrap().as_str(), "office-hours");
+        assert!(r.dry_run);
+        assert_eq!(r.regions.len(), 2);
+        assert_eq!(r.now.to_string(), "2026-11-24T07:00:00Z");
+    }
+
+    #[test]
+    fn input_must_be_an_object() {
+        assert_eq!(field_of(json!(["stop"])), "$");
+    }
+
+    #[test]
+    fn missing_action_is_named() {
+        assert_eq!(field_of(json!({"dry_run": true})), "action");
+    }
+
+    #[test]
+    fn unknown_action_is_named() {
+        assert_eq!(field_of(json!({"action": "reboot"})), "action");
+        assert_eq!(field_of(json!({"action": 1})), "action");
+    }
+
+    #[test]
+    fn reconcile_is_refused_until_supported() {
+        let e = RunRequest::from_json(&json!({"action": "reconcile"}), now()).unwrap_err();
+        assert_eq!(e.field, "action");
+        assert!(e.message.contains("not supported"));
+    }
+
+    #[test]
+    fn unknown_fields_are_named() {
+        let e = RunRequest::from_json(&json!({"action": "stop", "dryrun": true}), now()).unwrap_err();
+        assert_eq!(e.field, "dryrun");
+        assert!(e.message.contains("unknown field"));
+    }
+
+    #[test]
+    fn malformed_account_ids_are_named_with_their_index() {
+        assert_eq!(field_of(json!({"action": "stop", "accounts": ["111111111111", "12"]})), "accounts[1]");
+        assert_eq!(field_of(json!({"action": "stop", "exclude_accounts": [111111111111u64]})), "exclude_accounts[0]");
+        assert_eq!(field_of(json!({"action": "stop", "accounts": "111111111111"})), "accounts");
+    }
+
+    #[test]
+    fn duplicate_entries_are_rejected() {
+        assert_eq!(field_of(json!({"action": "stop", "regions": ["eu-west-1", "eu-west-1"]})), "regions[1]");
+    }
+
+    #[test]
+    fn an_account_cannot_be_both_requested_and_excluded() {
+        assert_eq!(
+            field_of(json!({"action": "stop", "accounts": ["111111111111"], "exclude_accounts": ["111111111111"]})),
+            "exclude_accounts"
+        );
+    }
+
+    #[test]
+    fn unknown_regions_are_named() {
+        assert_eq!(field_of(json!({"action": "stop", "regions": ["eu-west-1", "mars-north-1"]})), "regions[1]");
+    }
+
+    #[test]
+    fn malformed_ou_ids_are_named() {
+        assert_eq!(field_of(json!({"action": "stop", "organizational_units": ["Workloads"]})), "organizational_units[0]");
+    }
+
+    #[test]
+    fn malformed_schedule_is_named() {
+        assert_eq!(field_of(json!({"action": "stop", "schedule": ""})), "schedule");
+        assert_eq!(field_of(json!({"action": "stop", "schedule": 5})), "schedule");
+        assert_eq!(field_of(json!({"action": "stop", "schedule": "a;b"})), "schedule");
+    }
+
+    #[test]
+    fn dry_run_must_be_a_boolean() {
+        assert_eq!(field_of(json!({"action": "stop", "dry_run": "yes"})), "dry_run");
+    }
+
+    #[test]
+    fn now_must_be_an_rfc3339_timestamp() {
+        assert_eq!(field_of(json!({"action": "stop", "now": "tomorrow"})), "now");
+        assert_eq!(field_of(json!({"action": "stop", "now": 1764010800})), "now");
+        let r = RunRequest::from_json(&json!({"action": "stop", "now": "2026-11-24T20:00:00+01:00"}), now()).unwrap();
+        assert_eq!(r.now, now());
+    }
+
+    #[test]
+    fn a_validated_request_round_trips_through_json() {
+        let r = RunRequest::from_json(
+            &json!({"action": "stop", "schedule": "s", "accounts": ["111111111111"], "regions": ["eu-west-1"]}),
+            now(),
+        )
+        .unwrap();
+        let back: RunRequest = serde_json::from_value(serde_json::to_value(&r).unwrap()).unwrap();
+        assert_eq!(back, r);
+    }
+}

@@ -1,0 +1,94 @@
+//! What the scheduler knows about one instance, in domain terms.
+
+use crate::ids::InstanceId;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// EC2 instance states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InstanceState {
+    Pending,
+    Running,
+    Stopping,
+    Stopped,
+    ShuttingDown,
+    Terminated,
+}
+
+impl InstanceState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Running => "running",
+            Self::Stopping => "stopping",
+            Self::Stopped => "stopped",
+            Self::ShuttingDown => "shutting-down",
+            Self::Terminated => "terminated",
+        }
+    }
+
+    /// Parses EC2's state name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pending" => Self::Pending,
+            "running" => Self::Running,
+            "stopping" => Self::Stopping,
+            "stopped" => Self::Stopped,
+            "shutting-down" => Self::ShuttingDown,
+            "terminated" => Self::Terminated,
+            _ => return None,
+        })
+    }
+}
+
+/// How the instance was bought. Only on-demand instances are scheduled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Lifecycle {
+    OnDemand,
+    Spot,
+    /// Scheduled Instances or Capacity Blocks: not ours to stop.
+    Other,
+}
+
+/// A snapshot of one instance as discovered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instance {
+    pub id: InstanceId,
+    pub state: InstanceState,
+    pub lifecycle: Lifecycle,
+    /// Launched with hibernation enabled (`HibernationOptions.Configured`).
+    pub hibernation_configured: bool,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// The tag keys and values the scheduler reads. Keys are configurable at deploy time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagConfig {
+    /// Instance tag whose value names the schedule (`Schedule`, as AWS Instance Scheduler).
+    pub schedule_key: String,
+    /// Schedule tag value that opts an instance out explicitly (`ignore`).
+    pub opt_out_value: String,
+    /// Instance tag that asks for hibernation instead of a plain stop (`true`/`false`).
+    pub hibernate_key: String,
+    /// Organizations account tag that opts an account in (value `true`).
+    pub account_enabled_key: String,
+    /// Organizations account tag with a comma-separated region list for that account.
+    pub account_regions_key: String,
+}
+
+impl Default for TagConfig {
+    fn default() -> Self {
+        Self {
+            schedule_key: "Schedule".into(),
+            opt_out_value: "ignore".into(),
+            hibernate_key: "uptime-scheduler:hibernate".into(),
+            account_enabled_key: "uptime-scheduler:enabled".into(),
+            account_regions_key: "uptime-scheduler:regions".into(),
+        }
+    }
+}
+
+/// The tag EC2 Auto Scaling puts on its members. Such instances are the group's to manage.
+pub const AUTOSCALING_GROUP_TAG: &str = "aws:autoscaling:groupName";

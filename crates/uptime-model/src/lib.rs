@@ -1,0 +1,35 @@
+//! Pure domain of the Uptime Scheduler.
+//!
+//! Everything here is a plain function of its inputs: no AWS SDK, no async runtime, no I/O, no
+//! clock (the run's `now` is an input). The AWS adapter and the Lambdas translate to and from
+//! these types.
+//!
+//! # Layout
+//!
+//! - [`ids`]: validated identifiers (`AccountId`, `InstanceId`, `Region`, …).
+//! - [`input`]: the execution input contract and its validation.
+//! - [`instance`]: the instance snapshot and the tag configuration.
+//! - [`decision`]: the per-instance decision of action mode, with its reason.
+//! - [`accounts`]: account opt-in and region selection.
+//! - [`batch`]: batching and the bisect planner.
+//! - [`report`]: outcomes, region/account reports, the run summary.
+//! - [`emf`]: CloudWatch Embedded Metric Format lines.
+
+pub mod accounts;
+pub mod batch;
+pub mod decision;
+pub mod emf;
+pub mod ids;
+pub mod input;
+pub mod instance;
+pub mod report;
+
+pub use accounts::{AccountStatus, AccountTarget, OrgAccount};
+pub use decision::{decide, Decision, Operation, SkipReason};
+pub use ids::{AccountId, InstanceId, OuId, Region, RoleName, ScheduleName};
+pub use input::{Action, InputError, RunRequest};
+pub use instance::{Instance, InstanceState, Lifecycle, TagConfig};
+pub use report::{
+    AccountReport, Counts, ErrorName, FailReason, InstanceRecord, Outcome, RegionReport, RunHeader,
+    RunSummary, TargetError,
+};
