@@ -38,6 +38,7 @@ print_exports() {
     local port=$1
     echo "export AWS_ENDPOINT_URL=http://127.0.0.1:$port"
     echo "export AWS_REGION=us-east-1"
+    echo "export AWS_DEFAULT_REGION=us-east-1"
     echo "export AWS_ACCESS_KEY_ID=testing"
     echo "export AWS_SECRET_ACCESS_KEY=testing"
     echo "export AWS_EC2_METADATA_DISABLED=true"

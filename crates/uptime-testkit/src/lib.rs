@@ -1,1 +1,10 @@
+//! Test kit of the Uptime Scheduler: a stateful in-memory cloud implementing the core's ports
+//! (with the faults moto cannot produce), the port contract checks shared by the fake and the
+//! real adapter, and a per-test `moto_server` harness.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
+pub mod contract;
+pub mod fake;
+pub mod moto;
+
+pub use fake::{Call, FakeCloud, FakeCompute, Launch, Op, RecordingPause};

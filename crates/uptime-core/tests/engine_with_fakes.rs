@@ -1,0 +1,341 @@
+//! Whole engine runs in memory against the stateful fakes, with faults injected.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::json;
+use uptime_core::{run_organization, schedule_region, select_accounts, Concurrency, ErrorKind, OrgRun, RegionTask, Settings};
+use uptime_model::report::{AccountSkipReason, RegionSkipReason, RunHeader, RunStatus};
+use uptime_model::{AccountStatus, Action, ErrorName, FailReason, InstanceState, Outcome, Region, RunRequest};
+use uptime_testkit::{FakeCloud, Launch, Op, RecordingPause};
+
+fn settings() -> Settings {
+    Settings::new(Region::parse("us-east-1").unwrap(), vec![Region::parse("eu-west-1").unwrap()])
+}
+
+fn request(v: serde_json::Value) -> RunRequest {
+    RunRequest::from_json(&v, "2026-11-24T19:00:00Z".parse().unwrap()).unwrap()
+}
+
+async fn run(cloud: &FakeCloud, input: serde_json::Value) -> OrgRun {
+    run_with(cloud, input, &settings()).await
+}
+
+async fn run_with(cloud: &FakeCloud, input: serde_json::Value, settings: &Settings) -> OrgRun {
+    run_organization(cloud, cloud, &RecordingPause::default(), &request(input), settings, "test", Concurrency::default(), &|_, _| {})
+        .await
+        .expect("listing succeeds")
+}
+
+#[tokio::test]
+async fn stop_changes_exactly_the_tagged_running_on_demand_instances() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    let run1 = cloud.launch(&a, "eu-west-1", Launch::running().schedule("office-hours"));
+    let run2 = cloud.launch(&a, "eu-west-1", Launch::running().schedule("nightly"));
+    let stopped = cloud.launch(&a, "eu-west-1", Launch::stopped().schedule("office-hours"));
+    let untagged = cloud.launch(&a, "eu-west-1", Launch::running());
+    let ignored = cloud.launch(&a, "eu-west-1", Launch::running().schedule("ignore"));
+    let asg = cloud.launch(&a, "eu-west-1", Launch::running().schedule("office-hours").tag("aws:autoscaling:groupName", "web"));
+    let spot = cloud.launch(&a, "eu-west-1", Launch::running().schedule("office-hours").spot());
+
+    let out = run(&cloud, json!({"action": "stop"})).await;
+    assert_eq!(cloud.state(&run1), Some(InstanceState::Stopped));
+    assert_eq!(cloud.state(&run2), Some(InstanceState::Stopped));
+    for id in [&untagged, &ignored, &asg, &spot] {
+        assert_eq!(cloud.state(id), Some(InstanceState::Running), "{id} untouched");
+    }
+    assert_eq!(cloud.state(&stopped), Some(InstanceState::Stopped));
+    let touched: Vec<_> = cloud.mutating_calls().into_iter().flat_map(|c| c.ids).collect();
+    assert_eq!(touched.len(), 2);
+    let i = &out.summary.instances;
+    assert_eq!((i.stopped, i.already, i.skipped, i.failed), (2, 1, 3, 0));
+    assert_eq!(i.skipped_by_reason["autoscaling-member"], 1);
+    assert_eq!(i.skipped_by_reason["spot"], 1);
+    assert_eq!(i.skipped_by_reason["opted-out"], 1);
+    assert_eq!(out.summary.status, RunStatus::Succeeded);
+}
+
+#[tokio::test]
+async fn a_named_schedule_limits_the_run_to_its_instances() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    let office = cloud.launch(&a, "eu-west-1", Launch::running().schedule("office-hours"));
+    let nightly = cloud.launch(&a, "eu-west-1", Launch::running().schedule("nightly"));
+    run(&cloud, json!({"action": "stop", "schedule": "office-hours"})).await;
+    assert_eq!(cloud.state(&office), Some(InstanceState::Stopped));
+    assert_eq!(cloud.state(&nightly), Some(InstanceState::Running));
+}
+
+#[tokio::test]
+async fn a_failing_batch_isolates_the_bad_instance() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    let ids: Vec<_> = (0..10).map(|_| cloud.launch(&a, "eu-west-1", Launch::running().schedule("s"))).collect();
+    cloud.poison(&ids[6], ErrorKind::InvalidState, "IncorrectInstanceState");
+    let out = run(&cloud, json!({"action": "stop"})).await;
+    for (n, id) in ids.iter().enumerate() {
+        let want = if n == 6 { InstanceState::Running } else { InstanceState::Stopped };
+        assert_eq!(cloud.state(id), Some(want), "instance {n}");
+    }
+    let i = &out.summary.instances;
+    assert_eq!((i.stopped, i.failed), (9, 1));
+    let region = &out.accounts[0].regions[0];
+    assert_eq!(region.failures[0].instance, ids[6]);
+    assert_eq!(region.failures[0].reason, FailReason::InvalidState);
+    assert_eq!(out.summary.status, RunStatus::CompletedWithFailures);
+    // One whole-batch call, then bisecting: far fewer calls than one per instance.
+    assert!(cloud.count(Op::StopInstances) <= 9, "{} calls", cloud.count(Op::StopInstances));
+}
+
+#[tokio::test]
+async fn batches_respect_the_configured_size() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    for _ in 0..120 {
+        cloud.launch(&a, "eu-west-1", Launch::running().schedule("s"));
+    }
+    let out = run(&cloud, json!({"action": "stop"})).await;
+    assert_eq!(out.summary.instances.stopped, 120);
+    let sizes: Vec<_> = cloud.mutating_calls().iter().map(|c| c.ids.len()).collect();
+    assert_eq!(sizes, vec![50, 50, 20]);
+}
+
+#[tokio::test]
+async fn throttling_on_the_first_calls_is_retried_then_succeeds() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    let id = cloud.launch(&a, "eu-west-1", Launch::running().schedule("s"));
+    cloud.fail_next(Op::ListAccounts, None, None, ErrorKind::Throttled, 2);
+    cloud.fail_next(Op::DescribeInstances, None, None, ErrorKind::Throttled, 1);
+    cloud.fail_next(Op::StopInstances, None, None, ErrorKind::Throttled, 2);
+    let pause = RecordingPause::default();
+    let out = run_organization(&cloud, &cloud, &pause, &request(json!({"action": "stop"})), &settings(), "t", Concurrency::default(), &|_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(cloud.state(&id), Some(InstanceState::Stopped));
+    assert_eq!(out.summary.status, RunStatus::Succeeded);
+    assert_eq!(cloud.count(Op::ListAccounts), 3);
+    assert_eq!(cloud.count(Op::StopInstances), 3);
+    assert_eq!(pause.pauses().len(), 5, "one back-off per retry");
+}
+
+#[tokio::test]
+async fn throttling_that_outlasts_the_retries_fails_the_instances_not_the_run() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    let id = cloud.launch(&a, "eu-west-1", Launch::running().schedule("s"));
+    cloud.fail_next(Op::StopInstances, None, None, ErrorKind::Throttled, 100);
+    let out = run(&cloud, json!({"action": "stop"})).await;
+    assert_eq!(cloud.state(&id), Some(InstanceState::Running));
+    assert_eq!(out.summary.instances.failed_by_reason["throttled"], 1);
+    assert_eq!(cloud.count(Op::StopInstances), 4, "attempts are bounded");
+}
+
+#[tokio::test]
+async fn discovery_that_keeps_failing_fails_only_that_region() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    let eu = cloud.launch(&a, "eu-west-1", Launch::running().schedule("s"));
+    let us = cloud.launch(&a, "us-east-1", Launch::running().schedule("s"));
+    cloud.fail_next(Op::DescribeInstances, None, Some("eu-west-1"), ErrorKind::Transient, 100);
+    let out = run(&cloud, json!({"action": "stop", "regions": ["eu-west-1", "us-east-1"]})).await;
+    assert_eq!(cloud.state(&eu), Some(InstanceState::Running));
+    assert_eq!(cloud.state(&us), Some(InstanceState::Stopped));
+    assert_eq!((out.summary.regions.failed, out.summary.regions.succeeded), (1, 1));
+    assert_eq!(out.summary.failures[0].error, "Transient");
+    assert_eq!(out.summary.failures[0].region.as_ref().unwrap().as_str(), "eu-west-1");
+}
+
+#[tokio::test]
+async fn an_account_whose_role_cannot_be_assumed_fails_alone() {
+    let cloud = FakeCloud::new();
+    let good = cloud.add_enabled_account("111111111111");
+    let bad = cloud.add_enabled_account("222222222222");
+    let other = cloud.add_enabled_account("333333333333");
+    let ids = [good.clone(), bad.clone(), other.clone()].map(|acct| cloud.launch(&acct, "eu-west-1", Launch::running().schedule("s")));
+    cloud.deny_role(&bad);
+    let out = run(&cloud, json!({"action": "stop"})).await;
+    assert_eq!(cloud.state(&ids[0]), Some(InstanceState::Stopped));
+    assert_eq!(cloud.state(&ids[1]), Some(InstanceState::Running));
+    assert_eq!(cloud.state(&ids[2]), Some(InstanceState::Stopped));
+    assert_eq!(out.summary.status, RunStatus::CompletedWithFailures);
+    assert_eq!((out.summary.accounts.succeeded, out.summary.accounts.failed), (2, 1));
+    assert_eq!(out.summary.failures.len(), 1);
+    assert_eq!(out.summary.failures[0].account, bad);
+    assert_eq!(out.summary.failures[0].error, ErrorName::AccessDenied.as_str());
+    assert!(out.summary.failures[0].message.contains("assuming the member role"));
+}
+
+#[tokio::test]
+async fn dry_run_makes_zero_mutating_calls_and_reports_what_it_would_do() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    let r = cloud.launch(&a, "eu-west-1", Launch::running().schedule("s"));
+    cloud.launch(&a, "eu-west-1", Launch::stopped().schedule("s"));
+    cloud.launch(&a, "eu-west-1", Launch::running().schedule("s").spot());
+    let out = run(&cloud, json!({"action": "stop", "dry_run": true})).await;
+    assert!(cloud.mutating_calls().is_empty());
+    assert_eq!(cloud.state(&r), Some(InstanceState::Running));
+    let i = &out.summary.instances;
+    assert_eq!((i.would_stop, i.already, i.skipped, i.stopped), (1, 1, 1, 0));
+    assert!(out.summary.dry_run);
+}
+
+#[tokio::test]
+async fn a_second_identical_run_changes_nothing() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    for _ in 0..3 {
+        cloud.launch(&a, "eu-west-1", Launch::running().schedule("s"));
+    }
+    run(&cloud, json!({"action": "stop"})).await;
+    let before = cloud.mutating_calls().len();
+    let out = run(&cloud, json!({"action": "stop"})).await;
+    assert_eq!(cloud.mutating_calls().len(), before);
+    assert_eq!((out.summary.instances.already, out.summary.instances.stopped), (3, 0));
+}
+
+#[tokio::test]
+async fn start_brings_stopped_instances_up_and_never_revives_terminated_ones() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    let s = cloud.launch(&a, "eu-west-1", Launch::stopped().schedule("s"));
+    let t = cloud.launch(&a, "eu-west-1", Launch::new(InstanceState::Terminated).schedule("s"));
+    let out = run(&cloud, json!({"action": "start"})).await;
+    assert_eq!(cloud.state(&s), Some(InstanceState::Running));
+    assert_eq!(cloud.state(&t), Some(InstanceState::Terminated));
+    assert_eq!(out.summary.instances.started, 1);
+    assert!(cloud.mutating_calls().iter().all(|c| !c.ids.contains(&t)));
+}
+
+#[tokio::test]
+async fn hibernation_is_used_when_asked_and_refusals_fall_back_to_a_plain_stop() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    let ok = cloud.launch(&a, "eu-west-1", Launch::running().schedule("s").tag("uptime-scheduler:hibernate", "true").hibernation());
+    let refused = cloud.launch(&a, "eu-west-1", Launch::running().schedule("s").tag("uptime-scheduler:hibernate", "true").hibernation());
+    cloud.poison(&refused, ErrorKind::HibernationRefused, "UnsupportedHibernationConfiguration");
+    let out = run(&cloud, json!({"action": "stop"})).await;
+    assert_eq!(cloud.state(&ok), Some(InstanceState::Stopped));
+    // The refusal is poisoned for every call, so its plain-stop fallback fails too: reported.
+    assert_eq!(out.summary.instances.hibernated, 1);
+    assert_eq!(out.summary.instances.failed, 1);
+    let hib_calls = cloud.calls().into_iter().filter(|c| c.op == Op::StopInstances && c.hibernate).count();
+    assert!(hib_calls >= 2);
+    assert!(cloud.calls().iter().any(|c| c.op == Op::StopInstances && !c.hibernate && c.ids == vec![refused.clone()]));
+}
+
+#[tokio::test]
+async fn hibernation_refused_by_ec2_falls_back_to_stop() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    // Tagged for hibernation and reported as configured, but EC2 refuses (fake: not configured on its side).
+    let id = cloud.launch(&a, "eu-west-1", Launch::running().schedule("s").tag("uptime-scheduler:hibernate", "true").hibernation());
+    cloud.fail_next(Op::StopInstances, None, None, ErrorKind::HibernationRefused, 1);
+    let out = run(&cloud, json!({"action": "stop"})).await;
+    assert_eq!(cloud.state(&id), Some(InstanceState::Stopped));
+    assert_eq!(out.summary.instances.stopped, 1);
+    assert_eq!(out.summary.instances.failed, 0);
+}
+
+#[tokio::test]
+async fn account_selection_honours_opt_in_filters_status_and_units() {
+    let cloud = FakeCloud::new();
+    let on = cloud.add_enabled_account("111111111111");
+    let off = cloud.add_account("222222222222", "off", &[("uptime-scheduler:enabled", "false")]);
+    let untagged = cloud.add_account("333333333333", "untagged", &[]);
+    let suspended = cloud.add_enabled_account("444444444444");
+    cloud.set_status(&suspended, AccountStatus::Inactive);
+    let nested = cloud.add_enabled_account("555555555555");
+    let dev = cloud.add_unit("ou-fake-11111111", None);
+    let team = cloud.add_unit("ou-fake-22222222", Some(&dev));
+    cloud.move_account(&nested, &team);
+    let s = settings();
+    let pause = RecordingPause::default();
+
+    let all = select_accounts(&cloud, &pause, &request(json!({"action": "stop"})), &s).await.unwrap();
+    let ids: Vec<_> = all.accounts.iter().map(|t| t.id.clone()).collect();
+    assert_eq!(ids, vec![on.clone(), nested.clone()]);
+    assert_eq!((all.counts.listed, all.counts.not_opted_in, all.counts.inactive), (5, 2, 1));
+    assert!(all.skipped.is_empty(), "only accounts named by the run are listed as skipped");
+
+    let named = select_accounts(
+        &cloud,
+        &pause,
+        &request(json!({"action": "stop", "accounts": ["111111111111", "222222222222", "444444444444", "999999999999"]})),
+        &s,
+    )
+    .await
+    .unwrap();
+    assert_eq!(named.accounts.len(), 1);
+    let reasons: Vec<_> = named.skipped.iter().map(|k| (k.account.as_str().to_owned(), k.reason)).collect();
+    assert!(reasons.contains(&(off.to_string(), AccountSkipReason::NotOptedIn)));
+    assert!(reasons.contains(&(suspended.to_string(), AccountSkipReason::NotActive)));
+    assert!(reasons.contains(&("999999999999".into(), AccountSkipReason::NotInOrganization)));
+    let _ = untagged;
+
+    let excluded = select_accounts(&cloud, &pause, &request(json!({"action": "stop", "exclude_accounts": ["111111111111"]})), &s).await.unwrap();
+    assert_eq!(excluded.accounts.iter().map(|t| t.id.clone()).collect::<Vec<_>>(), vec![nested.clone()]);
+
+    let by_unit = select_accounts(&cloud, &pause, &request(json!({"action": "stop", "organizational_units": ["ou-fake-11111111"]})), &s).await.unwrap();
+    assert_eq!(by_unit.accounts.iter().map(|t| t.id.clone()).collect::<Vec<_>>(), vec![nested], "OUs are walked recursively");
+}
+
+#[tokio::test]
+async fn an_unreadable_account_tag_fails_that_account_only() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    let b = cloud.add_enabled_account("222222222222");
+    let id = cloud.launch(&a, "eu-west-1", Launch::running().schedule("s"));
+    cloud.fail_next(Op::AccountTags, Some(&b), None, ErrorKind::AccessDenied, 1);
+    let out = run(&cloud, json!({"action": "stop"})).await;
+    assert_eq!(cloud.state(&id), Some(InstanceState::Stopped));
+    assert_eq!(out.summary.accounts.failed, 1);
+    assert_eq!(out.summary.failures[0].account, b);
+}
+
+#[tokio::test]
+async fn regions_not_enabled_or_outside_the_account_list_are_skipped_not_failed() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_account("111111111111", "a", &[("uptime-scheduler:enabled", "true"), ("uptime-scheduler:regions", "eu-west-1,ap-south-1")]);
+    cloud.set_enabled_regions(&a, &["us-east-1", "eu-west-1"]);
+    let id = cloud.launch(&a, "eu-west-1", Launch::running().schedule("s"));
+    let out = run(&cloud, json!({"action": "stop"})).await;
+    assert_eq!(cloud.state(&id), Some(InstanceState::Stopped));
+    let acct = &out.accounts[0];
+    assert_eq!(acct.regions.len(), 1);
+    assert_eq!(acct.skipped_regions.len(), 1);
+    assert_eq!(acct.skipped_regions[0].region.as_str(), "ap-south-1");
+    assert_eq!(acct.skipped_regions[0].reason, RegionSkipReason::NotEnabled);
+    assert_eq!(out.summary.status, RunStatus::Succeeded);
+
+    let out = run(&cloud, json!({"action": "stop", "regions": ["eu-west-1", "us-east-1"]})).await;
+    let acct = &out.accounts[0];
+    assert_eq!(acct.skipped_regions[0].region.as_str(), "us-east-1");
+    assert_eq!(acct.skipped_regions[0].reason, RegionSkipReason::NotInAccountRegions);
+}
+
+#[tokio::test]
+async fn a_malformed_account_regions_tag_skips_the_account_with_a_reason() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_account("111111111111", "a", &[("uptime-scheduler:enabled", "true"), ("uptime-scheduler:regions", "eu-west-1;us-east-1")]);
+    let id = cloud.launch(&a, "eu-west-1", Launch::running().schedule("s"));
+    let out = run(&cloud, json!({"action": "stop"})).await;
+    assert_eq!(cloud.state(&id), Some(InstanceState::Running));
+    assert_eq!(out.summary.skipped_accounts[0].reason, AccountSkipReason::InvalidRegionsTag);
+}
+
+#[tokio::test]
+async fn instances_in_transition_are_skipped() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    let p = cloud.launch(&a, "eu-west-1", Launch::new(InstanceState::Pending).schedule("s"));
+    let task = RegionTask {
+        account: a.clone(),
+        region: Region::parse("eu-west-1").unwrap(),
+        header: RunHeader { action: Action::Stop, dry_run: false, schedule: None, now: "2026-11-24T19:00:00Z".parse().unwrap() },
+    };
+    let run = schedule_region(&cloud, &RecordingPause::default(), &task, &settings(), "t").await.unwrap();
+    assert_eq!(run.records[0].instance, p);
+    assert_eq!(run.records[0].outcome, Outcome::Skipped(uptime_model::SkipReason::InTransition));
+    assert!(cloud.mutating_calls().is_empty());
+}

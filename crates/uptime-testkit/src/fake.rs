@@ -1,0 +1,507 @@
+//! A stateful in-memory cloud implementing the core's ports, with the EC2 behaviour moto does
+//! not have (wrong-state errors, hibernation refusals) and scripted faults (throttling,
+//! access denied, per-instance failures). Every call is recorded.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use uptime_core::{Compute, Connect, Directory, Discovery, ErrorKind, Pause, PortError};
+use uptime_model::{
+    AccountId, AccountStatus, Instance, InstanceId, InstanceState, Lifecycle, OrgAccount, OuId,
+    Region,
+};
+
+/// The operations the fake records and can fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Op {
+    ListAccounts,
+    AccountsUnder,
+    UnitsUnder,
+    AccountTags,
+    AssumeRole,
+    DescribeRegions,
+    DescribeInstances,
+    StopInstances,
+    StartInstances,
+}
+
+impl Op {
+    pub fn is_mutating(self) -> bool {
+        matches!(self, Op::StopInstances | Op::StartInstances)
+    }
+}
+
+/// One recorded call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    pub op: Op,
+    pub account: Option<AccountId>,
+    pub region: Option<Region>,
+    pub ids: Vec<InstanceId>,
+    pub hibernate: bool,
+    /// Whether the fake answered with an error.
+    pub failed: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Fault {
+    op: Op,
+    account: Option<AccountId>,
+    region: Option<Region>,
+    kind: ErrorKind,
+    code: String,
+    remaining: u32,
+}
+
+#[derive(Debug, Clone)]
+struct FakeAccount {
+    name: String,
+    status: AccountStatus,
+    tags: BTreeMap<String, String>,
+    parent: OuId,
+    enabled_regions: Vec<Region>,
+}
+
+#[derive(Debug, Clone)]
+struct FakeInstance {
+    account: AccountId,
+    region: Region,
+    instance: Instance,
+}
+
+#[derive(Debug, Default)]
+struct World {
+    accounts: BTreeMap<AccountId, FakeAccount>,
+    units: BTreeMap<OuId, OuId>,
+    denied: BTreeSet<AccountId>,
+    instances: BTreeMap<InstanceId, FakeInstance>,
+    poisoned: BTreeMap<InstanceId, (ErrorKind, String)>,
+    faults: Vec<Fault>,
+    calls: Vec<Call>,
+    next_id: u64,
+}
+
+/// The root of the fake organization.
+pub fn root() -> OuId {
+    OuId::parse("r-fake").unwrap_or_else(|_| unreachable!("valid literal"))
+}
+
+/// A fake AWS: Organizations, STS and EC2 in one shared, thread-safe world. Cloning shares it.
+#[derive(Debug, Clone, Default)]
+pub struct FakeCloud {
+    world: Arc<Mutex<World>>,
+}
+
+/// Regions every fake account has enabled unless told otherwise.
+pub const FAKE_ENABLED_REGIONS: &[&str] = &["us-east-1", "eu-west-1", "eu-central-1", "us-west-2"];
+
+/// What to launch.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    pub state: InstanceState,
+    pub tags: Vec<(String, String)>,
+    pub lifecycle: Lifecycle,
+    pub hibernation_configured: bool,
+}
+
+impl Launch {
+    pub fn new(state: InstanceState) -> Self {
+        Self {
+            state,
+            tags: Vec::new(),
+            lifecycle: Lifecycle::OnDemand,
+            hibernation_configured: false,
+        }
+    }
+    pub fn running() -> Self {
+        Self::new(InstanceState::Running)
+    }
+    pub fn stopped() -> Self {
+        Self::new(InstanceState::Stopped)
+    }
+    pub fn tag(mut self, k: &str, v: &str) -> Self {
+        self.tags.push((k.into(), v.into()));
+        self
+    }
+    pub fn schedule(self, v: &str) -> Self {
+        self.tag("Schedule", v)
+    }
+    pub fn spot(mut self) -> Self {
+        self.lifecycle = Lifecycle::Spot;
+        self
+    }
+    pub fn hibernation(mut self) -> Self {
+        self.hibernation_configured = true;
+        self
+    }
+}
+
+fn region(r: &str) -> Region {
+    Region::parse(r).unwrap_or_else(|e| panic!("test region {r}: {e}"))
+}
+
+impl FakeCloud {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, World> {
+        // A panic in another test thread must not hide this test's result.
+        self.world.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds an ACTIVE account under the root with the given tags.
+    pub fn add_account(&self, id: &str, name: &str, tags: &[(&str, &str)]) -> AccountId {
+        let id = AccountId::parse(id).unwrap_or_else(|e| panic!("test account: {e}"));
+        self.lock().accounts.insert(
+            id.clone(),
+            FakeAccount {
+                name: name.into(),
+                status: AccountStatus::Active,
+                tags: tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                parent: root(),
+                enabled_regions: FAKE_ENABLED_REGIONS.iter().map(|r| region(r)).collect(),
+            },
+        );
+        id
+    }
+
+    /// Adds an opted-in account.
+    pub fn add_enabled_account(&self, id: &str) -> AccountId {
+        self.add_account(id, id, &[("uptime-scheduler:enabled", "true")])
+    }
+
+    pub fn set_status(&self, account: &AccountId, status: AccountStatus) {
+        if let Some(a) = self.lock().accounts.get_mut(account) {
+            a.status = status;
+        }
+    }
+
+    pub fn set_enabled_regions(&self, account: &AccountId, regions: &[&str]) {
+        if let Some(a) = self.lock().accounts.get_mut(account) {
+            a.enabled_regions = regions.iter().map(|r| region(r)).collect();
+        }
+    }
+
+    /// Adds an OU under `parent` (the root when `None`).
+    pub fn add_unit(&self, id: &str, parent: Option<&OuId>) -> OuId {
+        let id = OuId::parse(id).unwrap_or_else(|e| panic!("test ou: {e}"));
+        self.lock()
+            .units
+            .insert(id.clone(), parent.cloned().unwrap_or_else(root));
+        id
+    }
+
+    pub fn move_account(&self, account: &AccountId, unit: &OuId) {
+        if let Some(a) = self.lock().accounts.get_mut(account) {
+            a.parent = unit.clone();
+        }
+    }
+
+    /// Makes AssumeRole into this account fail with AccessDenied.
+    pub fn deny_role(&self, account: &AccountId) {
+        self.lock().denied.insert(account.clone());
+    }
+
+    /// Launches an instance.
+    pub fn launch(&self, account: &AccountId, region_name: &str, spec: Launch) -> InstanceId {
+        let mut w = self.lock();
+        w.next_id += 1;
+        let id = InstanceId::parse(&format!("i-{:017x}", 0xfa4e_0000_0000u64 + w.next_id))
+            .unwrap_or_else(|e| panic!("fake id: {e}"));
+        let instance = Instance {
+            id: id.clone(),
+            state: spec.state,
+            lifecycle: spec.lifecycle,
+            hibernation_configured: spec.hibernation_configured,
+            tags: spec.tags.into_iter().collect(),
+        };
+        w.instances.insert(
+            id.clone(),
+            FakeInstance {
+                account: account.clone(),
+                region: region(region_name),
+                instance,
+            },
+        );
+        id
+    }
+
+    /// Any Start/StopInstances call that includes `id` fails as a whole with this error, as EC2
+    /// fails a whole call for one bad instance.
+    pub fn poison(&self, id: &InstanceId, kind: ErrorKind, code: &str) {
+        self.lock().poisoned.insert(id.clone(), (kind, code.into()));
+    }
+
+    /// The next `times` calls of `op` (in `account`/`region` when given) fail with `kind`.
+    pub fn fail_next(
+        &self,
+        op: Op,
+        account: Option<&AccountId>,
+        region_name: Option<&str>,
+        kind: ErrorKind,
+        times: u32,
+    ) {
+        self.lock().faults.push(Fault {
+            op,
+            account: account.cloned(),
+            region: region_name.map(region),
+            kind,
+            code: format!("{kind:?}"),
+            remaining: times,
+        });
+    }
+
+    /// Changes an instance's state behind the scheduler's back (a person in the console).
+    pub fn set_state(&self, id: &InstanceId, state: InstanceState) {
+        if let Some(i) = self.lock().instances.get_mut(id) {
+            i.instance.state = state;
+        }
+    }
+
+    pub fn state(&self, id: &InstanceId) -> Option<InstanceState> {
+        self.lock().instances.get(id).map(|i| i.instance.state)
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        self.lock().calls.clone()
+    }
+
+    pub fn mutating_calls(&self) -> Vec<Call> {
+        self.calls().into_iter().filter(|c| c.op.is_mutating()).collect()
+    }
+
+    pub fn count(&self, op: Op) -> usize {
+        self.lock().calls.iter().filter(|c| c.op == op).count()
+    }
+
+    /// Records a call and applies a matching scripted fault, if any.
+    fn enter(
+        &self,
+        op: Op,
+        account: Option<&AccountId>,
+        region: Option<&Region>,
+        ids: &[InstanceId],
+        hibernate: bool,
+    ) -> Result<MutexGuard<'_, World>, PortError> {
+        let mut w = self.lock();
+        let fault = w.faults.iter_mut().find(|f| {
+            f.op == op
+                && f.remaining > 0
+                && (f.account.is_none() || f.account.as_ref() == account)
+                && (f.region.is_none() || f.region.as_ref() == region)
+        });
+        let err = fault.map(|f| {
+            f.remaining -= 1;
+            PortError::new(f.kind, Some(&f.code), format!("injected {:?} on {op:?}", f.kind))
+        });
+        w.calls.push(Call {
+            op,
+            account: account.cloned(),
+            region: region.cloned(),
+            ids: ids.to_vec(),
+            hibernate,
+            failed: err.is_some(),
+        });
+        match err {
+            Some(e) => Err(e),
+            None => Ok(w),
+        }
+    }
+
+    fn fail_last(w: &mut World) {
+        if let Some(c) = w.calls.last_mut() {
+            c.failed = true;
+        }
+    }
+}
+
+fn org_account(id: &AccountId, a: &FakeAccount) -> OrgAccount {
+    OrgAccount {
+        id: id.clone(),
+        name: a.name.clone(),
+        status: a.status,
+    }
+}
+
+impl Directory for FakeCloud {
+    async fn list_accounts(&self) -> Result<Vec<OrgAccount>, PortError> {
+        let w = self.enter(Op::ListAccounts, None, None, &[], false)?;
+        Ok(w.accounts.iter().map(|(id, a)| org_account(id, a)).collect())
+    }
+
+    async fn accounts_under(&self, parent: &OuId) -> Result<Vec<OrgAccount>, PortError> {
+        let w = self.enter(Op::AccountsUnder, None, None, &[], false)?;
+        if parent != &root() && !w.units.contains_key(parent) {
+            return Err(PortError::new(ErrorKind::NotFound, Some("ParentNotFoundException"), format!("no parent {parent}")));
+        }
+        Ok(w.accounts
+            .iter()
+            .filter(|(_, a)| &a.parent == parent)
+            .map(|(id, a)| org_account(id, a))
+            .collect())
+    }
+
+    async fn units_under(&self, parent: &OuId) -> Result<Vec<OuId>, PortError> {
+        let w = self.enter(Op::UnitsUnder, None, None, &[], false)?;
+        Ok(w.units
+            .iter()
+            .filter(|(_, p)| *p == parent)
+            .map(|(id, _)| id.clone())
+            .collect())
+    }
+
+    async fn account_tags(&self, account: &AccountId) -> Result<BTreeMap<String, String>, PortError> {
+        let w = self.enter(Op::AccountTags, Some(account), None, &[], false)?;
+        w.accounts
+            .get(account)
+            .map(|a| a.tags.clone())
+            .ok_or_else(|| PortError::new(ErrorKind::NotFound, Some("TargetNotFoundException"), format!("no account {account}")))
+    }
+}
+
+/// EC2 of one fake account and region.
+#[derive(Debug, Clone)]
+pub struct FakeCompute {
+    cloud: FakeCloud,
+    account: AccountId,
+    region: Region,
+}
+
+impl Connect for FakeCloud {
+    type Compute = FakeCompute;
+
+    async fn connect(&self, account: &AccountId, _session: &str) -> Result<(), PortError> {
+        let mut w = self.enter(Op::AssumeRole, Some(account), None, &[], false)?;
+        if w.denied.contains(account) {
+            Self::fail_last(&mut w);
+            return Err(PortError::new(
+                ErrorKind::AccessDenied,
+                Some("AccessDenied"),
+                format!("User is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::{account}:role/UptimeSchedulerMember"),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn compute(&self, account: &AccountId, region: &Region, session: &str) -> Result<FakeCompute, PortError> {
+        // Like the real adapter: credentials are cached per account after the first AssumeRole.
+        let cached = self
+            .lock()
+            .calls
+            .iter()
+            .any(|c| c.op == Op::AssumeRole && c.account.as_ref() == Some(account) && !c.failed);
+        if !cached {
+            self.connect(account, session).await?;
+        }
+        Ok(FakeCompute {
+            cloud: self.clone(),
+            account: account.clone(),
+            region: region.clone(),
+        })
+    }
+}
+
+const DISCOVERABLE: [InstanceState; 4] = [
+    InstanceState::Pending,
+    InstanceState::Running,
+    InstanceState::Stopping,
+    InstanceState::Stopped,
+];
+
+impl FakeCompute {
+    /// Checks a Start/StopInstances call the way EC2 does: the whole call fails for an unknown
+    /// id, a poisoned instance, or an instance in a state the operation does not accept.
+    fn change(
+        &self,
+        op: Op,
+        ids: &[InstanceId],
+        hibernate: bool,
+    ) -> Result<(), PortError> {
+        let mut w = self.cloud.enter(op, Some(&self.account), Some(&self.region), ids, hibernate)?;
+        let mut error = None;
+        for id in ids {
+            let Some(fi) = w.instances.get(id).filter(|i| i.account == self.account && i.region == self.region) else {
+                error = Some(PortError::new(ErrorKind::NotFound, Some("InvalidInstanceID.NotFound"), format!("The instance ID '{id}' does not exist")));
+                break;
+            };
+            if let Some((kind, code)) = w.poisoned.get(id) {
+                error = Some(PortError::new(*kind, Some(code), format!("{code} for {id}")));
+                break;
+            }
+            let s = fi.instance.state;
+            let bad_state = match op {
+                Op::StopInstances => !matches!(s, InstanceState::Running | InstanceState::Stopped | InstanceState::Stopping),
+                _ => !matches!(s, InstanceState::Running | InstanceState::Stopped | InstanceState::Pending),
+            };
+            if bad_state {
+                error = Some(PortError::new(ErrorKind::InvalidState, Some("IncorrectInstanceState"), format!("The instance '{id}' is not in a state from which it can be {}", if op == Op::StopInstances { "stopped" } else { "started" })));
+                break;
+            }
+            if hibernate && !fi.instance.hibernation_configured {
+                error = Some(PortError::new(ErrorKind::HibernationRefused, Some("UnsupportedHibernationConfiguration"), format!("Hibernation is not configured for {id}")));
+                break;
+            }
+        }
+        if let Some(e) = error {
+            FakeCloud::fail_last(&mut w);
+            return Err(e);
+        }
+        let target = if op == Op::StopInstances { InstanceState::Stopped } else { InstanceState::Running };
+        for id in ids {
+            if let Some(fi) = w.instances.get_mut(id) {
+                fi.instance.state = target;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Compute for FakeCompute {
+    async fn enabled_regions(&self) -> Result<Vec<Region>, PortError> {
+        let w = self.cloud.enter(Op::DescribeRegions, Some(&self.account), Some(&self.region), &[], false)?;
+        Ok(w.accounts.get(&self.account).map(|a| a.enabled_regions.clone()).unwrap_or_default())
+    }
+
+    async fn discover(&self, what: &Discovery) -> Result<Vec<Instance>, PortError> {
+        let w = self.cloud.enter(Op::DescribeInstances, Some(&self.account), Some(&self.region), &[], false)?;
+        Ok(w.instances
+            .values()
+            .filter(|fi| fi.account == self.account && fi.region == self.region)
+            .map(|fi| &fi.instance)
+            .filter(|i| DISCOVERABLE.contains(&i.state))
+            .filter(|i| match (i.tags.get(&what.tag_key), &what.tag_value) {
+                (None, _) => false,
+                (Some(_), None) => true,
+                (Some(v), Some(want)) => v == want,
+            })
+            .cloned()
+            .collect())
+    }
+
+    async fn stop(&self, ids: &[InstanceId], hibernate: bool) -> Result<(), PortError> {
+        self.change(Op::StopInstances, ids, hibernate)
+    }
+
+    async fn start(&self, ids: &[InstanceId]) -> Result<(), PortError> {
+        self.change(Op::StartInstances, ids, false)
+    }
+}
+
+/// A [`Pause`] that does not wait but remembers every pause asked for.
+#[derive(Debug, Clone, Default)]
+pub struct RecordingPause {
+    pauses: Arc<Mutex<Vec<Duration>>>,
+}
+
+impl RecordingPause {
+    pub fn pauses(&self) -> Vec<Duration> {
+        self.pauses.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+impl Pause for RecordingPause {
+    async fn pause(&self, duration: Duration) {
+        self.pauses.lock().unwrap_or_else(|p| p.into_inner()).push(duration);
+    }
+}
