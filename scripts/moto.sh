@@ -5,7 +5,8 @@
 #   scripts/moto.sh status            # says whether it runs (exit 0 if it does, 1 if not)
 #   scripts/moto.sh stop              # kill the moto_server started by `start` (only that PID)
 #
-# `start` prints only `export ...` lines on stdout; everything else goes to stderr.
+# `start` prints only `export ...` lines on stdout (or `false` if it failed, so the eval fails);
+# everything else goes to stderr.
 # State lives in .cache/: moto.pid, moto.port, moto.log, moto_recording.jsonl (the recorder's file).
 set -euo pipefail
 
@@ -122,6 +123,7 @@ cmd_start() {
     if [[ $rc -eq 3 ]]; then
         log "moto_server did not answer on http://127.0.0.1:$port/moto-api/ within ${START_TIMEOUT}s"
         kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
     else
         log "moto_server exited during startup"
     fi
@@ -140,8 +142,8 @@ cmd_stop() {
         return 0
     fi
     kill "$pid" 2>/dev/null || true
-    local i
-    for i in $(seq 1 50); do
+    local _
+    for _ in $(seq 1 50); do
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
@@ -165,7 +167,14 @@ cmd_status() {
 }
 
 case "${1:-}" in
-    start) cmd_start ;;
+    start)
+        # On failure print `false` on stdout, so that `eval "$(scripts/moto.sh start)"` fails too
+        # (eval of an empty string would succeed and hide the error).
+        cmd_start || {
+            echo false
+            exit 1
+        }
+        ;;
     stop) cmd_stop ;;
     status) cmd_status ;;
     *)

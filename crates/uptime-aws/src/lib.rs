@@ -1,1 +1,51 @@
+//! AWS adapter of the Uptime Scheduler: implements the core's ports with the AWS SDK for Rust.
+//! This is the only crate that names `aws_sdk_*` types.
+//!
+//! # Layout
+//!
+//! - [`sdk`]: loading the one `SdkConfig` per process (rustls + ring HTTPS client).
+//! - [`errors`]: the single classification of AWS errors into the core's error kinds.
+//! - [`organizations`]: [`AwsDirectory`] (Organizations).
+//! - [`member`]: [`AwsConnect`] (STS AssumeRole, credentials cached per account and session)
+//!   and [`AwsCompute`] (EC2 in one member account and region).
+//! - [`IAM_ACTIONS`]: every AWS action this crate calls, by the role that calls it.
 
+pub mod errors;
+pub mod member;
+pub mod organizations;
+pub mod sdk;
+
+pub use member::{AwsCompute, AwsConnect};
+pub use organizations::AwsDirectory;
+
+/// Every IAM action this adapter calls, by the principal that calls it. Kept next to the calls
+/// so that policy documents can be checked against it.
+pub mod iam_actions {
+    /// Called with the hub Lambda role's own credentials.
+    pub const HUB: &[&str] = &[
+        "organizations:ListAccounts",
+        "organizations:ListAccountsForParent",
+        "organizations:ListOrganizationalUnitsForParent",
+        "organizations:ListTagsForResource",
+        "sts:AssumeRole",
+    ];
+    /// Called with the member role's credentials.
+    pub const MEMBER: &[&str] = &[
+        "ec2:DescribeRegions",
+        "ec2:DescribeInstances",
+        "ec2:StopInstances",
+        "ec2:StartInstances",
+    ];
+}
+
+pub use iam_actions as IAM_ACTIONS;
+
+/// A Pause backed by tokio's timer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokioPause;
+
+impl uptime_core::Pause for TokioPause {
+    async fn pause(&self, duration: std::time::Duration) {
+        tokio::time::sleep(duration).await;
+    }
+}

@@ -37,10 +37,12 @@ impl Moto {
             bin.display()
         );
         let port = free_port();
-        let log = std::fs::File::create(std::env::temp_dir().join(format!("uptime-moto-{port}.log")))
-            .expect("moto log file");
+        let dir = std::env::temp_dir();
+        let log = std::fs::File::create(dir.join(format!("uptime-moto-{port}.log"))).expect("moto log file");
         let child = Command::new(bin)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            // One recording per server, so parallel tests never share or reset each other's.
+            .env("MOTO_RECORDER_FILEPATH", dir.join(format!("uptime-moto-{port}.jsonl")))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

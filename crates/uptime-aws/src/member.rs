@@ -1,0 +1,236 @@
+//! [`Connect`] over STS and [`Compute`] over EC2 in member accounts.
+
+use crate::errors::classify;
+use aws_config::SdkConfig;
+use aws_sdk_ec2::config::{Credentials, Region as SdkRegion, SharedCredentialsProvider};
+use aws_sdk_ec2::types::{Filter, InstanceLifecycleType, InstanceStateName};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+use uptime_core::{Compute, Connect, Discovery, ErrorKind, PortError};
+use uptime_model::{AccountId, Instance, InstanceId, InstanceState, Lifecycle, Region, RoleName};
+
+/// Credentials are renewed when they have less than this left.
+const RENEW_BEFORE: Duration = Duration::from_secs(5 * 60);
+/// Requested session length; longer than any single run of one account.
+const SESSION_SECONDS: i32 = 3600;
+
+struct Cached {
+    config: SdkConfig,
+    expires: SystemTime,
+}
+
+/// STS access to member accounts. Assumed-role credentials are cached per (account, session)
+/// for the life of the process and live only inside the SDK configs kept here; they are never
+/// serialised, returned or logged (the `Debug` form shows the role name only).
+pub struct AwsConnect {
+    sts: aws_sdk_sts::Client,
+    base: SdkConfig,
+    role: RoleName,
+    partition: String,
+    page_size: Option<i32>,
+    cache: Mutex<HashMap<(AccountId, String), Cached>>,
+}
+
+impl fmt::Debug for AwsConnect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AwsConnect")
+            .field("role", &self.role)
+            .field("partition", &self.partition)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AwsConnect {
+    /// `partition` is the ARN partition of the member role (`aws`, `aws-cn`, …).
+    pub fn new(base: &SdkConfig, role: RoleName, partition: &str) -> Self {
+        Self {
+            sts: aws_sdk_sts::Client::new(base),
+            base: base.clone(),
+            role,
+            partition: partition.to_owned(),
+            page_size: None,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Sets DescribeInstances' page size (tests use a small one to exercise paging).
+    pub fn with_page_size(mut self, page_size: i32) -> Self {
+        self.page_size = Some(page_size);
+        self
+    }
+
+    fn cached(&self, key: &(AccountId, String)) -> Option<SdkConfig> {
+        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = cache.get(key)?;
+        let left = entry.expires.duration_since(SystemTime::now()).unwrap_or_default();
+        (left > RENEW_BEFORE).then(|| entry.config.clone())
+    }
+
+    async fn member_config(&self, account: &AccountId, session: &str) -> Result<SdkConfig, PortError> {
+        let key = (account.clone(), session.to_owned());
+        if let Some(config) = self.cached(&key) {
+            return Ok(config);
+        }
+        let answer = self
+            .sts
+            .assume_role()
+            .role_arn(self.role.arn_in(account, &self.partition))
+            .role_session_name(session)
+            .duration_seconds(SESSION_SECONDS)
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        let c = answer.credentials().ok_or_else(|| {
+            PortError::new(ErrorKind::Other, None, "AssumeRole answered without credentials")
+        })?;
+        let expires = SystemTime::try_from(*c.expiration())
+            .unwrap_or_else(|_| SystemTime::now() + Duration::from_secs(900));
+        let credentials = Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_owned()),
+            Some(expires),
+            "uptime-scheduler-assume-role",
+        );
+        let config = self
+            .base
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(credentials))
+            .build();
+        self.cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, Cached { config: config.clone(), expires });
+        Ok(config)
+    }
+}
+
+impl Connect for AwsConnect {
+    type Compute = AwsCompute;
+
+    async fn connect(&self, account: &AccountId, session: &str) -> Result<(), PortError> {
+        self.member_config(account, session).await.map(|_| ())
+    }
+
+    async fn compute(&self, account: &AccountId, region: &Region, session: &str) -> Result<AwsCompute, PortError> {
+        let config = self.member_config(account, session).await?;
+        let ec2 = aws_sdk_ec2::config::Builder::from(&config)
+            .region(SdkRegion::new(region.as_str().to_owned()))
+            .build();
+        Ok(AwsCompute {
+            ec2: aws_sdk_ec2::Client::from_conf(ec2),
+            page_size: self.page_size,
+        })
+    }
+}
+
+/// EC2 in one member account and region.
+#[derive(Debug, Clone)]
+pub struct AwsCompute {
+    ec2: aws_sdk_ec2::Client,
+    page_size: Option<i32>,
+}
+
+fn state_of(name: &InstanceStateName) -> Option<InstanceState> {
+    InstanceState::parse(name.as_str())
+}
+
+fn instance(i: &aws_sdk_ec2::types::Instance) -> Option<Instance> {
+    let id = InstanceId::parse(i.instance_id()?).ok()?;
+    let state = state_of(i.state()?.name()?)?;
+    let lifecycle = match i.instance_lifecycle() {
+        None => Lifecycle::OnDemand,
+        Some(InstanceLifecycleType::Spot) => Lifecycle::Spot,
+        Some(_) => Lifecycle::Other,
+    };
+    Some(Instance {
+        id,
+        state,
+        lifecycle,
+        hibernation_configured: i.hibernation_options().and_then(|h| h.configured()).unwrap_or(false),
+        tags: i
+            .tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_owned(), t.value().unwrap_or_default().to_owned())))
+            .collect(),
+    })
+}
+
+fn ids(ids: &[InstanceId]) -> Vec<String> {
+    ids.iter().map(|i| i.as_str().to_owned()).collect()
+}
+
+impl Compute for AwsCompute {
+    async fn enabled_regions(&self) -> Result<Vec<Region>, PortError> {
+        // Without AllRegions, DescribeRegions lists exactly the regions enabled for the account.
+        let answer = self.ec2.describe_regions().send().await.map_err(|e| classify(&e))?;
+        Ok(answer
+            .regions()
+            .iter()
+            .filter_map(|r| Region::parse(r.region_name()?).ok())
+            .collect())
+    }
+
+    async fn discover(&self, what: &Discovery) -> Result<Vec<Instance>, PortError> {
+        let tag_filter = match &what.tag_value {
+            None => Filter::builder().name("tag-key").values(&what.tag_key).build(),
+            Some(v) => Filter::builder().name(format!("tag:{}", what.tag_key)).values(v).build(),
+        };
+        let state_filter = Filter::builder()
+            .name("instance-state-name")
+            .set_values(Some(
+                ["pending", "running", "stopping", "stopped"].map(String::from).to_vec(),
+            ))
+            .build();
+        let mut pages = self
+            .ec2
+            .describe_instances()
+            .filters(tag_filter)
+            .filters(state_filter)
+            .set_max_results(self.page_size)
+            .into_paginator()
+            .send();
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify(&e))?;
+            for r in page.reservations() {
+                // An instance whose id or state EC2 reports in a form we do not know is left
+                // out rather than guessed at: it is never touched.
+                out.extend(r.instances().iter().filter_map(instance));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn stop(&self, instance_ids: &[InstanceId], hibernate: bool) -> Result<(), PortError> {
+        let mut call = self.ec2.stop_instances().set_instance_ids(Some(ids(instance_ids)));
+        if hibernate {
+            call = call.hibernate(true);
+        }
+        call.send().await.map(|_| ()).map_err(|e| {
+            let mut err = classify(&e);
+            // EC2 refuses hibernation with more than one code; all of them mean "stop instead".
+            let refused = matches!(
+                err.code.as_deref(),
+                Some("UnsupportedOperation" | "UnsupportedHibernationConfiguration" | "InvalidParameterCombination")
+            );
+            if hibernate && refused {
+                err.kind = ErrorKind::HibernationRefused;
+            }
+            err
+        })
+    }
+
+    async fn start(&self, instance_ids: &[InstanceId]) -> Result<(), PortError> {
+        self.ec2
+            .start_instances()
+            .set_instance_ids(Some(ids(instance_ids)))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify(&e))
+    }
+}
+
