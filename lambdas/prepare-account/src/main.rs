@@ -1,1 +1,21 @@
-fn main() {}
+//! `prepare-account`: assumes the member role (proving access) and decides the account's
+//! regions. Wiring only; the work is in `handler.rs`.
+
+mod handler;
+
+use lambda_runtime::{service_fn, LambdaEvent};
+use serde_json::Value;
+use uptime_aws::{sdk, AwsConnect, TokioPause};
+use uptime_lambda::Config;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = Config::from_env()?;
+    let connect = AwsConnect::new(&sdk::load().await, config.member_role.clone(), config.partition());
+    let (config, connect) = (&config, &connect);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        handler::handle(connect, &TokioPause, config, event.payload).await
+    }))
+    .await
+}

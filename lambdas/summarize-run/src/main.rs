@@ -1,1 +1,19 @@
-fn main() {}
+//! `summarize-run`: folds the account reports into the run summary and emits its metrics as
+//! CloudWatch EMF. Wiring only; the work is in `handler.rs`.
+
+mod handler;
+
+use lambda_runtime::{service_fn, LambdaEvent};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
+        let (summary, emf) = handler::handle(event.payload, jiff::Timestamp::now())?;
+        // EMF must be a JSON object alone on its line of the function's log.
+        println!("{emf}");
+        Ok::<_, uptime_lambda::LambdaError>(summary)
+    }))
+    .await
+}

@@ -1,0 +1,58 @@
+//! The error a Lambda returns. Its `error_type` is the Step Functions error name.
+
+use lambda_runtime::Diagnostic;
+use uptime_model::{ErrorName, InputError, TargetError};
+
+/// A failed invocation: one of the closed set of names, and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name}: {message}")]
+pub struct LambdaError {
+    pub name: ErrorName,
+    pub message: String,
+}
+
+impl LambdaError {
+    pub fn new(name: ErrorName, message: impl Into<String>) -> Self {
+        Self { name, message: message.into() }
+    }
+
+    /// A malformed task event.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorName::InvalidInput, message)
+    }
+}
+
+impl From<InputError> for LambdaError {
+    fn from(e: InputError) -> Self {
+        Self::new(ErrorName::InvalidInput, e.to_string())
+    }
+}
+
+impl From<TargetError> for LambdaError {
+    fn from(e: TargetError) -> Self {
+        Self::new(e.error, e.message)
+    }
+}
+
+impl From<LambdaError> for Diagnostic {
+    fn from(e: LambdaError) -> Self {
+        Diagnostic {
+            error_type: e.name.as_str().to_owned(),
+            error_message: e.message,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_diagnostic_error_type_is_the_error_name() {
+        for name in ErrorName::ALL {
+            let d: Diagnostic = LambdaError::new(name, "m").into();
+            assert_eq!(d.error_type, name.as_str());
+            assert_eq!(d.error_message, "m");
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! The task event and response contracts between the state machine and the Lambdas.
+//! `docs/lambda-contracts.md` documents them with examples; the tests here pin those examples.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uptime_core::engine::{PreparedAccount, SelectionCounts};
+use uptime_model::report::SkippedAccount;
+use uptime_model::{AccountReport, AccountTarget, Region, RunRequest};
+
+use crate::LambdaError;
+
+/// Decodes a task event, naming what is wrong as `InvalidInput`.
+pub fn decode<T: for<'de> Deserialize<'de>>(event: Value, what: &str) -> Result<T, LambdaError> {
+    serde_json::from_value(event).map_err(|e| LambdaError::invalid(format!("{what} event: {e}")))
+}
+
+/// Re-validates the normalised request every task receives (the same rules as the input).
+pub fn request(raw: &Value) -> Result<RunRequest, LambdaError> {
+    // `now` is always present in a normalised request; the fallback is never used for it.
+    Ok(RunRequest::from_json(raw, Timestamp::UNIX_EPOCH)?)
+}
+
+/// `list-accounts` event: the raw execution input and when the execution started.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListAccountsEvent {
+    pub input: Value,
+    /// `$$.Execution.StartTime`; the default for the input's `now`.
+    pub execution_start: Timestamp,
+}
+
+/// `list-accounts` response.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ListAccountsResponse {
+    /// The validated input, with `now` filled in. Every later task receives it.
+    pub request: RunRequest,
+    /// Selected accounts, compact (`"id"` or `"id:region,region"`).
+    pub accounts: Vec<AccountTarget>,
+    #[serde(default)]
+    pub skipped_accounts: Vec<SkippedAccount>,
+    /// Accounts whose opt-in could not be read, already as failed account reports.
+    #[serde(default)]
+    pub failed_accounts: Vec<AccountReport>,
+    pub counts: SelectionCounts,
+}
+
+/// `prepare-account` event.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrepareAccountEvent {
+    pub request: Value,
+    pub account: AccountTarget,
+    /// `$$.Execution.Name`: names the STS session, so CloudTrail shows the run.
+    pub execution: String,
+}
+
+/// `prepare-account` response.
+pub type PrepareAccountResponse = PreparedAccount;
+
+/// `schedule-region` event.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleRegionEvent {
+    pub request: Value,
+    pub account: AccountTarget,
+    pub region: Region,
+    pub execution: String,
+}
+
+/// `summarize-run` event.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SummarizeRunEvent {
+    pub request: Value,
+    /// One report per scheduled account (failed ones carry `error`).
+    pub accounts: Vec<AccountReport>,
+    #[serde(default)]
+    pub failed_accounts: Vec<AccountReport>,
+    #[serde(default)]
+    pub skipped_accounts: Vec<SkippedAccount>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn documented_examples_decode() {
+        let _: ListAccountsEvent = decode(
+            json!({"input": {"action": "stop", "schedule": "office-hours"}, "execution_start": "2026-11-24T19:00:00Z"}),
+            "list-accounts",
+        )
+        .unwrap();
+        let p: PrepareAccountEvent = decode(
+            json!({"request": {"action": "stop", "now": "2026-11-24T19:00:00Z"}, "account": "111111111111:eu-west-1", "execution": "nightly-stop-2026-11-24"}),
+            "prepare-account",
+        )
+        .unwrap();
+        assert_eq!(p.account.regions.unwrap().len(), 1);
+        let _: ScheduleRegionEvent = decode(
+            json!({"request": {"action": "stop", "now": "2026-11-24T19:00:00Z"}, "account": "111111111111", "region": "eu-west-1", "execution": "x"}),
+            "schedule-region",
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_ids_are_invalid_input() {
+        let e = decode::<PrepareAccountEvent>(json!({"request": {}, "account": "1", "execution": "x"}), "prepare-account").unwrap_err();
+        assert_eq!(e.name, uptime_model::ErrorName::InvalidInput);
+        let e = decode::<ScheduleRegionEvent>(
+            json!({"request": {}, "account": "111111111111", "region": "eu-west-1", "execution": "x", "extra": 1}),
+            "schedule-region",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("extra"));
+    }
+}
