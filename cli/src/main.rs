@@ -1,1 +1,159 @@
-fn main() {}
+//! `uptime-scheduler`: the scheduling core run in-process, for operators' previews and tests.
+//!
+//! Exit codes: 0 every target succeeded; 1 the run finished with failures (listed in the
+//! summary); 2 invalid input or configuration (nothing was contacted).
+
+mod table;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use uptime_aws::{sdk, AwsConnect, AwsDirectory, TokioPause};
+use uptime_core::{run_organization, Concurrency, RegionTask};
+use uptime_lambda::Config;
+use uptime_model::ids::session_name;
+use uptime_model::report::RunStatus;
+use uptime_model::{InstanceRecord, RunRequest};
+
+#[derive(Debug, Parser)]
+#[command(name = "uptime-scheduler", version, about = "Stop and start opted-in EC2 instances across an AWS Organization")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run an execution input in-process (use "dry_run": true in the input for a preview).
+    Run(RunArgs),
+    /// Validate an execution input and print it normalised; contacts nothing.
+    Validate {
+        /// The execution input file, or - for standard input.
+        #[arg(long)]
+        input: PathBuf,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// The execution input file (JSON, as for the state machine), or - for standard input.
+    #[arg(long)]
+    input: PathBuf,
+    /// The member-account role name [env: MEMBER_ROLE_NAME; default UptimeSchedulerMember].
+    #[arg(long)]
+    member_role: Option<String>,
+    /// Regions to schedule when the input names none, e.g. eu-west-1,us-east-1
+    /// [env: DEFAULT_REGIONS; default: AWS_REGION].
+    #[arg(long)]
+    regions: Option<String>,
+    /// table for people, json for the run summary.
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    output: Output,
+    /// Accounts scheduled at once.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    concurrency: u16,
+    /// Log every per-instance decision to standard error.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Output {
+    Table,
+    Json,
+}
+
+fn read_input(path: &PathBuf) -> Result<serde_json::Value, String> {
+    let text = if path.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).map_err(|e| format!("reading standard input: {e}"))?;
+        s
+    } else {
+        std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?
+    };
+    serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))
+}
+
+fn usage_error(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("uptime-scheduler: {message}");
+    ExitCode::from(2)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate { input } => {
+            let raw = match read_input(&input) {
+                Ok(v) => v,
+                Err(e) => return usage_error(e),
+            };
+            match RunRequest::from_json(&raw, jiff::Timestamp::now()) {
+                Ok(req) => {
+                    println!("{}", serde_json::to_string_pretty(&req).unwrap_or_default());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => usage_error(e),
+            }
+        }
+        Command::Run(args) => run(args).await,
+    }
+}
+
+async fn run(args: RunArgs) -> ExitCode {
+    let filter = if args.verbose { "info" } else { "warn" };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()))
+        .init();
+    // Validate everything before any AWS call: input, then configuration.
+    let raw = match read_input(&args.input) {
+        Ok(v) => v,
+        Err(e) => return usage_error(e),
+    };
+    let started = jiff::Timestamp::now();
+    let request = match RunRequest::from_json(&raw, started) {
+        Ok(r) => r,
+        Err(e) => return usage_error(e),
+    };
+    let config = Config::from_lookup(|k| match k {
+        "MEMBER_ROLE_NAME" if args.member_role.is_some() => args.member_role.clone(),
+        "DEFAULT_REGIONS" if args.regions.is_some() => args.regions.clone(),
+        _ => std::env::var(k).ok(),
+    });
+    let config = match config {
+        Ok(c) => c,
+        Err(e) => return usage_error(e.to_string().replace("environment variable MEMBER_ROLE_NAME", "--member-role").replace("environment variable DEFAULT_REGIONS", "--regions")),
+    };
+    let sdk = sdk::load().await;
+    let directory = AwsDirectory::new(&sdk);
+    let connect = AwsConnect::new(&sdk, config.member_role.clone(), config.partition());
+    let session = session_name(&format!("cli-{}", started.strftime("%Y%m%dT%H%M%SZ")));
+    let observe = |task: &RegionTask, records: &[InstanceRecord]| {
+        for r in records {
+            tracing::info!(
+                account = %task.account, region = %task.region, instance = %r.instance,
+                outcome = r.outcome.name(), reason = r.outcome.reason().unwrap_or(""),
+                message = r.message.as_deref().unwrap_or(""), "decision"
+            );
+        }
+    };
+    let concurrency = Concurrency { accounts: usize::from(args.concurrency), ..Concurrency::default() };
+    let result = run_organization(&directory, &connect, &TokioPause, &request, &config.settings, &session, concurrency, &observe).await;
+    let out = match result {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("uptime-scheduler: the run failed before scheduling any account: {}: {}", e.error, e.message);
+            return ExitCode::from(1);
+        }
+    };
+    match args.output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&out.summary).unwrap_or_default()),
+        Output::Table => print!("{}", table::render(&out)),
+    }
+    match out.summary.status {
+        RunStatus::Succeeded => ExitCode::SUCCESS,
+        RunStatus::CompletedWithFailures => ExitCode::from(1),
+    }
+}
