@@ -10,14 +10,18 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use uptime_aws::{sdk, AwsConnect, AwsDirectory, TokioPause};
-use uptime_core::{run_organization, Concurrency, RegionTask};
+use uptime_core::{run_organization, Concurrency, RegionTask, RunOptions};
 use uptime_lambda::Config;
 use uptime_model::ids::session_name;
 use uptime_model::report::RunStatus;
 use uptime_model::{InstanceRecord, RunRequest};
 
 #[derive(Debug, Parser)]
-#[command(name = "uptime-scheduler", version, about = "Stop and start opted-in EC2 instances across an AWS Organization")]
+#[command(
+    name = "uptime-scheduler",
+    version,
+    about = "Stop and start opted-in EC2 instances across an AWS Organization"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -67,7 +71,9 @@ enum Output {
 fn read_input(path: &PathBuf) -> Result<serde_json::Value, String> {
     let text = if path.as_os_str() == "-" {
         let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).map_err(|e| format!("reading standard input: {e}"))?;
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| format!("reading standard input: {e}"))?;
         s
     } else {
         std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?
@@ -105,7 +111,9 @@ async fn run(args: RunArgs) -> ExitCode {
     let filter = if args.verbose { "info" } else { "warn" };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()),
+        )
         .init();
     // Validate everything before any AWS call: input, then configuration.
     let raw = match read_input(&args.input) {
@@ -124,7 +132,13 @@ async fn run(args: RunArgs) -> ExitCode {
     });
     let config = match config {
         Ok(c) => c,
-        Err(e) => return usage_error(e.to_string().replace("environment variable MEMBER_ROLE_NAME", "--member-role").replace("environment variable DEFAULT_REGIONS", "--regions")),
+        Err(e) => {
+            return usage_error(
+                e.to_string()
+                    .replace("environment variable MEMBER_ROLE_NAME", "--member-role")
+                    .replace("environment variable DEFAULT_REGIONS", "--regions"),
+            )
+        }
     };
     let sdk = sdk::load().await;
     let directory = AwsDirectory::new(&sdk);
@@ -139,17 +153,38 @@ async fn run(args: RunArgs) -> ExitCode {
             );
         }
     };
-    let concurrency = Concurrency { accounts: usize::from(args.concurrency), ..Concurrency::default() };
-    let result = run_organization(&directory, &connect, &TokioPause, &request, &config.settings, &session, concurrency, &observe).await;
+    let concurrency = Concurrency {
+        accounts: usize::from(args.concurrency),
+        ..Concurrency::default()
+    };
+    let result = run_organization(
+        &directory,
+        &connect,
+        &TokioPause,
+        &request,
+        &config.settings,
+        RunOptions {
+            session: &session,
+            concurrency,
+            observe: &observe,
+        },
+    )
+    .await;
     let out = match result {
         Ok(out) => out,
         Err(e) => {
-            eprintln!("uptime-scheduler: the run failed before scheduling any account: {}: {}", e.error, e.message);
+            eprintln!(
+                "uptime-scheduler: the run failed before scheduling any account: {}: {}",
+                e.error, e.message
+            );
             return ExitCode::from(1);
         }
     };
     match args.output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(&out.summary).unwrap_or_default()),
+        Output::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&out.summary).unwrap_or_default()
+        ),
         Output::Table => print!("{}", table::render(&out)),
     }
     match out.summary.status {

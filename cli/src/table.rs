@@ -7,7 +7,10 @@ use uptime_model::report::account_lines;
 use uptime_model::Counts;
 
 fn reasons(map: &std::collections::BTreeMap<String, u64>) -> String {
-    map.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ")
+    map.iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn changed(c: &Counts, dry_run: bool) -> (u64, u64) {
@@ -28,12 +31,21 @@ pub fn render(run: &OrgRun) -> String {
         if dry { "DRY RUN: " } else { "" },
         s.action.as_str(),
         s.now,
-        s.schedule.as_ref().map(|n| format!(", schedule {n}")).unwrap_or_default()
+        s.schedule
+            .as_ref()
+            .map(|n| format!(", schedule {n}"))
+            .unwrap_or_default()
     );
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
-    let (started, stopped) = if dry { ("would start", "would stop") } else { ("started", "stopped") };
-    t.set_header(vec!["account", "region", started, stopped, "already", "skipped", "failed", "notes"]);
+    let (started, stopped) = if dry {
+        ("would start", "would stop")
+    } else {
+        ("started", "stopped")
+    };
+    t.set_header(vec![
+        "account", "region", started, stopped, "already", "skipped", "failed", "notes",
+    ]);
     for line in account_lines(&run.accounts) {
         let c = &line.counts;
         let (st, sp) = changed(c, dry);
@@ -67,24 +79,50 @@ pub fn render(run: &OrgRun) -> String {
         Cell::new(s.instances.already),
         Cell::new(s.instances.skipped),
         Cell::new(s.instances.failed),
-        Cell::new(format!("{} account(s), {} failed", s.accounts.total, s.accounts.failed)),
+        Cell::new(format!(
+            "{} account(s), {} failed",
+            s.accounts.total, s.accounts.failed
+        )),
     ]);
     let _ = writeln!(out, "{t}");
     for a in &run.accounts {
         for r in &a.skipped_regions {
-            let _ = writeln!(out, "region skipped: {} {} ({})", a.account, r.region, serde_json::to_value(r.reason).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default());
+            let _ = writeln!(
+                out,
+                "region skipped: {} {} ({})",
+                a.account,
+                r.region,
+                serde_json::to_value(r.reason)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            );
         }
     }
     for k in &s.skipped_accounts {
-        let reason = serde_json::to_value(k.reason).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-        let _ = writeln!(out, "account skipped: {} ({reason}{})", k.account, k.detail.as_ref().map(|d| format!(": {d}")).unwrap_or_default());
+        let reason = serde_json::to_value(k.reason)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "account skipped: {} ({reason}{})",
+            k.account,
+            k.detail
+                .as_ref()
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default()
+        );
     }
     for f in &s.failures {
         let _ = writeln!(
             out,
             "FAILED {}{}: {}: {}",
             f.account,
-            f.region.as_ref().map(|r| format!(" {r}")).unwrap_or_default(),
+            f.region
+                .as_ref()
+                .map(|r| format!(" {r}"))
+                .unwrap_or_default(),
             f.error,
             f.message
         );
@@ -92,7 +130,15 @@ pub fn render(run: &OrgRun) -> String {
     for a in &run.accounts {
         for r in &a.regions {
             for f in &r.failures {
-                let _ = writeln!(out, "  {} {} {}: {} ({})", a.account, r.region, f.instance, f.reason.as_str(), f.message);
+                let _ = writeln!(
+                    out,
+                    "  {} {} {}: {} ({})",
+                    a.account,
+                    r.region,
+                    f.instance,
+                    f.reason.as_str(),
+                    f.message
+                );
             }
         }
     }

@@ -22,24 +22,43 @@ fn cli(args: &[&str], input: &Value, env: &[(&str, String)]) -> Output {
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().unwrap();
-    child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
 /// An endpoint nothing listens on: any AWS call would fail, so success proves no contact.
 fn dead_endpoint() -> String {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     format!("http://127.0.0.1:{port}")
 }
 
 #[test]
 fn invalid_input_exits_2_naming_the_field_and_contacts_nothing() {
-    let env = [("AWS_REGION", "us-east-1".to_owned()), ("AWS_ENDPOINT_URL", dead_endpoint())];
-    let out = cli(&["run", "--input", "-"], &json!({"action": "stop", "regions": ["eu-west-1", "atlantis-1"]}), &env);
+    let env = [
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("AWS_ENDPOINT_URL", dead_endpoint()),
+    ];
+    let out = cli(
+        &["run", "--input", "-"],
+        &json!({"action": "stop", "regions": ["eu-west-1", "atlantis-1"]}),
+        &env,
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("regions[1]"), "{err}");
-    assert!(!err.contains("dispatch failure"), "nothing was contacted: {err}");
+    assert!(
+        !err.contains("dispatch failure"),
+        "nothing was contacted: {err}"
+    );
 }
 
 #[test]
@@ -51,14 +70,22 @@ fn missing_region_configuration_exits_2() {
 
 #[test]
 fn a_bad_regions_flag_exits_2_naming_the_flag() {
-    let out = cli(&["run", "--input", "-", "--regions", "eu-west-1,nope"], &json!({"action": "stop"}), &[("AWS_REGION", "us-east-1".into())]);
+    let out = cli(
+        &["run", "--input", "-", "--regions", "eu-west-1,nope"],
+        &json!({"action": "stop"}),
+        &[("AWS_REGION", "us-east-1".into())],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--regions"));
 }
 
 #[test]
 fn validate_prints_the_normalised_input() {
-    let out = cli(&["validate", "--input", "-"], &json!({"action": "start", "now": "2026-11-24T07:00:00Z"}), &[]);
+    let out = cli(
+        &["validate", "--input", "-"],
+        &json!({"action": "start", "now": "2026-11-24T07:00:00Z"}),
+        &[],
+    );
     assert_eq!(out.status.code(), Some(0));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["action"], "start");
@@ -73,20 +100,65 @@ fn a_run_on_the_emulator_reports_in_json_and_as_a_table() {
         "regions": {"eu-west-1": [{"count": 2, "tags": {"Schedule": "office-hours"}}, {"count": 1, "tags": {"Schedule": "ignore"}}]}
     }]}));
     let account = inv["accounts"][0]["id"].as_str().unwrap().to_owned();
-    let env = [("AWS_REGION", "us-east-1".to_owned()), ("AWS_ENDPOINT_URL", moto.endpoint())];
+    let env = [
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("AWS_ENDPOINT_URL", moto.endpoint()),
+    ];
 
-    let dry = cli(&["run", "--input", "-", "--regions", "eu-west-1", "--output", "table"], &json!({"action": "stop", "dry_run": true}), &env);
-    assert_eq!(dry.status.code(), Some(0), "{}", String::from_utf8_lossy(&dry.stderr));
+    let dry = cli(
+        &[
+            "run",
+            "--input",
+            "-",
+            "--regions",
+            "eu-west-1",
+            "--output",
+            "table",
+        ],
+        &json!({"action": "stop", "dry_run": true}),
+        &env,
+    );
+    assert_eq!(
+        dry.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
     let table = String::from_utf8_lossy(&dry.stdout);
-    assert!(table.contains("DRY RUN") && table.contains("would stop") && table.contains(&account), "{table}");
+    assert!(
+        table.contains("DRY RUN") && table.contains("would stop") && table.contains(&account),
+        "{table}"
+    );
     assert!(table.contains("1 opted-out"), "{table}");
 
-    let real = cli(&["run", "--input", "-", "--regions", "eu-west-1", "--output", "json"], &json!({"action": "stop"}), &env);
-    assert_eq!(real.status.code(), Some(0), "{}", String::from_utf8_lossy(&real.stderr));
+    let real = cli(
+        &[
+            "run",
+            "--input",
+            "-",
+            "--regions",
+            "eu-west-1",
+            "--output",
+            "json",
+        ],
+        &json!({"action": "stop"}),
+        &env,
+    );
+    assert_eq!(
+        real.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&real.stderr)
+    );
     let summary: Value = serde_json::from_slice(&real.stdout).unwrap();
     assert_eq!(summary["status"], "succeeded");
     assert_eq!(summary["instances"]["stopped"], 2);
     let states = moto.snapshot(&[account], &["eu-west-1"]);
-    let stopped = states.as_object().unwrap().values().filter(|v| v["state"] == "stopped").count();
+    let stopped = states
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|v| v["state"] == "stopped")
+        .count();
     assert_eq!(stopped, 2);
 }

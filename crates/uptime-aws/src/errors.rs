@@ -124,13 +124,22 @@ mod tests {
         assert_eq!(k("UnauthorizedOperation"), ErrorKind::AccessDenied);
         assert_eq!(k("AccessDenied"), ErrorKind::AccessDenied);
         assert_eq!(k("IncorrectInstanceState"), ErrorKind::InvalidState);
-        assert_eq!(k("InsufficientInstanceCapacity"), ErrorKind::InsufficientCapacity);
+        assert_eq!(
+            k("InsufficientInstanceCapacity"),
+            ErrorKind::InsufficientCapacity
+        );
         assert_eq!(k("InvalidInstanceID.NotFound"), ErrorKind::NotFound);
-        assert_eq!(k("UnsupportedHibernationConfiguration"), ErrorKind::HibernationRefused);
+        assert_eq!(
+            k("UnsupportedHibernationConfiguration"),
+            ErrorKind::HibernationRefused
+        );
         assert_eq!(k("KMS.DisabledException"), ErrorKind::KmsAccess);
         assert_eq!(k("UnsupportedOperation"), ErrorKind::Unsupported);
         assert_eq!(k("SomethingNew"), ErrorKind::Other);
-        assert_eq!(kind_of_code(Some("SomethingNew"), Some(503)), ErrorKind::Transient);
+        assert_eq!(
+            kind_of_code(Some("SomethingNew"), Some(503)),
+            ErrorKind::Transient
+        );
         assert_eq!(kind_of_code(None, Some(500)), ErrorKind::Transient);
         assert_eq!(kind_of_code(None, Some(429)), ErrorKind::Throttled);
     }

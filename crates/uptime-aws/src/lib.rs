@@ -5,8 +5,8 @@
 //!
 //! - [`sdk`]: loading the one `SdkConfig` per process (rustls + ring HTTPS client).
 //! - [`errors`]: the single classification of AWS errors into the core's error kinds.
-//! - [`organizations`]: [`AwsDirectory`] (Organizations).
-//! - [`member`]: [`AwsConnect`] (STS AssumeRole, credentials cached per account and session)
+//! - [`organizations`] holds [`AwsDirectory`] (Organizations).
+//! - [`member`] holds [`AwsConnect`] (STS AssumeRole, credentials cached per account and session)
 //!   and [`AwsCompute`] (EC2 in one member account and region).
 //! - [`IAM_ACTIONS`]: every AWS action this crate calls, by the role that calls it.
 

@@ -64,11 +64,18 @@ impl AwsConnect {
     fn cached(&self, key: &(AccountId, String)) -> Option<SdkConfig> {
         let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         let entry = cache.get(key)?;
-        let left = entry.expires.duration_since(SystemTime::now()).unwrap_or_default();
+        let left = entry
+            .expires
+            .duration_since(SystemTime::now())
+            .unwrap_or_default();
         (left > RENEW_BEFORE).then(|| entry.config.clone())
     }
 
-    async fn member_config(&self, account: &AccountId, session: &str) -> Result<SdkConfig, PortError> {
+    async fn member_config(
+        &self,
+        account: &AccountId,
+        session: &str,
+    ) -> Result<SdkConfig, PortError> {
         let key = (account.clone(), session.to_owned());
         if let Some(config) = self.cached(&key) {
             return Ok(config);
@@ -83,7 +90,11 @@ impl AwsConnect {
             .await
             .map_err(|e| classify(&e))?;
         let c = answer.credentials().ok_or_else(|| {
-            PortError::new(ErrorKind::Other, None, "AssumeRole answered without credentials")
+            PortError::new(
+                ErrorKind::Other,
+                None,
+                "AssumeRole answered without credentials",
+            )
         })?;
         let expires = SystemTime::try_from(*c.expiration())
             .unwrap_or_else(|_| SystemTime::now() + Duration::from_secs(900));
@@ -99,10 +110,13 @@ impl AwsConnect {
             .to_builder()
             .credentials_provider(SharedCredentialsProvider::new(credentials))
             .build();
-        self.cache
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key, Cached { config: config.clone(), expires });
+        self.cache.lock().unwrap_or_else(|p| p.into_inner()).insert(
+            key,
+            Cached {
+                config: config.clone(),
+                expires,
+            },
+        );
         Ok(config)
     }
 }
@@ -114,7 +128,12 @@ impl Connect for AwsConnect {
         self.member_config(account, session).await.map(|_| ())
     }
 
-    async fn compute(&self, account: &AccountId, region: &Region, session: &str) -> Result<AwsCompute, PortError> {
+    async fn compute(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        session: &str,
+    ) -> Result<AwsCompute, PortError> {
         let config = self.member_config(account, session).await?;
         let ec2 = aws_sdk_ec2::config::Builder::from(&config)
             .region(SdkRegion::new(region.as_str().to_owned()))
@@ -149,11 +168,19 @@ fn instance(i: &aws_sdk_ec2::types::Instance) -> Option<Instance> {
         id,
         state,
         lifecycle,
-        hibernation_configured: i.hibernation_options().and_then(|h| h.configured()).unwrap_or(false),
+        hibernation_configured: i
+            .hibernation_options()
+            .and_then(|h| h.configured())
+            .unwrap_or(false),
         tags: i
             .tags()
             .iter()
-            .filter_map(|t| Some((t.key()?.to_owned(), t.value().unwrap_or_default().to_owned())))
+            .filter_map(|t| {
+                Some((
+                    t.key()?.to_owned(),
+                    t.value().unwrap_or_default().to_owned(),
+                ))
+            })
             .collect(),
     })
 }
@@ -165,7 +192,12 @@ fn ids(ids: &[InstanceId]) -> Vec<String> {
 impl Compute for AwsCompute {
     async fn enabled_regions(&self) -> Result<Vec<Region>, PortError> {
         // Without AllRegions, DescribeRegions lists exactly the regions enabled for the account.
-        let answer = self.ec2.describe_regions().send().await.map_err(|e| classify(&e))?;
+        let answer = self
+            .ec2
+            .describe_regions()
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
         Ok(answer
             .regions()
             .iter()
@@ -175,13 +207,21 @@ impl Compute for AwsCompute {
 
     async fn discover(&self, what: &Discovery) -> Result<Vec<Instance>, PortError> {
         let tag_filter = match &what.tag_value {
-            None => Filter::builder().name("tag-key").values(&what.tag_key).build(),
-            Some(v) => Filter::builder().name(format!("tag:{}", what.tag_key)).values(v).build(),
+            None => Filter::builder()
+                .name("tag-key")
+                .values(&what.tag_key)
+                .build(),
+            Some(v) => Filter::builder()
+                .name(format!("tag:{}", what.tag_key))
+                .values(v)
+                .build(),
         };
         let state_filter = Filter::builder()
             .name("instance-state-name")
             .set_values(Some(
-                ["pending", "running", "stopping", "stopped"].map(String::from).to_vec(),
+                ["pending", "running", "stopping", "stopped"]
+                    .map(String::from)
+                    .to_vec(),
             ))
             .build();
         let mut pages = self
@@ -205,7 +245,10 @@ impl Compute for AwsCompute {
     }
 
     async fn stop(&self, instance_ids: &[InstanceId], hibernate: bool) -> Result<(), PortError> {
-        let mut call = self.ec2.stop_instances().set_instance_ids(Some(ids(instance_ids)));
+        let mut call = self
+            .ec2
+            .stop_instances()
+            .set_instance_ids(Some(ids(instance_ids)));
         if hibernate {
             call = call.hibernate(true);
         }
@@ -214,7 +257,11 @@ impl Compute for AwsCompute {
             // EC2 refuses hibernation with more than one code; all of them mean "stop instead".
             let refused = matches!(
                 err.code.as_deref(),
-                Some("UnsupportedOperation" | "UnsupportedHibernationConfiguration" | "InvalidParameterCombination")
+                Some(
+                    "UnsupportedOperation"
+                        | "UnsupportedHibernationConfiguration"
+                        | "InvalidParameterCombination"
+                )
             );
             if hibernate && refused {
                 err.kind = ErrorKind::HibernationRefused;
@@ -233,4 +280,3 @@ impl Compute for AwsCompute {
             .map_err(|e| classify(&e))
     }
 }
-

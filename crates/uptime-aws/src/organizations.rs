@@ -23,11 +23,17 @@ impl AwsDirectory {
 }
 
 fn bad_answer(what: &str) -> PortError {
-    PortError::new(ErrorKind::Other, None, format!("Organizations returned {what}"))
+    PortError::new(
+        ErrorKind::Other,
+        None,
+        format!("Organizations returned {what}"),
+    )
 }
 
 fn account(a: &Account) -> Result<OrgAccount, PortError> {
-    let id = a.id().ok_or_else(|| bad_answer("an account without an id"))?;
+    let id = a
+        .id()
+        .ok_or_else(|| bad_answer("an account without an id"))?;
     let id = AccountId::parse(id).map_err(|e| bad_answer(&e.to_string()))?;
     // `State` replaces the deprecated `Status`; emulators may only send the latter.
     #[allow(deprecated)]
@@ -39,7 +45,11 @@ fn account(a: &Account) -> Result<OrgAccount, PortError> {
     Ok(OrgAccount {
         id,
         name: a.name().unwrap_or_default().to_owned(),
-        status: if active { AccountStatus::Active } else { AccountStatus::Inactive },
+        status: if active {
+            AccountStatus::Active
+        } else {
+            AccountStatus::Inactive
+        },
     })
 }
 
@@ -91,7 +101,10 @@ impl Directory for AwsDirectory {
         Ok(out)
     }
 
-    async fn account_tags(&self, account: &AccountId) -> Result<BTreeMap<String, String>, PortError> {
+    async fn account_tags(
+        &self,
+        account: &AccountId,
+    ) -> Result<BTreeMap<String, String>, PortError> {
         let mut pages = self
             .client
             .list_tags_for_resource()

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use uptime_aws::{sdk, AwsConnect, AwsDirectory, TokioPause};
-use uptime_core::{run_organization, Concurrency, OrgRun, Settings};
+use uptime_core::{run_organization, Concurrency, OrgRun, RunOptions, Settings};
 use uptime_model::report::RunStatus;
 use uptime_model::{AccountId, InstanceId, Region, RoleName, RunRequest};
 use uptime_testkit::contract::{check_ports, ContractFleet, CONTRACT_SCHEDULE};
@@ -26,16 +26,30 @@ async fn adapters(moto: &Moto, page_size: Option<i32>) -> (AwsDirectory, AwsConn
 fn settings() -> Settings {
     Settings::new(
         Region::parse("us-east-1").unwrap(),
-        vec![Region::parse("eu-west-1").unwrap(), Region::parse("us-east-1").unwrap()],
+        vec![
+            Region::parse("eu-west-1").unwrap(),
+            Region::parse("us-east-1").unwrap(),
+        ],
     )
 }
 
 async fn run(moto: &Moto, input: Value, page_size: Option<i32>) -> OrgRun {
     let (dir, connect) = adapters(moto, page_size).await;
     let req = RunRequest::from_json(&input, "2026-11-24T19:00:00Z".parse().unwrap()).unwrap();
-    run_organization(&dir, &connect, &TokioPause, &req, &settings(), SESSION, Concurrency::default(), &|_, _| {})
-        .await
-        .expect("run")
+    run_organization(
+        &dir,
+        &connect,
+        &TokioPause,
+        &req,
+        &settings(),
+        RunOptions {
+            session: SESSION,
+            concurrency: Concurrency::default(),
+            observe: &|_, _| {},
+        },
+    )
+    .await
+    .expect("run")
 }
 
 /// Instance ids of an inventory account, by (region, group index).
@@ -55,15 +69,24 @@ fn group(inv: &Value, account: &str, region: &str, group: u64) -> Vec<InstanceId
 }
 
 fn account_id(inv: &Value, name: &str) -> String {
-    inv["accounts"].as_array().unwrap().iter().find(|a| a["name"] == name).unwrap()["id"]
+    inv["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == name)
+        .unwrap()["id"]
         .as_str()
         .unwrap()
         .to_owned()
 }
 
 fn states(moto: &Moto, inv: &Value, regions: &[&str]) -> BTreeMap<String, String> {
-    let mut accounts: Vec<String> =
-        inv["accounts"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap().to_owned()).collect();
+    let mut accounts: Vec<String> = inv["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_owned())
+        .collect();
     accounts.sort();
     accounts.dedup();
     moto.snapshot(&accounts, regions)
@@ -74,8 +97,15 @@ fn states(moto: &Moto, inv: &Value, regions: &[&str]) -> BTreeMap<String, String
         .collect()
 }
 
-fn changed(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) -> BTreeSet<String> {
-    after.iter().filter(|(id, s)| before.get(*id) != Some(s)).map(|(id, _)| id.clone()).collect()
+fn changed(
+    before: &BTreeMap<String, String>,
+    after: &BTreeMap<String, String>,
+) -> BTreeSet<String> {
+    after
+        .iter()
+        .filter(|(id, s)| before.get(*id) != Some(s))
+        .map(|(id, _)| id.clone())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -83,7 +113,9 @@ async fn contract_holds_for_the_aws_adapter_on_moto() {
     let moto = Moto::start();
     let tagged = |state: &str, extra: Value| {
         let mut g = json!({"count": 1, "tags": {"Schedule": CONTRACT_SCHEDULE}, "state": state});
-        g.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        g.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
         g
     };
     let inv = moto.seed(&json!({"accounts": [{
@@ -156,7 +188,12 @@ async fn a_scheduled_stop_changes_exactly_the_right_instances_and_a_rerun_change
     let before = states(&moto, &inv, &regions);
 
     moto.calls("start");
-    let out = run(&moto, json!({"action": "stop", "schedule": "office-hours"}), None).await;
+    let out = run(
+        &moto,
+        json!({"action": "stop", "schedule": "office-hours"}),
+        None,
+    )
+    .await;
     moto.calls("stop");
     let calls = moto.calls("dump");
     let after = states(&moto, &inv, &regions);
@@ -169,8 +206,16 @@ async fn a_scheduled_stop_changes_exactly_the_right_instances_and_a_rerun_change
             expected.extend(group(&inv, "dev-a", r, g).into_iter().map(String::from));
         }
     }
-    expected.extend(group(&inv, "dev-b", "eu-west-1", 0).into_iter().map(String::from));
-    assert_eq!(changed(&before, &after), expected, "exactly the right instances changed");
+    expected.extend(
+        group(&inv, "dev-b", "eu-west-1", 0)
+            .into_iter()
+            .map(String::from),
+    );
+    assert_eq!(
+        changed(&before, &after),
+        expected,
+        "exactly the right instances changed"
+    );
     for id in &expected {
         assert_eq!(after[id], "stopped", "{id}");
     }
@@ -179,18 +224,30 @@ async fn a_scheduled_stop_changes_exactly_the_right_instances_and_a_rerun_change
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|c| c["instance_ids"].as_array().unwrap().iter().map(|i| i.as_str().unwrap().to_owned()))
+        .flat_map(|c| {
+            c["instance_ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i.as_str().unwrap().to_owned())
+        })
         .collect();
     for r in regions {
         for g in [STOPPED, NIGHTLY, IGNORE, UNTAGGED, TERMINATED, SPOT, ASG] {
             for id in group(&inv, "dev-a", r, g) {
-                assert!(!touched.contains(id.as_str()), "{id} (group {g}, {r}) was in a mutating call");
+                assert!(
+                    !touched.contains(id.as_str()),
+                    "{id} (group {g}, {r}) was in a mutating call"
+                );
             }
         }
     }
     for name in ["prod", "sandbox"] {
         for id in group(&inv, name, "eu-west-1", 0) {
-            assert!(!touched.contains(id.as_str()), "{id} of opted-out {name} was touched");
+            assert!(
+                !touched.contains(id.as_str()),
+                "{id} of opted-out {name} was touched"
+            );
         }
     }
     assert_eq!(touched, expected);
@@ -198,24 +255,52 @@ async fn a_scheduled_stop_changes_exactly_the_right_instances_and_a_rerun_change
     let s = &out.summary;
     assert_eq!(s.status, RunStatus::Succeeded);
     assert_eq!((s.accounts.total, s.regions.total), (2, 3));
-    assert_eq!((s.instances.stopped, s.instances.hibernated), (3 * 2 + 2, 2));
-    assert_eq!(s.instances.already, 2, "the stopped office-hours instance in each dev-a region");
+    assert_eq!(
+        (s.instances.stopped, s.instances.hibernated),
+        (3 * 2 + 2, 2)
+    );
+    assert_eq!(
+        s.instances.already, 2,
+        "the stopped office-hours instance in each dev-a region"
+    );
     // moto reports the ASG members' tags, so both are skipped as autoscaling members.
-    assert_eq!(s.instances.skipped_by_reason.get("autoscaling-member"), Some(&4));
+    assert_eq!(
+        s.instances.skipped_by_reason.get("autoscaling-member"),
+        Some(&4)
+    );
     assert_eq!(s.instances.skipped_by_reason.get("spot"), Some(&2));
-    eprintln!("API calls for one stop run: {}", serde_json::to_string_pretty(&calls["by_action"]).unwrap());
+    eprintln!(
+        "API calls for one stop run: {}",
+        serde_json::to_string_pretty(&calls["by_action"]).unwrap()
+    );
     let by = |a: &str| calls["by_action"][a].as_u64().unwrap_or(0);
     assert_eq!(by("sts:AssumeRole"), 2, "one AssumeRole per account");
-    assert_eq!(by("ec2:DescribeInstances"), 3, "one page per account-region");
-    assert_eq!(by("ec2:StopInstances"), 3 + 2, "one call per operation per region");
+    assert_eq!(
+        by("ec2:DescribeInstances"),
+        3,
+        "one page per account-region"
+    );
+    assert_eq!(
+        by("ec2:StopInstances"),
+        3 + 2,
+        "one call per operation per region"
+    );
     assert_eq!(by("ec2:StartInstances"), 0);
 
     // The same run again changes nothing and says so.
     moto.calls("start");
-    let again = run(&moto, json!({"action": "stop", "schedule": "office-hours"}), None).await;
+    let again = run(
+        &moto,
+        json!({"action": "stop", "schedule": "office-hours"}),
+        None,
+    )
+    .await;
     moto.calls("stop");
     let calls = moto.calls("dump");
-    assert!(calls["mutating"].as_array().unwrap().is_empty(), "second run made mutating calls: {calls}");
+    assert!(
+        calls["mutating"].as_array().unwrap().is_empty(),
+        "second run made mutating calls: {calls}"
+    );
     assert_eq!(again.summary.instances.changed(), 0);
     assert_eq!(again.summary.instances.already, 2 + 3 * 2 + 2 + 2);
     assert_eq!(states(&moto, &inv, &regions), after);
@@ -225,7 +310,10 @@ async fn a_scheduled_stop_changes_exactly_the_right_instances_and_a_rerun_change
     let dry = run(&moto, json!({"action": "start", "dry_run": true}), None).await;
     moto.calls("stop");
     let calls = moto.calls("dump");
-    assert!(calls["mutating"].as_array().unwrap().is_empty(), "dry run made mutating calls: {calls}");
+    assert!(
+        calls["mutating"].as_array().unwrap().is_empty(),
+        "dry run made mutating calls: {calls}"
+    );
     assert_eq!(states(&moto, &inv, &regions), after);
     // dev-a: 3 stopped + 1 already-stopped + 1 hibernated per region; dev-b: 2 in eu-west-1.
     assert_eq!(dry.summary.instances.would_start, 2 * (3 + 1 + 1) + 2);
@@ -240,12 +328,27 @@ async fn a_region_with_more_instances_than_one_page_is_handled_completely() {
         "regions": {"eu-west-1": [{"count": 60, "tags": {"Schedule": "office-hours"}, "separate_calls": true}]}
     }]}));
     moto.calls("start");
-    let out = run(&moto, json!({"action": "stop", "regions": ["eu-west-1"]}), Some(10)).await;
+    let out = run(
+        &moto,
+        json!({"action": "stop", "regions": ["eu-west-1"]}),
+        Some(10),
+    )
+    .await;
     moto.calls("stop");
     let calls = moto.calls("dump");
     assert_eq!(out.summary.instances.stopped, 60);
     let after = states(&moto, &inv, &["eu-west-1"]);
     assert_eq!(after.values().filter(|s| *s == "stopped").count(), 60);
-    assert!(calls["by_action"]["ec2:DescribeInstances"].as_u64().unwrap() >= 6, "{calls}");
-    assert_eq!(calls["by_action"]["ec2:StopInstances"].as_u64().unwrap(), 2, "batches of 50");
+    assert!(
+        calls["by_action"]["ec2:DescribeInstances"]
+            .as_u64()
+            .unwrap()
+            >= 6,
+        "{calls}"
+    );
+    assert_eq!(
+        calls["by_action"]["ec2:StopInstances"].as_u64().unwrap(),
+        2,
+        "batches of 50"
+    );
 }

@@ -12,7 +12,7 @@ use uptime_model::report::{
 };
 use uptime_model::{
     decide, AccountId, AccountReport, AccountStatus, AccountTarget, Decision, ErrorName,
-    FailReason, InstanceId, InstanceRecord, OrgAccount, Operation, Outcome, Region, RegionReport,
+    FailReason, InstanceId, InstanceRecord, Operation, OrgAccount, Outcome, Region, RegionReport,
     RunRequest, RunSummary, TagConfig, TargetError,
 };
 
@@ -361,11 +361,7 @@ pub async fn schedule_region<C: Connect>(
     Ok(RegionRun { report, records })
 }
 
-async fn call(
-    compute: &impl Compute,
-    op: Operation,
-    ids: &[InstanceId],
-) -> Result<(), PortError> {
+async fn call(compute: &impl Compute, op: Operation, ids: &[InstanceId]) -> Result<(), PortError> {
     match op {
         Operation::Start => compute.start(ids).await,
         Operation::Stop => compute.stop(ids, false).await,
@@ -408,7 +404,12 @@ async fn apply_batch(
                 // Retries ran out: not an instance's fault, so no bisecting; report and go on.
                 let reason = fail_reason(&e);
                 for id in group {
-                    record(records, id, Outcome::Failed(reason), Some(e.message.clone()));
+                    record(
+                        records,
+                        id,
+                        Outcome::Failed(reason),
+                        Some(e.message.clone()),
+                    );
                 }
             }
             Err(e) => {
@@ -417,12 +418,20 @@ async fn apply_batch(
                         let single = std::slice::from_ref(&id);
                         match retry.run(pause, || compute.stop(single, false)).await {
                             Ok(()) => record(records, id, Outcome::Stopped, Some(e.message)),
-                            Err(e2) => {
-                                record(records, id, Outcome::Failed(fail_reason(&e2)), Some(e2.message))
-                            }
+                            Err(e2) => record(
+                                records,
+                                id,
+                                Outcome::Failed(fail_reason(&e2)),
+                                Some(e2.message),
+                            ),
                         }
                     } else {
-                        record(records, id, Outcome::Failed(fail_reason(&e)), Some(e.message));
+                        record(
+                            records,
+                            id,
+                            Outcome::Failed(fail_reason(&e)),
+                            Some(e.message),
+                        );
                     }
                 }
             }
@@ -449,6 +458,24 @@ impl Default for Concurrency {
     }
 }
 
+/// How an in-process run identifies itself and reports progress.
+pub struct RunOptions<'a> {
+    /// The STS session name (identifies the run in CloudTrail).
+    pub session: &'a str,
+    pub concurrency: Concurrency,
+    /// Sees every region's records as they finish (for logging).
+    pub observe: &'a (dyn Fn(&RegionTask, &[InstanceRecord]) + Sync),
+}
+
+impl std::fmt::Debug for RunOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunOptions")
+            .field("session", &self.session)
+            .field("concurrency", &self.concurrency)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Everything an in-process run produced.
 #[derive(Debug, Clone)]
 pub struct OrgRun {
@@ -458,7 +485,7 @@ pub struct OrgRun {
 }
 
 /// Runs a whole request in-process: select, then each account and region with bounded
-/// concurrency. `observe` sees every region's records as they finish (for logging).
+/// concurrency.
 /// Fails only when the account listing fails.
 pub async fn run_organization<D: Directory, C: Connect>(
     dir: &D,
@@ -466,10 +493,13 @@ pub async fn run_organization<D: Directory, C: Connect>(
     pause: &impl Pause,
     req: &RunRequest,
     settings: &Settings,
-    session: &str,
-    concurrency: Concurrency,
-    observe: &(dyn Fn(&RegionTask, &[InstanceRecord]) + Sync),
+    options: RunOptions<'_>,
 ) -> Result<OrgRun, TargetError> {
+    let RunOptions {
+        session,
+        concurrency,
+        observe,
+    } = options;
     let selection = select_accounts(dir, pause, req, settings).await?;
     let header = RunHeader {
         action: req.action,
@@ -478,48 +508,51 @@ pub async fn run_organization<D: Directory, C: Connect>(
         now: req.now,
     };
     let header = &header;
-    let mut accounts: Vec<AccountReport> = stream::iter(selection.accounts.iter())
-        .map(|target| async move {
-            let prepared =
-                match prepare_account(connect, pause, target, &req.regions, settings, session).await {
-                    Ok(p) => p,
-                    Err(error) => {
-                        return AccountReport {
-                            account: target.id.clone(),
-                            regions: Vec::new(),
-                            skipped_regions: Vec::new(),
-                            error: Some(error),
+    let mut accounts: Vec<AccountReport> =
+        stream::iter(selection.accounts.iter())
+            .map(|target| async move {
+                let prepared =
+                    match prepare_account(connect, pause, target, &req.regions, settings, session)
+                        .await
+                    {
+                        Ok(p) => p,
+                        Err(error) => {
+                            return AccountReport {
+                                account: target.id.clone(),
+                                regions: Vec::new(),
+                                skipped_regions: Vec::new(),
+                                error: Some(error),
+                            }
                         }
-                    }
-                };
-            let regions = stream::iter(prepared.regions.iter())
-                .map(|region| async move {
-                    let task = RegionTask {
-                        account: target.id.clone(),
-                        region: region.clone(),
-                        header: header.clone(),
                     };
-                    match schedule_region(connect, pause, &task, settings, session).await {
-                        Ok(run) => {
-                            observe(&task, &run.records);
-                            run.report
+                let regions = stream::iter(prepared.regions.iter())
+                    .map(|region| async move {
+                        let task = RegionTask {
+                            account: target.id.clone(),
+                            region: region.clone(),
+                            header: header.clone(),
+                        };
+                        match schedule_region(connect, pause, &task, settings, session).await {
+                            Ok(run) => {
+                                observe(&task, &run.records);
+                                run.report
+                            }
+                            Err(e) => RegionReport::failed(task.account, task.region, e),
                         }
-                        Err(e) => RegionReport::failed(task.account, task.region, e),
-                    }
-                })
-                .buffered(concurrency.regions_per_account.max(1))
-                .collect()
-                .await;
-            AccountReport {
-                account: target.id.clone(),
-                regions,
-                skipped_regions: prepared.skipped_regions,
-                error: None,
-            }
-        })
-        .buffered(concurrency.accounts.max(1))
-        .collect()
-        .await;
+                    })
+                    .buffered(concurrency.regions_per_account.max(1))
+                    .collect()
+                    .await;
+                AccountReport {
+                    account: target.id.clone(),
+                    regions,
+                    skipped_regions: prepared.skipped_regions,
+                    error: None,
+                }
+            })
+            .buffered(concurrency.accounts.max(1))
+            .collect()
+            .await;
     accounts.extend(selection.failed.iter().cloned());
     accounts.sort_by(|a, b| a.account.cmp(&b.account));
     let summary = summarize(header.clone(), &accounts, selection.skipped.clone());

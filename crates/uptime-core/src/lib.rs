@@ -18,7 +18,7 @@ pub mod retry;
 
 pub use engine::{
     prepare_account, run_organization, schedule_region, select_accounts, Concurrency, OrgRun,
-    PreparedAccount, RegionRun, RegionTask, Selection, Settings,
+    PreparedAccount, RegionRun, RegionTask, RunOptions, Selection, Settings,
 };
 pub use ports::{Compute, Connect, Directory, Discovery, ErrorKind, Pause, PortError};
 pub use retry::RetryPolicy;

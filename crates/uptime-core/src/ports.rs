@@ -61,8 +61,10 @@ pub trait Directory: Send + Sync {
         parent: &OuId,
     ) -> impl Future<Output = Result<Vec<OrgAccount>, PortError>> + Send;
     /// The OUs directly under a root or OU (all pages).
-    fn units_under(&self, parent: &OuId)
-        -> impl Future<Output = Result<Vec<OuId>, PortError>> + Send;
+    fn units_under(
+        &self,
+        parent: &OuId,
+    ) -> impl Future<Output = Result<Vec<OuId>, PortError>> + Send;
     /// The account's tags (all pages).
     fn account_tags(
         &self,

@@ -1,6 +1,6 @@
 //! Bounded retries of throttled and transient port calls, on top of the SDK's own.
 
-use crate::ports::{PortError, Pause};
+use crate::ports::{Pause, PortError};
 use std::future::Future;
 use std::time::Duration;
 

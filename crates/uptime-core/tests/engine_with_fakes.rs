@@ -2,13 +2,21 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::json;
-use uptime_core::{run_organization, schedule_region, select_accounts, Concurrency, ErrorKind, OrgRun, RegionTask, Settings};
+use uptime_core::{
+    run_organization, schedule_region, select_accounts, Concurrency, ErrorKind, OrgRun, RegionTask,
+    RunOptions, Settings,
+};
 use uptime_model::report::{AccountSkipReason, RegionSkipReason, RunHeader, RunStatus};
-use uptime_model::{AccountStatus, Action, ErrorName, FailReason, InstanceState, Outcome, Region, RunRequest};
+use uptime_model::{
+    AccountStatus, Action, ErrorName, FailReason, InstanceState, Outcome, Region, RunRequest,
+};
 use uptime_testkit::{FakeCloud, Launch, Op, RecordingPause};
 
 fn settings() -> Settings {
-    Settings::new(Region::parse("us-east-1").unwrap(), vec![Region::parse("eu-west-1").unwrap()])
+    Settings::new(
+        Region::parse("us-east-1").unwrap(),
+        vec![Region::parse("eu-west-1").unwrap()],
+    )
 }
 
 fn request(v: serde_json::Value) -> RunRequest {
@@ -20,9 +28,20 @@ async fn run(cloud: &FakeCloud, input: serde_json::Value) -> OrgRun {
 }
 
 async fn run_with(cloud: &FakeCloud, input: serde_json::Value, settings: &Settings) -> OrgRun {
-    run_organization(cloud, cloud, &RecordingPause::default(), &request(input), settings, "test", Concurrency::default(), &|_, _| {})
-        .await
-        .expect("listing succeeds")
+    run_organization(
+        cloud,
+        cloud,
+        &RecordingPause::default(),
+        &request(input),
+        settings,
+        RunOptions {
+            session: "test",
+            concurrency: Concurrency::default(),
+            observe: &|_, _| {},
+        },
+    )
+    .await
+    .expect("listing succeeds")
 }
 
 #[tokio::test]
@@ -34,17 +53,35 @@ async fn stop_changes_exactly_the_tagged_running_on_demand_instances() {
     let stopped = cloud.launch(&a, "eu-west-1", Launch::stopped().schedule("office-hours"));
     let untagged = cloud.launch(&a, "eu-west-1", Launch::running());
     let ignored = cloud.launch(&a, "eu-west-1", Launch::running().schedule("ignore"));
-    let asg = cloud.launch(&a, "eu-west-1", Launch::running().schedule("office-hours").tag("aws:autoscaling:groupName", "web"));
-    let spot = cloud.launch(&a, "eu-west-1", Launch::running().schedule("office-hours").spot());
+    let asg = cloud.launch(
+        &a,
+        "eu-west-1",
+        Launch::running()
+            .schedule("office-hours")
+            .tag("aws:autoscaling:groupName", "web"),
+    );
+    let spot = cloud.launch(
+        &a,
+        "eu-west-1",
+        Launch::running().schedule("office-hours").spot(),
+    );
 
     let out = run(&cloud, json!({"action": "stop"})).await;
     assert_eq!(cloud.state(&run1), Some(InstanceState::Stopped));
     assert_eq!(cloud.state(&run2), Some(InstanceState::Stopped));
     for id in [&untagged, &ignored, &asg, &spot] {
-        assert_eq!(cloud.state(id), Some(InstanceState::Running), "{id} untouched");
+        assert_eq!(
+            cloud.state(id),
+            Some(InstanceState::Running),
+            "{id} untouched"
+        );
     }
     assert_eq!(cloud.state(&stopped), Some(InstanceState::Stopped));
-    let touched: Vec<_> = cloud.mutating_calls().into_iter().flat_map(|c| c.ids).collect();
+    let touched: Vec<_> = cloud
+        .mutating_calls()
+        .into_iter()
+        .flat_map(|c| c.ids)
+        .collect();
     assert_eq!(touched.len(), 2);
     let i = &out.summary.instances;
     assert_eq!((i.stopped, i.already, i.skipped, i.failed), (2, 1, 3, 0));
@@ -60,7 +97,11 @@ async fn a_named_schedule_limits_the_run_to_its_instances() {
     let a = cloud.add_enabled_account("111111111111");
     let office = cloud.launch(&a, "eu-west-1", Launch::running().schedule("office-hours"));
     let nightly = cloud.launch(&a, "eu-west-1", Launch::running().schedule("nightly"));
-    run(&cloud, json!({"action": "stop", "schedule": "office-hours"})).await;
+    run(
+        &cloud,
+        json!({"action": "stop", "schedule": "office-hours"}),
+    )
+    .await;
     assert_eq!(cloud.state(&office), Some(InstanceState::Stopped));
     assert_eq!(cloud.state(&nightly), Some(InstanceState::Running));
 }
@@ -69,11 +110,17 @@ async fn a_named_schedule_limits_the_run_to_its_instances() {
 async fn a_failing_batch_isolates_the_bad_instance() {
     let cloud = FakeCloud::new();
     let a = cloud.add_enabled_account("111111111111");
-    let ids: Vec<_> = (0..10).map(|_| cloud.launch(&a, "eu-west-1", Launch::running().schedule("s"))).collect();
+    let ids: Vec<_> = (0..10)
+        .map(|_| cloud.launch(&a, "eu-west-1", Launch::running().schedule("s")))
+        .collect();
     cloud.poison(&ids[6], ErrorKind::InvalidState, "IncorrectInstanceState");
     let out = run(&cloud, json!({"action": "stop"})).await;
     for (n, id) in ids.iter().enumerate() {
-        let want = if n == 6 { InstanceState::Running } else { InstanceState::Stopped };
+        let want = if n == 6 {
+            InstanceState::Running
+        } else {
+            InstanceState::Stopped
+        };
         assert_eq!(cloud.state(id), Some(want), "instance {n}");
     }
     let i = &out.summary.instances;
@@ -83,7 +130,11 @@ async fn a_failing_batch_isolates_the_bad_instance() {
     assert_eq!(region.failures[0].reason, FailReason::InvalidState);
     assert_eq!(out.summary.status, RunStatus::CompletedWithFailures);
     // One whole-batch call, then bisecting: far fewer calls than one per instance.
-    assert!(cloud.count(Op::StopInstances) <= 9, "{} calls", cloud.count(Op::StopInstances));
+    assert!(
+        cloud.count(Op::StopInstances) <= 9,
+        "{} calls",
+        cloud.count(Op::StopInstances)
+    );
 }
 
 #[tokio::test]
@@ -108,9 +159,20 @@ async fn throttling_on_the_first_calls_is_retried_then_succeeds() {
     cloud.fail_next(Op::DescribeInstances, None, None, ErrorKind::Throttled, 1);
     cloud.fail_next(Op::StopInstances, None, None, ErrorKind::Throttled, 2);
     let pause = RecordingPause::default();
-    let out = run_organization(&cloud, &cloud, &pause, &request(json!({"action": "stop"})), &settings(), "t", Concurrency::default(), &|_, _| {})
-        .await
-        .unwrap();
+    let out = run_organization(
+        &cloud,
+        &cloud,
+        &pause,
+        &request(json!({"action": "stop"})),
+        &settings(),
+        RunOptions {
+            session: "t",
+            concurrency: Concurrency::default(),
+            observe: &|_, _| {},
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(cloud.state(&id), Some(InstanceState::Stopped));
     assert_eq!(out.summary.status, RunStatus::Succeeded);
     assert_eq!(cloud.count(Op::ListAccounts), 3);
@@ -136,13 +198,29 @@ async fn discovery_that_keeps_failing_fails_only_that_region() {
     let a = cloud.add_enabled_account("111111111111");
     let eu = cloud.launch(&a, "eu-west-1", Launch::running().schedule("s"));
     let us = cloud.launch(&a, "us-east-1", Launch::running().schedule("s"));
-    cloud.fail_next(Op::DescribeInstances, None, Some("eu-west-1"), ErrorKind::Transient, 100);
-    let out = run(&cloud, json!({"action": "stop", "regions": ["eu-west-1", "us-east-1"]})).await;
+    cloud.fail_next(
+        Op::DescribeInstances,
+        None,
+        Some("eu-west-1"),
+        ErrorKind::Transient,
+        100,
+    );
+    let out = run(
+        &cloud,
+        json!({"action": "stop", "regions": ["eu-west-1", "us-east-1"]}),
+    )
+    .await;
     assert_eq!(cloud.state(&eu), Some(InstanceState::Running));
     assert_eq!(cloud.state(&us), Some(InstanceState::Stopped));
-    assert_eq!((out.summary.regions.failed, out.summary.regions.succeeded), (1, 1));
+    assert_eq!(
+        (out.summary.regions.failed, out.summary.regions.succeeded),
+        (1, 1)
+    );
     assert_eq!(out.summary.failures[0].error, "Transient");
-    assert_eq!(out.summary.failures[0].region.as_ref().unwrap().as_str(), "eu-west-1");
+    assert_eq!(
+        out.summary.failures[0].region.as_ref().unwrap().as_str(),
+        "eu-west-1"
+    );
 }
 
 #[tokio::test]
@@ -151,18 +229,27 @@ async fn an_account_whose_role_cannot_be_assumed_fails_alone() {
     let good = cloud.add_enabled_account("111111111111");
     let bad = cloud.add_enabled_account("222222222222");
     let other = cloud.add_enabled_account("333333333333");
-    let ids = [good.clone(), bad.clone(), other.clone()].map(|acct| cloud.launch(&acct, "eu-west-1", Launch::running().schedule("s")));
+    let ids = [good.clone(), bad.clone(), other.clone()]
+        .map(|acct| cloud.launch(&acct, "eu-west-1", Launch::running().schedule("s")));
     cloud.deny_role(&bad);
     let out = run(&cloud, json!({"action": "stop"})).await;
     assert_eq!(cloud.state(&ids[0]), Some(InstanceState::Stopped));
     assert_eq!(cloud.state(&ids[1]), Some(InstanceState::Running));
     assert_eq!(cloud.state(&ids[2]), Some(InstanceState::Stopped));
     assert_eq!(out.summary.status, RunStatus::CompletedWithFailures);
-    assert_eq!((out.summary.accounts.succeeded, out.summary.accounts.failed), (2, 1));
+    assert_eq!(
+        (out.summary.accounts.succeeded, out.summary.accounts.failed),
+        (2, 1)
+    );
     assert_eq!(out.summary.failures.len(), 1);
     assert_eq!(out.summary.failures[0].account, bad);
-    assert_eq!(out.summary.failures[0].error, ErrorName::AccessDenied.as_str());
-    assert!(out.summary.failures[0].message.contains("assuming the member role"));
+    assert_eq!(
+        out.summary.failures[0].error,
+        ErrorName::AccessDenied.as_str()
+    );
+    assert!(out.summary.failures[0]
+        .message
+        .contains("assuming the member role"));
 }
 
 #[tokio::test]
@@ -176,7 +263,10 @@ async fn dry_run_makes_zero_mutating_calls_and_reports_what_it_would_do() {
     assert!(cloud.mutating_calls().is_empty());
     assert_eq!(cloud.state(&r), Some(InstanceState::Running));
     let i = &out.summary.instances;
-    assert_eq!((i.would_stop, i.already, i.skipped, i.stopped), (1, 1, 1, 0));
+    assert_eq!(
+        (i.would_stop, i.already, i.skipped, i.stopped),
+        (1, 1, 1, 0)
+    );
     assert!(out.summary.dry_run);
 }
 
@@ -191,7 +281,10 @@ async fn a_second_identical_run_changes_nothing() {
     let before = cloud.mutating_calls().len();
     let out = run(&cloud, json!({"action": "stop"})).await;
     assert_eq!(cloud.mutating_calls().len(), before);
-    assert_eq!((out.summary.instances.already, out.summary.instances.stopped), (3, 0));
+    assert_eq!(
+        (out.summary.instances.already, out.summary.instances.stopped),
+        (3, 0)
+    );
 }
 
 #[tokio::test]
@@ -199,7 +292,11 @@ async fn start_brings_stopped_instances_up_and_never_revives_terminated_ones() {
     let cloud = FakeCloud::new();
     let a = cloud.add_enabled_account("111111111111");
     let s = cloud.launch(&a, "eu-west-1", Launch::stopped().schedule("s"));
-    let t = cloud.launch(&a, "eu-west-1", Launch::new(InstanceState::Terminated).schedule("s"));
+    let t = cloud.launch(
+        &a,
+        "eu-west-1",
+        Launch::new(InstanceState::Terminated).schedule("s"),
+    );
     let out = run(&cloud, json!({"action": "start"})).await;
     assert_eq!(cloud.state(&s), Some(InstanceState::Running));
     assert_eq!(cloud.state(&t), Some(InstanceState::Terminated));
@@ -211,17 +308,42 @@ async fn start_brings_stopped_instances_up_and_never_revives_terminated_ones() {
 async fn hibernation_is_used_when_asked_and_refusals_fall_back_to_a_plain_stop() {
     let cloud = FakeCloud::new();
     let a = cloud.add_enabled_account("111111111111");
-    let ok = cloud.launch(&a, "eu-west-1", Launch::running().schedule("s").tag("uptime-scheduler:hibernate", "true").hibernation());
-    let refused = cloud.launch(&a, "eu-west-1", Launch::running().schedule("s").tag("uptime-scheduler:hibernate", "true").hibernation());
-    cloud.poison(&refused, ErrorKind::HibernationRefused, "UnsupportedHibernationConfiguration");
+    let ok = cloud.launch(
+        &a,
+        "eu-west-1",
+        Launch::running()
+            .schedule("s")
+            .tag("uptime-scheduler:hibernate", "true")
+            .hibernation(),
+    );
+    let refused = cloud.launch(
+        &a,
+        "eu-west-1",
+        Launch::running()
+            .schedule("s")
+            .tag("uptime-scheduler:hibernate", "true")
+            .hibernation(),
+    );
+    cloud.poison(
+        &refused,
+        ErrorKind::HibernationRefused,
+        "UnsupportedHibernationConfiguration",
+    );
     let out = run(&cloud, json!({"action": "stop"})).await;
     assert_eq!(cloud.state(&ok), Some(InstanceState::Stopped));
     // The refusal is poisoned for every call, so its plain-stop fallback fails too: reported.
     assert_eq!(out.summary.instances.hibernated, 1);
     assert_eq!(out.summary.instances.failed, 1);
-    let hib_calls = cloud.calls().into_iter().filter(|c| c.op == Op::StopInstances && c.hibernate).count();
+    let hib_calls = cloud
+        .calls()
+        .into_iter()
+        .filter(|c| c.op == Op::StopInstances && c.hibernate)
+        .count();
     assert!(hib_calls >= 2);
-    assert!(cloud.calls().iter().any(|c| c.op == Op::StopInstances && !c.hibernate && c.ids == vec![refused.clone()]));
+    assert!(cloud
+        .calls()
+        .iter()
+        .any(|c| c.op == Op::StopInstances && !c.hibernate && c.ids == vec![refused.clone()]));
 }
 
 #[tokio::test]
@@ -229,8 +351,21 @@ async fn hibernation_refused_by_ec2_falls_back_to_stop() {
     let cloud = FakeCloud::new();
     let a = cloud.add_enabled_account("111111111111");
     // Tagged for hibernation and reported as configured, but EC2 refuses (fake: not configured on its side).
-    let id = cloud.launch(&a, "eu-west-1", Launch::running().schedule("s").tag("uptime-scheduler:hibernate", "true").hibernation());
-    cloud.fail_next(Op::StopInstances, None, None, ErrorKind::HibernationRefused, 1);
+    let id = cloud.launch(
+        &a,
+        "eu-west-1",
+        Launch::running()
+            .schedule("s")
+            .tag("uptime-scheduler:hibernate", "true")
+            .hibernation(),
+    );
+    cloud.fail_next(
+        Op::StopInstances,
+        None,
+        None,
+        ErrorKind::HibernationRefused,
+        1,
+    );
     let out = run(&cloud, json!({"action": "stop"})).await;
     assert_eq!(cloud.state(&id), Some(InstanceState::Stopped));
     assert_eq!(out.summary.instances.stopped, 1);
@@ -241,7 +376,11 @@ async fn hibernation_refused_by_ec2_falls_back_to_stop() {
 async fn account_selection_honours_opt_in_filters_status_and_units() {
     let cloud = FakeCloud::new();
     let on = cloud.add_enabled_account("111111111111");
-    let off = cloud.add_account("222222222222", "off", &[("uptime-scheduler:enabled", "false")]);
+    let off = cloud.add_account(
+        "222222222222",
+        "off",
+        &[("uptime-scheduler:enabled", "false")],
+    );
     let untagged = cloud.add_account("333333333333", "untagged", &[]);
     let suspended = cloud.add_enabled_account("444444444444");
     cloud.set_status(&suspended, AccountStatus::Inactive);
@@ -252,11 +391,23 @@ async fn account_selection_honours_opt_in_filters_status_and_units() {
     let s = settings();
     let pause = RecordingPause::default();
 
-    let all = select_accounts(&cloud, &pause, &request(json!({"action": "stop"})), &s).await.unwrap();
+    let all = select_accounts(&cloud, &pause, &request(json!({"action": "stop"})), &s)
+        .await
+        .unwrap();
     let ids: Vec<_> = all.accounts.iter().map(|t| t.id.clone()).collect();
     assert_eq!(ids, vec![on.clone(), nested.clone()]);
-    assert_eq!((all.counts.listed, all.counts.not_opted_in, all.counts.inactive), (5, 2, 1));
-    assert!(all.skipped.is_empty(), "only accounts named by the run are listed as skipped");
+    assert_eq!(
+        (
+            all.counts.listed,
+            all.counts.not_opted_in,
+            all.counts.inactive
+        ),
+        (5, 2, 1)
+    );
+    assert!(
+        all.skipped.is_empty(),
+        "only accounts named by the run are listed as skipped"
+    );
 
     let named = select_accounts(
         &cloud,
@@ -267,17 +418,50 @@ async fn account_selection_honours_opt_in_filters_status_and_units() {
     .await
     .unwrap();
     assert_eq!(named.accounts.len(), 1);
-    let reasons: Vec<_> = named.skipped.iter().map(|k| (k.account.as_str().to_owned(), k.reason)).collect();
+    let reasons: Vec<_> = named
+        .skipped
+        .iter()
+        .map(|k| (k.account.as_str().to_owned(), k.reason))
+        .collect();
     assert!(reasons.contains(&(off.to_string(), AccountSkipReason::NotOptedIn)));
     assert!(reasons.contains(&(suspended.to_string(), AccountSkipReason::NotActive)));
     assert!(reasons.contains(&("999999999999".into(), AccountSkipReason::NotInOrganization)));
     let _ = untagged;
 
-    let excluded = select_accounts(&cloud, &pause, &request(json!({"action": "stop", "exclude_accounts": ["111111111111"]})), &s).await.unwrap();
-    assert_eq!(excluded.accounts.iter().map(|t| t.id.clone()).collect::<Vec<_>>(), vec![nested.clone()]);
+    let excluded = select_accounts(
+        &cloud,
+        &pause,
+        &request(json!({"action": "stop", "exclude_accounts": ["111111111111"]})),
+        &s,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        excluded
+            .accounts
+            .iter()
+            .map(|t| t.id.clone())
+            .collect::<Vec<_>>(),
+        vec![nested.clone()]
+    );
 
-    let by_unit = select_accounts(&cloud, &pause, &request(json!({"action": "stop", "organizational_units": ["ou-fake-11111111"]})), &s).await.unwrap();
-    assert_eq!(by_unit.accounts.iter().map(|t| t.id.clone()).collect::<Vec<_>>(), vec![nested], "OUs are walked recursively");
+    let by_unit = select_accounts(
+        &cloud,
+        &pause,
+        &request(json!({"action": "stop", "organizational_units": ["ou-fake-11111111"]})),
+        &s,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        by_unit
+            .accounts
+            .iter()
+            .map(|t| t.id.clone())
+            .collect::<Vec<_>>(),
+        vec![nested],
+        "OUs are walked recursively"
+    );
 }
 
 #[tokio::test]
@@ -296,7 +480,14 @@ async fn an_unreadable_account_tag_fails_that_account_only() {
 #[tokio::test]
 async fn regions_not_enabled_or_outside_the_account_list_are_skipped_not_failed() {
     let cloud = FakeCloud::new();
-    let a = cloud.add_account("111111111111", "a", &[("uptime-scheduler:enabled", "true"), ("uptime-scheduler:regions", "eu-west-1,ap-south-1")]);
+    let a = cloud.add_account(
+        "111111111111",
+        "a",
+        &[
+            ("uptime-scheduler:enabled", "true"),
+            ("uptime-scheduler:regions", "eu-west-1,ap-south-1"),
+        ],
+    );
     cloud.set_enabled_regions(&a, &["us-east-1", "eu-west-1"]);
     let id = cloud.launch(&a, "eu-west-1", Launch::running().schedule("s"));
     let out = run(&cloud, json!({"action": "stop"})).await;
@@ -308,34 +499,65 @@ async fn regions_not_enabled_or_outside_the_account_list_are_skipped_not_failed(
     assert_eq!(acct.skipped_regions[0].reason, RegionSkipReason::NotEnabled);
     assert_eq!(out.summary.status, RunStatus::Succeeded);
 
-    let out = run(&cloud, json!({"action": "stop", "regions": ["eu-west-1", "us-east-1"]})).await;
+    let out = run(
+        &cloud,
+        json!({"action": "stop", "regions": ["eu-west-1", "us-east-1"]}),
+    )
+    .await;
     let acct = &out.accounts[0];
     assert_eq!(acct.skipped_regions[0].region.as_str(), "us-east-1");
-    assert_eq!(acct.skipped_regions[0].reason, RegionSkipReason::NotInAccountRegions);
+    assert_eq!(
+        acct.skipped_regions[0].reason,
+        RegionSkipReason::NotInAccountRegions
+    );
 }
 
 #[tokio::test]
 async fn a_malformed_account_regions_tag_skips_the_account_with_a_reason() {
     let cloud = FakeCloud::new();
-    let a = cloud.add_account("111111111111", "a", &[("uptime-scheduler:enabled", "true"), ("uptime-scheduler:regions", "eu-west-1;us-east-1")]);
+    let a = cloud.add_account(
+        "111111111111",
+        "a",
+        &[
+            ("uptime-scheduler:enabled", "true"),
+            ("uptime-scheduler:regions", "eu-west-1;us-east-1"),
+        ],
+    );
     let id = cloud.launch(&a, "eu-west-1", Launch::running().schedule("s"));
     let out = run(&cloud, json!({"action": "stop"})).await;
     assert_eq!(cloud.state(&id), Some(InstanceState::Running));
-    assert_eq!(out.summary.skipped_accounts[0].reason, AccountSkipReason::InvalidRegionsTag);
+    assert_eq!(
+        out.summary.skipped_accounts[0].reason,
+        AccountSkipReason::InvalidRegionsTag
+    );
 }
 
 #[tokio::test]
 async fn instances_in_transition_are_skipped() {
     let cloud = FakeCloud::new();
     let a = cloud.add_enabled_account("111111111111");
-    let p = cloud.launch(&a, "eu-west-1", Launch::new(InstanceState::Pending).schedule("s"));
+    let p = cloud.launch(
+        &a,
+        "eu-west-1",
+        Launch::new(InstanceState::Pending).schedule("s"),
+    );
     let task = RegionTask {
         account: a.clone(),
         region: Region::parse("eu-west-1").unwrap(),
-        header: RunHeader { action: Action::Stop, dry_run: false, schedule: None, now: "2026-11-24T19:00:00Z".parse().unwrap() },
+        header: RunHeader {
+            action: Action::Stop,
+            dry_run: false,
+            schedule: None,
+            now: "2026-11-24T19:00:00Z".parse().unwrap(),
+        },
     };
-    let run = schedule_region(&cloud, &RecordingPause::default(), &task, &settings(), "t").await.unwrap();
+    let run = schedule_region(&cloud, &RecordingPause::default(), &task, &settings(), "t")
+        .await
+        .unwrap();
     assert_eq!(run.records[0].instance, p);
-    assert_eq!(run.records[0].outcome, Outcome::Skipped(uptime_model::SkipReason::InTransition));
+    assert_eq!(
+        run.records[0].outcome,
+        Outcome::Skipped(uptime_model::SkipReason::InTransition)
+    );
     assert!(cloud.mutating_calls().is_empty());
 }

@@ -24,7 +24,10 @@ pub struct Config {
 }
 
 fn err(variable: &'static str, message: impl Into<String>) -> ConfigError {
-    ConfigError { variable, message: message.into() }
+    ConfigError {
+        variable,
+        message: message.into(),
+    }
 }
 
 impl Config {
@@ -35,11 +38,17 @@ impl Config {
             .or_else(|| get("AWS_DEFAULT_REGION"))
             .ok_or_else(|| err("AWS_REGION", "is not set"))?;
         let region = Region::parse(region.trim()).map_err(|e| err("AWS_REGION", e.to_string()))?;
-        let member_role = RoleName::parse(get("MEMBER_ROLE_NAME").as_deref().unwrap_or("UptimeSchedulerMember"))
-            .map_err(|e| err("MEMBER_ROLE_NAME", e.to_string()))?;
+        let member_role = RoleName::parse(
+            get("MEMBER_ROLE_NAME")
+                .as_deref()
+                .unwrap_or("UptimeSchedulerMember"),
+        )
+        .map_err(|e| err("MEMBER_ROLE_NAME", e.to_string()))?;
         let default_regions = match get("DEFAULT_REGIONS") {
             None => vec![region.clone()],
-            Some(list) => parse_region_list(&list).map_err(|e| err("DEFAULT_REGIONS", e.to_string()))?,
+            Some(list) => {
+                parse_region_list(&list).map_err(|e| err("DEFAULT_REGIONS", e.to_string()))?
+            }
         };
         let defaults = TagConfig::default();
         let key = |name: &'static str, default: String| -> Result<String, ConfigError> {
@@ -56,20 +65,28 @@ impl Config {
             account_enabled_key: key("ACCOUNT_ENABLED_TAG_KEY", defaults.account_enabled_key)?,
             account_regions_key: key("ACCOUNT_REGIONS_TAG_KEY", defaults.account_regions_key)?,
         };
-        let number = |name: &'static str, default: usize, max: usize| -> Result<usize, ConfigError> {
-            match get(name) {
-                None => Ok(default),
-                Some(v) => match v.trim().parse::<usize>() {
-                    Ok(n) if (1..=max).contains(&n) => Ok(n),
-                    _ => Err(err(name, format!("`{v}` is not a whole number from 1 to {max}"))),
-                },
-            }
-        };
+        let number =
+            |name: &'static str, default: usize, max: usize| -> Result<usize, ConfigError> {
+                match get(name) {
+                    None => Ok(default),
+                    Some(v) => match v.trim().parse::<usize>() {
+                        Ok(n) if (1..=max).contains(&n) => Ok(n),
+                        _ => Err(err(
+                            name,
+                            format!("`{v}` is not a whole number from 1 to {max}"),
+                        )),
+                    },
+                }
+            };
         let mut settings = Settings::new(region.clone(), default_regions);
         settings.tags = tags;
         settings.batch_size = number("BATCH_SIZE", 50, 1000)?;
         settings.tag_read_concurrency = number("TAG_READ_CONCURRENCY", 8, 64)?;
-        Ok(Self { member_role, region, settings })
+        Ok(Self {
+            member_role,
+            region,
+            settings,
+        })
     }
 
     /// Parses the process environment.
@@ -89,7 +106,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn parse(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -97,7 +117,10 @@ mod tests {
     fn defaults_need_only_the_region() {
         let c = parse(&[("AWS_REGION", "eu-west-1")]).unwrap();
         assert_eq!(c.member_role.as_str(), "UptimeSchedulerMember");
-        assert_eq!(c.settings.default_regions, vec![Region::parse("eu-west-1").unwrap()]);
+        assert_eq!(
+            c.settings.default_regions,
+            vec![Region::parse("eu-west-1").unwrap()]
+        );
         assert_eq!(c.settings.batch_size, 50);
         assert_eq!(c.settings.tags, TagConfig::default());
         assert_eq!(c.partition(), "aws");
@@ -123,9 +146,30 @@ mod tests {
     #[test]
     fn errors_name_the_variable() {
         assert_eq!(parse(&[]).unwrap_err().variable, "AWS_REGION");
-        assert_eq!(parse(&[("AWS_REGION", "moon-1")]).unwrap_err().variable, "AWS_REGION");
-        assert_eq!(parse(&[("AWS_REGION", "eu-west-1"), ("BATCH_SIZE", "0")]).unwrap_err().variable, "BATCH_SIZE");
-        assert_eq!(parse(&[("AWS_REGION", "eu-west-1"), ("DEFAULT_REGIONS", "eu-west-1,x")]).unwrap_err().variable, "DEFAULT_REGIONS");
-        assert_eq!(parse(&[("AWS_REGION", "eu-west-1"), ("MEMBER_ROLE_NAME", "a b")]).unwrap_err().variable, "MEMBER_ROLE_NAME");
+        assert_eq!(
+            parse(&[("AWS_REGION", "moon-1")]).unwrap_err().variable,
+            "AWS_REGION"
+        );
+        assert_eq!(
+            parse(&[("AWS_REGION", "eu-west-1"), ("BATCH_SIZE", "0")])
+                .unwrap_err()
+                .variable,
+            "BATCH_SIZE"
+        );
+        assert_eq!(
+            parse(&[
+                ("AWS_REGION", "eu-west-1"),
+                ("DEFAULT_REGIONS", "eu-west-1,x")
+            ])
+            .unwrap_err()
+            .variable,
+            "DEFAULT_REGIONS"
+        );
+        assert_eq!(
+            parse(&[("AWS_REGION", "eu-west-1"), ("MEMBER_ROLE_NAME", "a b")])
+                .unwrap_err()
+                .variable,
+            "MEMBER_ROLE_NAME"
+        );
     }
 }

@@ -13,7 +13,10 @@ pub struct LambdaError {
 
 impl LambdaError {
     pub fn new(name: ErrorName, message: impl Into<String>) -> Self {
-        Self { name, message: message.into() }
+        Self {
+            name,
+            message: message.into(),
+        }
     }
 
     /// A malformed task event.

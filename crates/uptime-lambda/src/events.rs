@@ -108,7 +108,11 @@ mod tests {
 
     #[test]
     fn unknown_fields_and_bad_ids_are_invalid_input() {
-        let e = decode::<PrepareAccountEvent>(json!({"request": {}, "account": "1", "execution": "x"}), "prepare-account").unwrap_err();
+        let e = decode::<PrepareAccountEvent>(
+            json!({"request": {}, "account": "1", "execution": "x"}),
+            "prepare-account",
+        )
+        .unwrap_err();
         assert_eq!(e.name, uptime_model::ErrorName::InvalidInput);
         let e = decode::<ScheduleRegionEvent>(
             json!({"request": {}, "account": "111111111111", "region": "eu-west-1", "execution": "x", "extra": 1}),

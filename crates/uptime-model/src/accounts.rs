@@ -129,10 +129,7 @@ pub fn requested_regions(
         (true, Some(own)) => (own.to_vec(), Vec::new()),
         (true, None) => (defaults.to_vec(), Vec::new()),
         (false, None) => (run_regions.to_vec(), Vec::new()),
-        (false, Some(own)) => run_regions
-            .iter()
-            .cloned()
-            .partition(|r| own.contains(r)),
+        (false, Some(own)) => run_regions.iter().cloned().partition(|r| own.contains(r)),
     }
 }
 
@@ -144,7 +141,9 @@ mod tests {
         AccountId::parse("111111111111").unwrap()
     }
     fn tags(kv: &[(&str, &str)]) -> BTreeMap<String, String> {
-        kv.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        kv.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
     fn rs(list: &str) -> Vec<Region> {
         parse_region_list(list).unwrap()
@@ -170,7 +169,10 @@ mod tests {
             let e = opt_in(&id(), &tags(&[("uptime-scheduler:enabled", v)]), &c).unwrap_err();
             assert_eq!(e.0, AccountSkipReason::NotOptedIn);
         }
-        assert_eq!(opt_in(&id(), &tags(&[]), &c).unwrap_err().0, AccountSkipReason::NotOptedIn);
+        assert_eq!(
+            opt_in(&id(), &tags(&[]), &c).unwrap_err().0,
+            AccountSkipReason::NotOptedIn
+        );
     }
 
     #[test]
@@ -178,14 +180,20 @@ mod tests {
         let c = TagConfig::default();
         let t = opt_in(
             &id(),
-            &tags(&[("uptime-scheduler:enabled", "true"), ("uptime-scheduler:regions", "eu-west-1, us-east-1")]),
+            &tags(&[
+                ("uptime-scheduler:enabled", "true"),
+                ("uptime-scheduler:regions", "eu-west-1, us-east-1"),
+            ]),
             &c,
         )
         .unwrap();
         assert_eq!(t.regions, Some(rs("eu-west-1,us-east-1")));
         let e = opt_in(
             &id(),
-            &tags(&[("uptime-scheduler:enabled", "true"), ("uptime-scheduler:regions", "eu-west-1,nowhere")]),
+            &tags(&[
+                ("uptime-scheduler:enabled", "true"),
+                ("uptime-scheduler:regions", "eu-west-1,nowhere"),
+            ]),
             &c,
         )
         .unwrap_err();
@@ -197,9 +205,18 @@ mod tests {
     fn region_precedence() {
         let defaults = rs("us-east-1");
         let own = rs("eu-west-1,eu-central-1");
-        assert_eq!(requested_regions(&[], None, &defaults), (defaults.clone(), vec![]));
-        assert_eq!(requested_regions(&[], Some(&own), &defaults), (own.clone(), vec![]));
-        assert_eq!(requested_regions(&rs("ap-south-1"), None, &defaults), (rs("ap-south-1"), vec![]));
+        assert_eq!(
+            requested_regions(&[], None, &defaults),
+            (defaults.clone(), vec![])
+        );
+        assert_eq!(
+            requested_regions(&[], Some(&own), &defaults),
+            (own.clone(), vec![])
+        );
+        assert_eq!(
+            requested_regions(&rs("ap-south-1"), None, &defaults),
+            (rs("ap-south-1"), vec![])
+        );
         assert_eq!(
             requested_regions(&rs("eu-west-1,ap-south-1"), Some(&own), &defaults),
             (rs("eu-west-1"), rs("ap-south-1"))

@@ -19,7 +19,11 @@ pub struct Bisector<T> {
 
 impl<T> Bisector<T> {
     pub fn new(batch: Vec<T>) -> Self {
-        let stack = if batch.is_empty() { Vec::new() } else { vec![batch] };
+        let stack = if batch.is_empty() {
+            Vec::new()
+        } else {
+            vec![batch]
+        };
         Self { stack }
     }
 

@@ -86,7 +86,10 @@ pub fn decide(
     if value.trim().eq_ignore_ascii_case(&tags.opt_out_value) {
         return Decision::Skip(SkipReason::OptedOut);
     }
-    if matches!(instance.state, InstanceState::ShuttingDown | InstanceState::Terminated) {
+    if matches!(
+        instance.state,
+        InstanceState::ShuttingDown | InstanceState::Terminated
+    ) {
         return Decision::Skip(SkipReason::UnsupportedState);
     }
     if instance.tags.contains_key(AUTOSCALING_GROUP_TAG) {
@@ -131,7 +134,10 @@ mod tests {
             state,
             lifecycle: Lifecycle::OnDemand,
             hibernation_configured: false,
-            tags: tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+            tags: tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<BTreeMap<_, _>>(),
         }
     }
     fn d(i: &Instance, a: Action, s: Option<&str>) -> Decision {
@@ -159,20 +165,30 @@ mod tests {
             (Start, Terminated, Skip(SkipReason::UnsupportedState)),
         ];
         for (action, state, want) in table {
-            assert_eq!(d(&inst(state, &[("Schedule", "office-hours")]), action, None), want, "{action:?} {state:?}");
+            assert_eq!(
+                d(&inst(state, &[("Schedule", "office-hours")]), action, None),
+                want,
+                "{action:?} {state:?}"
+            );
         }
     }
 
     #[test]
     fn opt_out_value_is_never_acted_on_and_is_case_insensitive() {
         for v in ["ignore", "IGNORE", " Ignore "] {
-            assert_eq!(d(&inst(Running, &[("Schedule", v)]), Stop, None), Skip(SkipReason::OptedOut));
+            assert_eq!(
+                d(&inst(Running, &[("Schedule", v)]), Stop, None),
+                Skip(SkipReason::OptedOut)
+            );
         }
     }
 
     #[test]
     fn autoscaling_members_are_skipped() {
-        let i = inst(Running, &[("Schedule", "office-hours"), (AUTOSCALING_GROUP_TAG, "web")]);
+        let i = inst(
+            Running,
+            &[("Schedule", "office-hours"), (AUTOSCALING_GROUP_TAG, "web")],
+        );
         assert_eq!(d(&i, Stop, None), Skip(SkipReason::AutoscalingMember));
     }
 
@@ -188,43 +204,73 @@ mod tests {
     #[test]
     fn a_named_schedule_selects_only_its_instances() {
         let i = inst(Running, &[("Schedule", "nightly")]);
-        assert_eq!(d(&i, Stop, Some("office-hours")), Skip(SkipReason::OtherSchedule));
+        assert_eq!(
+            d(&i, Stop, Some("office-hours")),
+            Skip(SkipReason::OtherSchedule)
+        );
         assert_eq!(d(&i, Stop, Some("nightly")), Act(Operation::Stop));
         assert_eq!(d(&i, Stop, None), Act(Operation::Stop));
     }
 
     #[test]
     fn untagged_and_malformed_schedule_tags_are_skipped_with_a_reason() {
-        assert_eq!(d(&inst(Running, &[]), Stop, None), Skip(SkipReason::NotOptedIn));
-        assert_eq!(d(&inst(Running, &[("Schedule", "")]), Stop, None), Skip(SkipReason::InvalidScheduleTag));
-        assert_eq!(d(&inst(Running, &[("Schedule", "a;b")]), Stop, None), Skip(SkipReason::InvalidScheduleTag));
+        assert_eq!(
+            d(&inst(Running, &[]), Stop, None),
+            Skip(SkipReason::NotOptedIn)
+        );
+        assert_eq!(
+            d(&inst(Running, &[("Schedule", "")]), Stop, None),
+            Skip(SkipReason::InvalidScheduleTag)
+        );
+        assert_eq!(
+            d(&inst(Running, &[("Schedule", "a;b")]), Stop, None),
+            Skip(SkipReason::InvalidScheduleTag)
+        );
     }
 
     #[test]
     fn terminated_instances_are_never_started() {
-        assert_eq!(d(&inst(Terminated, &[("Schedule", "x")]), Start, None), Skip(SkipReason::UnsupportedState));
+        assert_eq!(
+            d(&inst(Terminated, &[("Schedule", "x")]), Start, None),
+            Skip(SkipReason::UnsupportedState)
+        );
     }
 
     #[test]
     fn hibernate_needs_the_tag_and_the_launch_option() {
-        let mut i = inst(Running, &[("Schedule", "x"), ("uptime-scheduler:hibernate", "true")]);
-        assert_eq!(d(&i, Stop, None), Act(Operation::Stop), "not configured: plain stop");
+        let mut i = inst(
+            Running,
+            &[("Schedule", "x"), ("uptime-scheduler:hibernate", "true")],
+        );
+        assert_eq!(
+            d(&i, Stop, None),
+            Act(Operation::Stop),
+            "not configured: plain stop"
+        );
         i.hibernation_configured = true;
         assert_eq!(d(&i, Stop, None), Act(Operation::Hibernate));
         assert_eq!(d(&i, Start, None), Already);
-        i.tags.insert("uptime-scheduler:hibernate".into(), "false".into());
+        i.tags
+            .insert("uptime-scheduler:hibernate".into(), "false".into());
         assert_eq!(d(&i, Stop, None), Act(Operation::Stop));
     }
 
     #[test]
     fn a_malformed_hibernate_tag_skips_the_instance() {
-        let i = inst(Running, &[("Schedule", "x"), ("uptime-scheduler:hibernate", "maybe")]);
+        let i = inst(
+            Running,
+            &[("Schedule", "x"), ("uptime-scheduler:hibernate", "maybe")],
+        );
         assert_eq!(d(&i, Stop, None), Skip(SkipReason::InvalidHibernateTag));
     }
 
     #[test]
     fn tag_keys_are_configurable() {
-        let tags = TagConfig { schedule_key: "uptime".into(), opt_out_value: "never".into(), ..TagConfig::default() };
+        let tags = TagConfig {
+            schedule_key: "uptime".into(),
+            opt_out_value: "never".into(),
+            ..TagConfig::default()
+        };
         let i = inst(Running, &[("uptime", "never"), ("Schedule", "x")]);
         assert_eq!(decide(&i, Stop, None, &tags), Skip(SkipReason::OptedOut));
         let j = inst(Running, &[("Schedule", "x")]);

@@ -21,7 +21,10 @@ pub fn run_metrics(summary: &RunSummary, timestamp_ms: i64) -> Value {
         "RegionsFailed",
         "AccountsScheduled",
     ];
-    let metrics: Vec<Value> = names.iter().map(|n| json!({"Name": n, "Unit": "Count"})).collect();
+    let metrics: Vec<Value> = names
+        .iter()
+        .map(|n| json!({"Name": n, "Unit": "Count"}))
+        .collect();
     json!({
         "_aws": {
             "Timestamp": timestamp_ms,
@@ -55,7 +58,12 @@ mod tests {
     #[test]
     fn every_declared_metric_has_a_value() {
         let s = summarize(
-            RunHeader { action: Action::Stop, dry_run: true, schedule: None, now: "2026-11-24T19:00:00Z".parse().unwrap() },
+            RunHeader {
+                action: Action::Stop,
+                dry_run: true,
+                schedule: None,
+                now: "2026-11-24T19:00:00Z".parse().unwrap(),
+            },
             &[],
             vec![],
         );

@@ -137,13 +137,16 @@ fn check_account(v: &str) -> Result<(), IdError> {
 }
 
 fn is_lower_hex(s: &str) -> bool {
-    s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 fn check_instance(v: &str) -> Result<(), IdError> {
     match v.strip_prefix("i-") {
         Some(hex) if (hex.len() == 8 || hex.len() == 17) && is_lower_hex(hex) => Ok(()),
-        _ => Err(IdError(format!("`{v}` is not an instance id (i- and 8 or 17 hex digits)"))),
+        _ => Err(IdError(format!(
+            "`{v}` is not an instance id (i- and 8 or 17 hex digits)"
+        ))),
     }
 }
 
@@ -157,7 +160,9 @@ fn check_region(v: &str) -> Result<(), IdError> {
 
 fn check_ou(v: &str) -> Result<(), IdError> {
     let alnum = |s: &str, min: usize, max: usize| {
-        (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+        (min..=max).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
     };
     let ok = if let Some(rest) = v.strip_prefix("ou-") {
         matches!(rest.split_once('-'), Some((root, ou)) if alnum(root, 4, 32) && alnum(ou, 8, 32))
@@ -185,7 +190,9 @@ pub fn check_tag_value(v: &str) -> Result<(), IdError> {
         .chars()
         .find(|c| !(c.is_alphanumeric() || *c == ' ' || "_.:/=+-@".contains(*c)))
     {
-        return Err(IdError(format!("contains `{c}`, which is not allowed in a tag value")));
+        return Err(IdError(format!(
+            "contains `{c}`, which is not allowed in a tag value"
+        )));
     }
     Ok(())
 }
@@ -195,14 +202,17 @@ fn check_schedule(v: &str) -> Result<(), IdError> {
         return Err(IdError("a schedule name must not be empty".into()));
     }
     if v.trim() != v {
-        return Err(IdError(format!("`{v}` has leading or trailing white space")));
+        return Err(IdError(format!(
+            "`{v}` has leading or trailing white space"
+        )));
     }
     check_tag_value(v).map_err(|e| IdError(format!("`{v}` {}", e.0)))
 }
 
 fn check_role_name(v: &str) -> Result<(), IdError> {
     let ok = (1..=64).contains(&v.len())
-        && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b));
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b));
     if ok {
         Ok(())
     } else {
@@ -237,7 +247,13 @@ impl RoleName {
 pub fn session_name(run_id: &str) -> String {
     let mut s: String = format!("uptime-scheduler-{run_id}")
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "+=,.@_-".contains(c) { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "+=,.@_-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     s.truncate(64);
     s
@@ -250,7 +266,13 @@ mod tests {
     #[test]
     fn account_ids_are_exactly_twelve_digits() {
         assert!(AccountId::parse("123456789012").is_ok());
-        for bad in ["12345678901", "1234567890123", "12345678901a", "", " 123456789012"] {
+        for bad in [
+            "12345678901",
+            "1234567890123",
+            "12345678901a",
+            "",
+            " 123456789012",
+        ] {
             assert!(AccountId::parse(bad).is_err(), "{bad}");
         }
     }
@@ -302,7 +324,9 @@ mod tests {
         let s = session_name(&"exec/with:odd chars".repeat(10));
         assert_eq!(s.len(), 64);
         assert!(s.starts_with("uptime-scheduler-exec-with-odd-chars"));
-        assert!(s.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)));
+        assert!(s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)));
     }
 
     #[test]

@@ -133,7 +133,9 @@ impl RunRequest {
             Some(Value::String(s)) => s.parse::<Timestamp>().map_err(|e| {
                 bad(
                     "now",
-                    format!("`{s}` is not an RFC 3339 timestamp such as 2026-11-24T19:00:00Z ({e})"),
+                    format!(
+                        "`{s}` is not an RFC 3339 timestamp such as 2026-11-24T19:00:00Z ({e})"
+                    ),
                 )
             })?,
             Some(_) => return Err(bad("now", "must be an RFC 3339 timestamp string")),
@@ -193,7 +195,9 @@ mod tests {
     fn only_action_is_required() {
         let r = RunRequest::from_json(&json!({"action": "stop"}), now()).unwrap();
         assert_eq!(r.action, Action::Stop);
-        assert!(!r.dry_run && r.accounts.is_empty() && r.regions.is_empty() && r.schedule.is_none());
+        assert!(
+            !r.dry_run && r.accounts.is_empty() && r.regions.is_empty() && r.schedule.is_none()
+        );
         assert_eq!(r.now, now());
     }
 
@@ -241,58 +245,101 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_named() {
-        let e = RunRequest::from_json(&json!({"action": "stop", "dryrun": true}), now()).unwrap_err();
+        let e =
+            RunRequest::from_json(&json!({"action": "stop", "dryrun": true}), now()).unwrap_err();
         assert_eq!(e.field, "dryrun");
         assert!(e.message.contains("unknown field"));
     }
 
     #[test]
     fn malformed_account_ids_are_named_with_their_index() {
-        assert_eq!(field_of(json!({"action": "stop", "accounts": ["111111111111", "12"]})), "accounts[1]");
-        assert_eq!(field_of(json!({"action": "stop", "exclude_accounts": [111111111111u64]})), "exclude_accounts[0]");
-        assert_eq!(field_of(json!({"action": "stop", "accounts": "111111111111"})), "accounts");
+        assert_eq!(
+            field_of(json!({"action": "stop", "accounts": ["111111111111", "12"]})),
+            "accounts[1]"
+        );
+        assert_eq!(
+            field_of(json!({"action": "stop", "exclude_accounts": [111111111111u64]})),
+            "exclude_accounts[0]"
+        );
+        assert_eq!(
+            field_of(json!({"action": "stop", "accounts": "111111111111"})),
+            "accounts"
+        );
     }
 
     #[test]
     fn duplicate_entries_are_rejected() {
-        assert_eq!(field_of(json!({"action": "stop", "regions": ["eu-west-1", "eu-west-1"]})), "regions[1]");
+        assert_eq!(
+            field_of(json!({"action": "stop", "regions": ["eu-west-1", "eu-west-1"]})),
+            "regions[1]"
+        );
     }
 
     #[test]
     fn an_account_cannot_be_both_requested_and_excluded() {
         assert_eq!(
-            field_of(json!({"action": "stop", "accounts": ["111111111111"], "exclude_accounts": ["111111111111"]})),
+            field_of(
+                json!({"action": "stop", "accounts": ["111111111111"], "exclude_accounts": ["111111111111"]})
+            ),
             "exclude_accounts"
         );
     }
 
     #[test]
     fn unknown_regions_are_named() {
-        assert_eq!(field_of(json!({"action": "stop", "regions": ["eu-west-1", "mars-north-1"]})), "regions[1]");
+        assert_eq!(
+            field_of(json!({"action": "stop", "regions": ["eu-west-1", "mars-north-1"]})),
+            "regions[1]"
+        );
     }
 
     #[test]
     fn malformed_ou_ids_are_named() {
-        assert_eq!(field_of(json!({"action": "stop", "organizational_units": ["Workloads"]})), "organizational_units[0]");
+        assert_eq!(
+            field_of(json!({"action": "stop", "organizational_units": ["Workloads"]})),
+            "organizational_units[0]"
+        );
     }
 
     #[test]
     fn malformed_schedule_is_named() {
-        assert_eq!(field_of(json!({"action": "stop", "schedule": ""})), "schedule");
-        assert_eq!(field_of(json!({"action": "stop", "schedule": 5})), "schedule");
-        assert_eq!(field_of(json!({"action": "stop", "schedule": "a;b"})), "schedule");
+        assert_eq!(
+            field_of(json!({"action": "stop", "schedule": ""})),
+            "schedule"
+        );
+        assert_eq!(
+            field_of(json!({"action": "stop", "schedule": 5})),
+            "schedule"
+        );
+        assert_eq!(
+            field_of(json!({"action": "stop", "schedule": "a;b"})),
+            "schedule"
+        );
     }
 
     #[test]
     fn dry_run_must_be_a_boolean() {
-        assert_eq!(field_of(json!({"action": "stop", "dry_run": "yes"})), "dry_run");
+        assert_eq!(
+            field_of(json!({"action": "stop", "dry_run": "yes"})),
+            "dry_run"
+        );
     }
 
     #[test]
     fn now_must_be_an_rfc3339_timestamp() {
-        assert_eq!(field_of(json!({"action": "stop", "now": "tomorrow"})), "now");
-        assert_eq!(field_of(json!({"action": "stop", "now": 1764010800})), "now");
-        let r = RunRequest::from_json(&json!({"action": "stop", "now": "2026-11-24T20:00:00+01:00"}), now()).unwrap();
+        assert_eq!(
+            field_of(json!({"action": "stop", "now": "tomorrow"})),
+            "now"
+        );
+        assert_eq!(
+            field_of(json!({"action": "stop", "now": 1764010800})),
+            "now"
+        );
+        let r = RunRequest::from_json(
+            &json!({"action": "stop", "now": "2026-11-24T20:00:00+01:00"}),
+            now(),
+        )
+        .unwrap();
         assert_eq!(r.now, now());
     }
 

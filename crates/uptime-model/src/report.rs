@@ -488,7 +488,11 @@ pub fn summarize(
                     account: a.account.clone(),
                     region: Some(r.region.clone()),
                     error: "InstanceFailures".into(),
-                    message: format!("{} instance(s) failed: {}", r.counts.failed, reasons.join(", ")),
+                    message: format!(
+                        "{} instance(s) failed: {}",
+                        r.counts.failed,
+                        reasons.join(", ")
+                    ),
                 });
             } else {
                 regions.succeeded += 1;
@@ -537,7 +541,10 @@ pub fn account_lines(reports: &[AccountReport]) -> Vec<AccountLine> {
                 account: a.account.clone(),
                 region: Some(r.region.clone()),
                 counts: r.counts.clone(),
-                error: r.error.as_ref().map(|e| format!("{}: {}", e.error, e.message)),
+                error: r
+                    .error
+                    .as_ref()
+                    .map(|e| format!("{}: {}", e.error, e.message)),
             });
         }
     }
@@ -558,14 +565,27 @@ mod tests {
         InstanceId::parse(&format!("i-{:08x}", n)).unwrap()
     }
     fn header() -> RunHeader {
-        RunHeader { action: Action::Stop, dry_run: false, schedule: None, now: "2026-11-24T19:00:00Z".parse().unwrap() }
+        RunHeader {
+            action: Action::Stop,
+            dry_run: false,
+            schedule: None,
+            now: "2026-11-24T19:00:00Z".parse().unwrap(),
+        }
     }
 
     #[test]
     fn region_reports_count_outcomes_and_list_failures_up_to_a_bound() {
         let mut recs = vec![
-            InstanceRecord { instance: iid(1), outcome: Outcome::Stopped, message: None },
-            InstanceRecord { instance: iid(2), outcome: Outcome::Skipped(SkipReason::Spot), message: None },
+            InstanceRecord {
+                instance: iid(1),
+                outcome: Outcome::Stopped,
+                message: None,
+            },
+            InstanceRecord {
+                instance: iid(2),
+                outcome: Outcome::Skipped(SkipReason::Spot),
+                message: None,
+            },
         ];
         for n in 0..25 {
             recs.push(InstanceRecord {
@@ -575,7 +595,10 @@ mod tests {
             });
         }
         let r = RegionReport::from_records(acct(1), region("eu-west-1"), &recs);
-        assert_eq!((r.counts.stopped, r.counts.skipped, r.counts.failed), (1, 1, 25));
+        assert_eq!(
+            (r.counts.stopped, r.counts.skipped, r.counts.failed),
+            (1, 1, 25)
+        );
         assert_eq!(r.counts.skipped_by_reason["spot"], 1);
         assert_eq!(r.failures.len(), MAX_LISTED_INSTANCE_FAILURES);
         assert_eq!(r.failures_not_listed, 5);
@@ -585,24 +608,34 @@ mod tests {
     fn summary_succeeds_only_when_nothing_failed() {
         let ok = AccountReport {
             account: acct(1),
-            regions: vec![RegionReport::from_records(acct(1), region("eu-west-1"), &[InstanceRecord {
-                instance: iid(1),
-                outcome: Outcome::Stopped,
-                message: None,
-            }])],
+            regions: vec![RegionReport::from_records(
+                acct(1),
+                region("eu-west-1"),
+                &[InstanceRecord {
+                    instance: iid(1),
+                    outcome: Outcome::Stopped,
+                    message: None,
+                }],
+            )],
             skipped_regions: vec![],
             error: None,
         };
         let s = summarize(header(), std::slice::from_ref(&ok), vec![]);
         assert_eq!(s.status, RunStatus::Succeeded);
-        assert_eq!((s.accounts.total, s.accounts.succeeded, s.regions.total), (1, 1, 1));
+        assert_eq!(
+            (s.accounts.total, s.accounts.succeeded, s.regions.total),
+            (1, 1, 1)
+        );
         assert_eq!(s.instances.stopped, 1);
 
         let denied = AccountReport {
             account: acct(2),
             regions: vec![],
             skipped_regions: vec![],
-            error: Some(TargetError::new(ErrorName::AccessDenied, "cannot assume role")),
+            error: Some(TargetError::new(
+                ErrorName::AccessDenied,
+                "cannot assume role",
+            )),
         };
         let s = summarize(header(), &[ok, denied], vec![]);
         assert_eq!(s.status, RunStatus::CompletedWithFailures);
@@ -614,12 +647,21 @@ mod tests {
 
     #[test]
     fn instance_failures_make_the_region_and_run_fail() {
-        let r = RegionReport::from_records(acct(1), region("us-east-1"), &[InstanceRecord {
-            instance: iid(1),
-            outcome: Outcome::Failed(FailReason::InsufficientCapacity),
-            message: Some("no capacity".into()),
-        }]);
-        let a = AccountReport { account: acct(1), regions: vec![r], skipped_regions: vec![], error: None };
+        let r = RegionReport::from_records(
+            acct(1),
+            region("us-east-1"),
+            &[InstanceRecord {
+                instance: iid(1),
+                outcome: Outcome::Failed(FailReason::InsufficientCapacity),
+                message: Some("no capacity".into()),
+            }],
+        );
+        let a = AccountReport {
+            account: acct(1),
+            regions: vec![r],
+            skipped_regions: vec![],
+            error: None,
+        };
         let s = summarize(header(), &[a], vec![]);
         assert_eq!(s.status, RunStatus::CompletedWithFailures);
         assert_eq!(s.regions.failed, 1);
@@ -652,14 +694,21 @@ mod tests {
     #[test]
     fn error_names_are_pascal_case_and_serialise_as_such() {
         for n in ErrorName::ALL {
-            assert_eq!(serde_json::to_value(n).unwrap(), serde_json::Value::String(n.as_str().into()));
+            assert_eq!(
+                serde_json::to_value(n).unwrap(),
+                serde_json::Value::String(n.as_str().into())
+            );
             assert!(n.as_str().chars().next().unwrap().is_ascii_uppercase());
         }
     }
 
     #[test]
     fn outcomes_serialise_with_their_reason() {
-        let r = InstanceRecord { instance: iid(1), outcome: Outcome::Skipped(SkipReason::AutoscalingMember), message: None };
+        let r = InstanceRecord {
+            instance: iid(1),
+            outcome: Outcome::Skipped(SkipReason::AutoscalingMember),
+            message: None,
+        };
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(v["outcome"], "skipped");
         assert_eq!(v["reason"], "autoscaling-member");

@@ -37,7 +37,10 @@ pub async fn check_ports<D: Directory, C: Connect>(dir: &D, connect: &C, fleet: 
         .find(|a| a.id == fleet.account)
         .expect("the seeded account is listed");
     assert_eq!(me.status, AccountStatus::Active, "seeded account is ACTIVE");
-    let tags = dir.account_tags(&fleet.account).await.expect("account_tags");
+    let tags = dir
+        .account_tags(&fleet.account)
+        .await
+        .expect("account_tags");
     assert_eq!(
         tags.get("uptime-scheduler:enabled").map(String::as_str),
         Some("true"),
@@ -54,10 +57,16 @@ pub async fn check_ports<D: Directory, C: Connect>(dir: &D, connect: &C, fleet: 
         .await
         .expect("compute");
     let enabled = ec2.enabled_regions().await.expect("enabled_regions");
-    assert!(enabled.contains(&fleet.region), "the fleet's region is enabled: {enabled:?}");
+    assert!(
+        enabled.contains(&fleet.region),
+        "the fleet's region is enabled: {enabled:?}"
+    );
 
     // Discovery by key: every tagged, non-terminated instance; nothing else.
-    let by_key = Discovery { tag_key: "Schedule".into(), tag_value: None };
+    let by_key = Discovery {
+        tag_key: "Schedule".into(),
+        tag_value: None,
+    };
     let found = ec2.discover(&by_key).await.expect("discover by key");
     let ids: BTreeSet<_> = found.iter().map(|i| i.id.clone()).collect();
     assert_eq!(
@@ -66,36 +75,85 @@ pub async fn check_ports<D: Directory, C: Connect>(dir: &D, connect: &C, fleet: 
         "discovery by tag key returns exactly the tagged, non-terminated instances"
     );
     for i in &found {
-        let want = if fleet.stopped.contains(&i.id) { InstanceState::Stopped } else { InstanceState::Running };
+        let want = if fleet.stopped.contains(&i.id) {
+            InstanceState::Stopped
+        } else {
+            InstanceState::Running
+        };
         assert_eq!(i.state, want, "state of {}", i.id);
-        let lifecycle = if fleet.spot.contains(&i.id) { Lifecycle::Spot } else { Lifecycle::OnDemand };
+        let lifecycle = if fleet.spot.contains(&i.id) {
+            Lifecycle::Spot
+        } else {
+            Lifecycle::OnDemand
+        };
         assert_eq!(i.lifecycle, lifecycle, "lifecycle of {}", i.id);
-        assert!(i.tags.contains_key("Schedule"), "tags of {} are returned", i.id);
+        assert!(
+            i.tags.contains_key("Schedule"),
+            "tags of {} are returned",
+            i.id
+        );
     }
 
     // Discovery by value.
-    let by_value = Discovery { tag_key: "Schedule".into(), tag_value: Some(CONTRACT_SCHEDULE.into()) };
-    let ids: BTreeSet<_> = ec2.discover(&by_value).await.expect("discover by value").into_iter().map(|i| i.id).collect();
-    assert_eq!(ids, set(&[&fleet.running, &fleet.stopped, &fleet.spot]), "discovery by tag value");
+    let by_value = Discovery {
+        tag_key: "Schedule".into(),
+        tag_value: Some(CONTRACT_SCHEDULE.into()),
+    };
+    let ids: BTreeSet<_> = ec2
+        .discover(&by_value)
+        .await
+        .expect("discover by value")
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(
+        ids,
+        set(&[&fleet.running, &fleet.stopped, &fleet.spot]),
+        "discovery by tag value"
+    );
 
     // Stop, then start.
-    let state_of = |found: &[uptime_model::Instance], id: &InstanceId| found.iter().find(|i| &i.id == id).map(|i| i.state);
+    let state_of = |found: &[uptime_model::Instance], id: &InstanceId| {
+        found.iter().find(|i| &i.id == id).map(|i| i.state)
+    };
     ec2.stop(&fleet.running, false).await.expect("stop");
     let after = ec2.discover(&by_key).await.expect("discover after stop");
     for id in &fleet.running {
-        assert_eq!(state_of(&after, id), Some(InstanceState::Stopped), "{id} stopped");
+        assert_eq!(
+            state_of(&after, id),
+            Some(InstanceState::Stopped),
+            "{id} stopped"
+        );
     }
     ec2.start(&fleet.running).await.expect("start");
     let after = ec2.discover(&by_key).await.expect("discover after start");
     for id in &fleet.running {
-        assert_eq!(state_of(&after, id), Some(InstanceState::Running), "{id} running again");
+        assert_eq!(
+            state_of(&after, id),
+            Some(InstanceState::Running),
+            "{id} running again"
+        );
     }
 
     // A call with one unknown id fails as a whole and changes nothing.
     let ghost = InstanceId::parse("i-0000000000000dead").expect("literal");
     let first = fleet.running[0].clone();
-    let err = ec2.stop(&[first.clone(), ghost], false).await.expect_err("unknown id fails the call");
-    assert_eq!(err.kind, ErrorKind::NotFound, "unknown id is NotFound: {err:?}");
-    let after = ec2.discover(&by_key).await.expect("discover after failed stop");
-    assert_eq!(state_of(&after, &first), Some(InstanceState::Running), "a failed call stops nothing");
+    let err = ec2
+        .stop(&[first.clone(), ghost], false)
+        .await
+        .expect_err("unknown id fails the call");
+    assert_eq!(
+        err.kind,
+        ErrorKind::NotFound,
+        "unknown id is NotFound: {err:?}"
+    );
+    let after = ec2
+        .discover(&by_key)
+        .await
+        .expect("discover after failed stop");
+    assert_eq!(
+        state_of(&after, &first),
+        Some(InstanceState::Running),
+        "a failed call stops nothing"
+    );
 }

@@ -158,7 +158,10 @@ impl FakeCloud {
             FakeAccount {
                 name: name.into(),
                 status: AccountStatus::Active,
-                tags: tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                tags: tags
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
                 parent: root(),
                 enabled_regions: FAKE_ENABLED_REGIONS.iter().map(|r| region(r)).collect(),
             },
@@ -268,7 +271,10 @@ impl FakeCloud {
     }
 
     pub fn mutating_calls(&self) -> Vec<Call> {
-        self.calls().into_iter().filter(|c| c.op.is_mutating()).collect()
+        self.calls()
+            .into_iter()
+            .filter(|c| c.op.is_mutating())
+            .collect()
     }
 
     pub fn count(&self, op: Op) -> usize {
@@ -293,7 +299,11 @@ impl FakeCloud {
         });
         let err = fault.map(|f| {
             f.remaining -= 1;
-            PortError::new(f.kind, Some(&f.code), format!("injected {:?} on {op:?}", f.kind))
+            PortError::new(
+                f.kind,
+                Some(&f.code),
+                format!("injected {:?} on {op:?}", f.kind),
+            )
         });
         w.calls.push(Call {
             op,
@@ -327,13 +337,20 @@ fn org_account(id: &AccountId, a: &FakeAccount) -> OrgAccount {
 impl Directory for FakeCloud {
     async fn list_accounts(&self) -> Result<Vec<OrgAccount>, PortError> {
         let w = self.enter(Op::ListAccounts, None, None, &[], false)?;
-        Ok(w.accounts.iter().map(|(id, a)| org_account(id, a)).collect())
+        Ok(w.accounts
+            .iter()
+            .map(|(id, a)| org_account(id, a))
+            .collect())
     }
 
     async fn accounts_under(&self, parent: &OuId) -> Result<Vec<OrgAccount>, PortError> {
         let w = self.enter(Op::AccountsUnder, None, None, &[], false)?;
         if parent != &root() && !w.units.contains_key(parent) {
-            return Err(PortError::new(ErrorKind::NotFound, Some("ParentNotFoundException"), format!("no parent {parent}")));
+            return Err(PortError::new(
+                ErrorKind::NotFound,
+                Some("ParentNotFoundException"),
+                format!("no parent {parent}"),
+            ));
         }
         Ok(w.accounts
             .iter()
@@ -351,12 +368,21 @@ impl Directory for FakeCloud {
             .collect())
     }
 
-    async fn account_tags(&self, account: &AccountId) -> Result<BTreeMap<String, String>, PortError> {
+    async fn account_tags(
+        &self,
+        account: &AccountId,
+    ) -> Result<BTreeMap<String, String>, PortError> {
         let w = self.enter(Op::AccountTags, Some(account), None, &[], false)?;
         w.accounts
             .get(account)
             .map(|a| a.tags.clone())
-            .ok_or_else(|| PortError::new(ErrorKind::NotFound, Some("TargetNotFoundException"), format!("no account {account}")))
+            .ok_or_else(|| {
+                PortError::new(
+                    ErrorKind::NotFound,
+                    Some("TargetNotFoundException"),
+                    format!("no account {account}"),
+                )
+            })
     }
 }
 
@@ -384,13 +410,17 @@ impl Connect for FakeCloud {
         Ok(())
     }
 
-    async fn compute(&self, account: &AccountId, region: &Region, session: &str) -> Result<FakeCompute, PortError> {
+    async fn compute(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        session: &str,
+    ) -> Result<FakeCompute, PortError> {
         // Like the real adapter: credentials are cached per account after the first AssumeRole.
-        let cached = self
-            .lock()
-            .calls
-            .iter()
-            .any(|c| c.op == Op::AssumeRole && c.account.as_ref() == Some(account) && !c.failed);
+        let cached =
+            self.lock().calls.iter().any(|c| {
+                c.op == Op::AssumeRole && c.account.as_ref() == Some(account) && !c.failed
+            });
         if !cached {
             self.connect(account, session).await?;
         }
@@ -412,34 +442,64 @@ const DISCOVERABLE: [InstanceState; 4] = [
 impl FakeCompute {
     /// Checks a Start/StopInstances call the way EC2 does: the whole call fails for an unknown
     /// id, a poisoned instance, or an instance in a state the operation does not accept.
-    fn change(
-        &self,
-        op: Op,
-        ids: &[InstanceId],
-        hibernate: bool,
-    ) -> Result<(), PortError> {
-        let mut w = self.cloud.enter(op, Some(&self.account), Some(&self.region), ids, hibernate)?;
+    fn change(&self, op: Op, ids: &[InstanceId], hibernate: bool) -> Result<(), PortError> {
+        let mut w =
+            self.cloud
+                .enter(op, Some(&self.account), Some(&self.region), ids, hibernate)?;
         let mut error = None;
         for id in ids {
-            let Some(fi) = w.instances.get(id).filter(|i| i.account == self.account && i.region == self.region) else {
-                error = Some(PortError::new(ErrorKind::NotFound, Some("InvalidInstanceID.NotFound"), format!("The instance ID '{id}' does not exist")));
+            let Some(fi) = w
+                .instances
+                .get(id)
+                .filter(|i| i.account == self.account && i.region == self.region)
+            else {
+                error = Some(PortError::new(
+                    ErrorKind::NotFound,
+                    Some("InvalidInstanceID.NotFound"),
+                    format!("The instance ID '{id}' does not exist"),
+                ));
                 break;
             };
             if let Some((kind, code)) = w.poisoned.get(id) {
-                error = Some(PortError::new(*kind, Some(code), format!("{code} for {id}")));
+                error = Some(PortError::new(
+                    *kind,
+                    Some(code),
+                    format!("{code} for {id}"),
+                ));
                 break;
             }
             let s = fi.instance.state;
             let bad_state = match op {
-                Op::StopInstances => !matches!(s, InstanceState::Running | InstanceState::Stopped | InstanceState::Stopping),
-                _ => !matches!(s, InstanceState::Running | InstanceState::Stopped | InstanceState::Pending),
+                Op::StopInstances => !matches!(
+                    s,
+                    InstanceState::Running | InstanceState::Stopped | InstanceState::Stopping
+                ),
+                _ => !matches!(
+                    s,
+                    InstanceState::Running | InstanceState::Stopped | InstanceState::Pending
+                ),
             };
             if bad_state {
-                error = Some(PortError::new(ErrorKind::InvalidState, Some("IncorrectInstanceState"), format!("The instance '{id}' is not in a state from which it can be {}", if op == Op::StopInstances { "stopped" } else { "started" })));
+                error = Some(PortError::new(
+                    ErrorKind::InvalidState,
+                    Some("IncorrectInstanceState"),
+                    format!(
+                        "The instance '{id}' is not in a state from which it can be {}",
+                        if op == Op::StopInstances {
+                            "stopped"
+                        } else {
+                            "started"
+                        }
+                    ),
+                ));
                 break;
             }
             if hibernate && !fi.instance.hibernation_configured {
-                error = Some(PortError::new(ErrorKind::HibernationRefused, Some("UnsupportedHibernationConfiguration"), format!("Hibernation is not configured for {id}")));
+                error = Some(PortError::new(
+                    ErrorKind::HibernationRefused,
+                    Some("UnsupportedHibernationConfiguration"),
+                    format!("Hibernation is not configured for {id}"),
+                ));
                 break;
             }
         }
@@ -447,7 +507,11 @@ impl FakeCompute {
             FakeCloud::fail_last(&mut w);
             return Err(e);
         }
-        let target = if op == Op::StopInstances { InstanceState::Stopped } else { InstanceState::Running };
+        let target = if op == Op::StopInstances {
+            InstanceState::Stopped
+        } else {
+            InstanceState::Running
+        };
         for id in ids {
             if let Some(fi) = w.instances.get_mut(id) {
                 fi.instance.state = target;
@@ -459,12 +523,27 @@ impl FakeCompute {
 
 impl Compute for FakeCompute {
     async fn enabled_regions(&self) -> Result<Vec<Region>, PortError> {
-        let w = self.cloud.enter(Op::DescribeRegions, Some(&self.account), Some(&self.region), &[], false)?;
-        Ok(w.accounts.get(&self.account).map(|a| a.enabled_regions.clone()).unwrap_or_default())
+        let w = self.cloud.enter(
+            Op::DescribeRegions,
+            Some(&self.account),
+            Some(&self.region),
+            &[],
+            false,
+        )?;
+        Ok(w.accounts
+            .get(&self.account)
+            .map(|a| a.enabled_regions.clone())
+            .unwrap_or_default())
     }
 
     async fn discover(&self, what: &Discovery) -> Result<Vec<Instance>, PortError> {
-        let w = self.cloud.enter(Op::DescribeInstances, Some(&self.account), Some(&self.region), &[], false)?;
+        let w = self.cloud.enter(
+            Op::DescribeInstances,
+            Some(&self.account),
+            Some(&self.region),
+            &[],
+            false,
+        )?;
         Ok(w.instances
             .values()
             .filter(|fi| fi.account == self.account && fi.region == self.region)
@@ -496,12 +575,18 @@ pub struct RecordingPause {
 
 impl RecordingPause {
     pub fn pauses(&self) -> Vec<Duration> {
-        self.pauses.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.pauses
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
 impl Pause for RecordingPause {
     async fn pause(&self, duration: Duration) {
-        self.pauses.lock().unwrap_or_else(|p| p.into_inner()).push(duration);
+        self.pauses
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(duration);
     }
 }

@@ -38,11 +38,15 @@ impl Moto {
         );
         let port = free_port();
         let dir = std::env::temp_dir();
-        let log = std::fs::File::create(dir.join(format!("uptime-moto-{port}.log"))).expect("moto log file");
+        let log = std::fs::File::create(dir.join(format!("uptime-moto-{port}.log")))
+            .expect("moto log file");
         let child = Command::new(bin)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             // One recording per server, so parallel tests never share or reset each other's.
-            .env("MOTO_RECORDER_FILEPATH", dir.join(format!("uptime-moto-{port}.jsonl")))
+            .env(
+                "MOTO_RECORDER_FILEPATH",
+                dir.join(format!("uptime-moto-{port}.jsonl")),
+            )
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -50,7 +54,10 @@ impl Moto {
         let moto = Moto { child, port };
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "moto_server did not listen on {port} within 30 s");
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not listen on {port} within 30 s"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         moto
@@ -94,7 +101,11 @@ impl Moto {
 
     /// Every instance's state in these accounts and regions, read independently with boto3.
     pub fn snapshot(&self, accounts: &[String], regions: &[&str]) -> Value {
-        self.script("snapshot.py", &[], &serde_json::json!({"accounts": accounts, "regions": regions}))
+        self.script(
+            "snapshot.py",
+            &[],
+            &serde_json::json!({"accounts": accounts, "regions": regions}),
+        )
     }
 
     /// Recorder control: `start`, `stop`, or `dump` (returns the call counts).

@@ -8,7 +8,13 @@ use uptime_model::RunRequest;
 
 /// Error names this function emits.
 #[allow(dead_code)]
-pub const ERROR_NAMES: &[&str] = &["InvalidInput", "AccessDenied", "Throttled", "Transient", "Internal"];
+pub const ERROR_NAMES: &[&str] = &[
+    "InvalidInput",
+    "AccessDenied",
+    "Throttled",
+    "Transient",
+    "Internal",
+];
 
 pub async fn handle(
     directory: &impl Directory,
@@ -52,10 +58,20 @@ mod tests {
     async fn malformed_input_fails_as_invalid_input_before_any_call() {
         let cloud = FakeCloud::new();
         cloud.add_enabled_account("111111111111");
-        for input in [json!({"action": "reboot"}), json!({"action": "stop", "accounts": ["1"]}), json!({"action": "stop", "extra": 1}), json!("stop")] {
-            let e = handle(&cloud, &RecordingPause::default(), &config(), json!({"input": input, "execution_start": "2026-11-24T19:00:00Z"}))
-                .await
-                .unwrap_err();
+        for input in [
+            json!({"action": "reboot"}),
+            json!({"action": "stop", "accounts": ["1"]}),
+            json!({"action": "stop", "extra": 1}),
+            json!("stop"),
+        ] {
+            let e = handle(
+                &cloud,
+                &RecordingPause::default(),
+                &config(),
+                json!({"input": input, "execution_start": "2026-11-24T19:00:00Z"}),
+            )
+            .await
+            .unwrap_err();
             assert_eq!(e.name, ErrorName::InvalidInput, "{input}");
         }
         assert!(cloud.calls().is_empty(), "no call was made");
@@ -64,7 +80,14 @@ mod tests {
     #[tokio::test]
     async fn a_malformed_event_is_invalid_input() {
         let cloud = FakeCloud::new();
-        let e = handle(&cloud, &RecordingPause::default(), &config(), json!({"input": {"action": "stop"}})).await.unwrap_err();
+        let e = handle(
+            &cloud,
+            &RecordingPause::default(),
+            &config(),
+            json!({"input": {"action": "stop"}}),
+        )
+        .await
+        .unwrap_err();
         assert_eq!(e.name, ErrorName::InvalidInput);
         assert!(e.message.contains("execution_start"));
     }
@@ -72,14 +95,29 @@ mod tests {
     #[tokio::test]
     async fn the_response_carries_the_normalised_request_and_compact_accounts() {
         let cloud = FakeCloud::new();
-        cloud.add_account("222222222222", "b", &[("uptime-scheduler:enabled", "true"), ("uptime-scheduler:regions", "eu-west-1")]);
+        cloud.add_account(
+            "222222222222",
+            "b",
+            &[
+                ("uptime-scheduler:enabled", "true"),
+                ("uptime-scheduler:regions", "eu-west-1"),
+            ],
+        );
         cloud.add_enabled_account("111111111111");
         cloud.add_account("333333333333", "c", &[]);
-        let out = handle(&cloud, &RecordingPause::default(), &config(), json!({"input": {"action": "stop"}, "execution_start": "2026-11-24T19:00:00Z"}))
-            .await
-            .unwrap();
+        let out = handle(
+            &cloud,
+            &RecordingPause::default(),
+            &config(),
+            json!({"input": {"action": "stop"}, "execution_start": "2026-11-24T19:00:00Z"}),
+        )
+        .await
+        .unwrap();
         let v = serde_json::to_value(&out).unwrap();
-        assert_eq!(v["accounts"], json!(["111111111111", "222222222222:eu-west-1"]));
+        assert_eq!(
+            v["accounts"],
+            json!(["111111111111", "222222222222:eu-west-1"])
+        );
         assert_eq!(v["request"]["now"], "2026-11-24T19:00:00Z");
         assert_eq!(v["counts"]["not_opted_in"], 1);
     }
@@ -88,9 +126,14 @@ mod tests {
     async fn a_listing_that_stays_throttled_fails_as_throttled() {
         let cloud = FakeCloud::new();
         cloud.fail_next(Op::ListAccounts, None, None, ErrorKind::Throttled, 10);
-        let e = handle(&cloud, &RecordingPause::default(), &config(), json!({"input": {"action": "stop"}, "execution_start": "2026-11-24T19:00:00Z"}))
-            .await
-            .unwrap_err();
+        let e = handle(
+            &cloud,
+            &RecordingPause::default(),
+            &config(),
+            json!({"input": {"action": "stop"}, "execution_start": "2026-11-24T19:00:00Z"}),
+        )
+        .await
+        .unwrap_err();
         assert_eq!(e.name, ErrorName::Throttled);
         assert!(ERROR_NAMES.contains(&e.name.as_str()));
     }

@@ -8,7 +8,13 @@ use uptime_model::ids::session_name;
 
 /// Error names this function emits.
 #[allow(dead_code)]
-pub const ERROR_NAMES: &[&str] = &["InvalidInput", "AccessDenied", "Throttled", "Transient", "Internal"];
+pub const ERROR_NAMES: &[&str] = &[
+    "InvalidInput",
+    "AccessDenied",
+    "Throttled",
+    "Transient",
+    "Internal",
+];
 
 pub async fn handle(
     connect: &impl Connect,
@@ -21,7 +27,15 @@ pub async fn handle(
     let session = session_name(&event.execution);
     let span = tracing::info_span!("prepare_account", account = %event.account.id, execution = %event.execution);
     let _guard = span.enter();
-    let prepared = prepare_account(connect, pause, &event.account, &request.regions, &config.settings, &session).await?;
+    let prepared = prepare_account(
+        connect,
+        pause,
+        &event.account,
+        &request.regions,
+        &config.settings,
+        &session,
+    )
+    .await?;
     tracing::info!(
         regions = prepared.regions.len(),
         skipped_regions = prepared.skipped_regions.len(),
@@ -57,7 +71,10 @@ mod tests {
         .unwrap();
         let v = serde_json::to_value(&out).unwrap();
         assert_eq!(v["regions"], json!(["eu-west-1", "us-east-1"]));
-        assert_eq!(v["skipped_regions"], json!([{"region": "ap-south-1", "reason": "not-enabled"}]));
+        assert_eq!(
+            v["skipped_regions"],
+            json!([{"region": "ap-south-1", "reason": "not-enabled"}])
+        );
     }
 
     #[tokio::test]

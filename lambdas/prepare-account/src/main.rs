@@ -12,7 +12,11 @@ use uptime_lambda::Config;
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = Config::from_env()?;
-    let connect = AwsConnect::new(&sdk::load().await, config.member_role.clone(), config.partition());
+    let connect = AwsConnect::new(
+        &sdk::load().await,
+        config.member_role.clone(),
+        config.partition(),
+    );
     let (config, connect) = (&config, &connect);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         handler::handle(connect, &TokioPause, config, event.payload).await

@@ -10,7 +10,13 @@ use uptime_model::RegionReport;
 
 /// Error names this function emits.
 #[allow(dead_code)]
-pub const ERROR_NAMES: &[&str] = &["InvalidInput", "AccessDenied", "Throttled", "Transient", "Internal"];
+pub const ERROR_NAMES: &[&str] = &[
+    "InvalidInput",
+    "AccessDenied",
+    "Throttled",
+    "Transient",
+    "Internal",
+];
 
 pub async fn handle(
     connect: &impl Connect,
@@ -37,7 +43,14 @@ pub async fn handle(
         execution = %event.execution
     );
     let _guard = span.enter();
-    let run = schedule_region(connect, pause, &task, &config.settings, &session_name(&event.execution)).await?;
+    let run = schedule_region(
+        connect,
+        pause,
+        &task,
+        &config.settings,
+        &session_name(&event.execution),
+    )
+    .await?;
     for r in &run.records {
         tracing::info!(
             instance = %r.instance,
@@ -77,7 +90,10 @@ mod tests {
             "request": {"action": "stop", "now": "2026-11-24T19:00:00Z"},
             "account": "111111111111", "region": "eu-west-1", "execution": "nightly-stop"
         });
-        e["request"].as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        e["request"]
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
         e
     }
 
@@ -87,7 +103,14 @@ mod tests {
         let a = cloud.add_enabled_account("111111111111");
         let id = cloud.launch(&a, "eu-west-1", Launch::running().schedule("s"));
         cloud.launch(&a, "eu-west-1", Launch::running().schedule("s").spot());
-        let report = handle(&cloud, &RecordingPause::default(), &config(), event(json!({}))).await.unwrap();
+        let report = handle(
+            &cloud,
+            &RecordingPause::default(),
+            &config(),
+            event(json!({})),
+        )
+        .await
+        .unwrap();
         assert_eq!(cloud.state(&id), Some(InstanceState::Stopped));
         let v = serde_json::to_value(&report).unwrap();
         assert_eq!(v["account"], "111111111111");
@@ -95,7 +118,10 @@ mod tests {
         assert_eq!(v["stopped"], 1);
         assert_eq!(v["skipped_by_reason"], json!({"spot": 1}));
         assert!(v.get("error").is_none());
-        assert!(!v.to_string().contains(id.as_str()), "no per-instance ids for successes");
+        assert!(
+            !v.to_string().contains(id.as_str()),
+            "no per-instance ids for successes"
+        );
     }
 
     #[tokio::test]
@@ -103,7 +129,14 @@ mod tests {
         let cloud = FakeCloud::new();
         let a = cloud.add_enabled_account("111111111111");
         cloud.launch(&a, "eu-west-1", Launch::running().schedule("s"));
-        let report = handle(&cloud, &RecordingPause::default(), &config(), event(json!({"dry_run": true}))).await.unwrap();
+        let report = handle(
+            &cloud,
+            &RecordingPause::default(),
+            &config(),
+            event(json!({"dry_run": true})),
+        )
+        .await
+        .unwrap();
         assert_eq!(report.counts.would_stop, 1);
         assert!(cloud.mutating_calls().is_empty());
     }
@@ -113,7 +146,14 @@ mod tests {
         let cloud = FakeCloud::new();
         let a = cloud.add_enabled_account("111111111111");
         cloud.deny_role(&a);
-        let e = handle(&cloud, &RecordingPause::default(), &config(), event(json!({}))).await.unwrap_err();
+        let e = handle(
+            &cloud,
+            &RecordingPause::default(),
+            &config(),
+            event(json!({})),
+        )
+        .await
+        .unwrap_err();
         assert_eq!(e.name, ErrorName::AccessDenied);
         assert!(ERROR_NAMES.contains(&e.name.as_str()));
         assert_eq!(cloud.count(Op::DescribeInstances), 0);

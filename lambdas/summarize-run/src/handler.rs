@@ -66,7 +66,10 @@ mod tests {
         let v = serde_json::to_value(&summary).unwrap();
         assert_eq!(v["status"], "completed-with-failures");
         assert_eq!(v["instances"]["stopped"], 3);
-        assert_eq!(v["accounts"], json!({"total": 2, "succeeded": 1, "failed": 1}));
+        assert_eq!(
+            v["accounts"],
+            json!({"total": 2, "succeeded": 1, "failed": 1})
+        );
         assert_eq!(v["failures"][0]["account"], "222222222222");
         assert_eq!(v["failures"][0]["error"], "AccessDenied");
         assert_eq!(v["skipped_accounts"][0]["reason"], "not-opted-in");
@@ -76,7 +79,11 @@ mod tests {
 
     #[test]
     fn a_malformed_event_is_invalid_input() {
-        let e = handle(json!({"request": {"action": "stop"}, "accounts": "x"}), Timestamp::UNIX_EPOCH).unwrap_err();
+        let e = handle(
+            json!({"request": {"action": "stop"}, "accounts": "x"}),
+            Timestamp::UNIX_EPOCH,
+        )
+        .unwrap_err();
         assert_eq!(e.name, ErrorName::InvalidInput);
         assert!(ERROR_NAMES.contains(&e.name.as_str()));
     }
