@@ -120,7 +120,8 @@ async fn run(args: RunArgs) -> ExitCode {
         Ok(v) => v,
         Err(e) => return usage_error(e),
     };
-    let started = jiff::Timestamp::now();
+    let now = jiff::Timestamp::now();
+    let started = now.round(jiff::Unit::Second).unwrap_or(now);
     let request = match RunRequest::from_json(&raw, started) {
         Ok(r) => r,
         Err(e) => return usage_error(e),
