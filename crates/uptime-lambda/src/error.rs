@@ -3,6 +3,17 @@
 use lambda_runtime::Diagnostic;
 use uptime_model::{ErrorName, InputError, TargetError};
 
+/// The names the account and region tasks (list-accounts, prepare-account, schedule-region)
+/// can fail with; summarize-run fails only with `InvalidInput`. The state machine's Retry and
+/// Catch must cover exactly these.
+pub const TASK_ERRORS: &[ErrorName] = &[
+    ErrorName::InvalidInput,
+    ErrorName::AccessDenied,
+    ErrorName::Throttled,
+    ErrorName::Transient,
+    ErrorName::Internal,
+];
+
 /// A failed invocation: one of the closed set of names, and a message for people.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{name}: {message}")]

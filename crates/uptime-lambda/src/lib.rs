@@ -7,4 +7,4 @@ pub mod error;
 pub mod events;
 
 pub use config::{Config, ConfigError};
-pub use error::LambdaError;
+pub use error::{LambdaError, TASK_ERRORS};

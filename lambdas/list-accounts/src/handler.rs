@@ -6,16 +6,6 @@ use uptime_lambda::events::{decode, ListAccountsEvent, ListAccountsResponse};
 use uptime_lambda::{Config, LambdaError};
 use uptime_model::RunRequest;
 
-/// Error names this function emits.
-#[allow(dead_code)]
-pub const ERROR_NAMES: &[&str] = &[
-    "InvalidInput",
-    "AccessDenied",
-    "Throttled",
-    "Transient",
-    "Internal",
-];
-
 pub async fn handle(
     directory: &impl Directory,
     pause: &impl Pause,
@@ -135,6 +125,6 @@ mod tests {
         .await
         .unwrap_err();
         assert_eq!(e.name, ErrorName::Throttled);
-        assert!(ERROR_NAMES.contains(&e.name.as_str()));
+        assert!(uptime_lambda::TASK_ERRORS.contains(&e.name));
     }
 }

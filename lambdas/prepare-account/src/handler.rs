@@ -6,16 +6,6 @@ use uptime_lambda::events::{decode, request, PrepareAccountEvent};
 use uptime_lambda::{Config, LambdaError};
 use uptime_model::ids::session_name;
 
-/// Error names this function emits.
-#[allow(dead_code)]
-pub const ERROR_NAMES: &[&str] = &[
-    "InvalidInput",
-    "AccessDenied",
-    "Throttled",
-    "Transient",
-    "Internal",
-];
-
 pub async fn handle(
     connect: &impl Connect,
     pause: &impl Pause,

@@ -8,16 +8,6 @@ use uptime_model::ids::session_name;
 use uptime_model::report::RunHeader;
 use uptime_model::RegionReport;
 
-/// Error names this function emits.
-#[allow(dead_code)]
-pub const ERROR_NAMES: &[&str] = &[
-    "InvalidInput",
-    "AccessDenied",
-    "Throttled",
-    "Transient",
-    "Internal",
-];
-
 pub async fn handle(
     connect: &impl Connect,
     pause: &impl Pause,
@@ -155,7 +145,7 @@ mod tests {
         .await
         .unwrap_err();
         assert_eq!(e.name, ErrorName::AccessDenied);
-        assert!(ERROR_NAMES.contains(&e.name.as_str()));
+        assert!(uptime_lambda::TASK_ERRORS.contains(&e.name));
         assert_eq!(cloud.count(Op::DescribeInstances), 0);
     }
 }
