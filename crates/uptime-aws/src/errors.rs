@@ -33,6 +33,8 @@ const NOT_FOUND: &[&str] = &[
     "TargetNotFoundException",
     "ParentNotFoundException",
     "AccountNotFoundException",
+    "NoSuchKey",
+    "NoSuchBucket",
 ];
 const INVALID_STATE: &[&str] = &["IncorrectInstanceState", "IncorrectState"];
 const CAPACITY: &[&str] = &[

@@ -8,15 +8,18 @@
 //! - [`organizations`] holds [`AwsDirectory`] (Organizations).
 //! - [`member`] holds [`AwsConnect`] (STS AssumeRole, credentials cached per account and session)
 //!   and [`AwsCompute`] (EC2 in one member account and region).
+//! - [`results`] holds [`AwsResultStore`] (S3: the account Map's ResultWriter output).
 //! - [`IAM_ACTIONS`]: every AWS action this crate calls, by the role that calls it.
 
 pub mod errors;
 pub mod member;
 pub mod organizations;
+pub mod results;
 pub mod sdk;
 
 pub use member::{AwsCompute, AwsConnect};
 pub use organizations::AwsDirectory;
+pub use results::AwsResultStore;
 
 /// Every IAM action this adapter calls, by the principal that calls it. Kept next to the calls
 /// so that policy documents can be checked against it.
@@ -29,6 +32,8 @@ pub mod iam_actions {
         "organizations:ListTagsForResource",
         "sts:AssumeRole",
     ];
+    /// Called by summarize-run with the hub Lambda role's credentials, on the results bucket.
+    pub const RESULTS: &[&str] = &["s3:GetObject"];
     /// Called with the member role's credentials.
     pub const MEMBER: &[&str] = &[
         "ec2:DescribeRegions",

@@ -225,7 +225,8 @@ pub async fn select_accounts(
 pub struct PreparedAccount {
     pub account: AccountId,
     pub regions: Vec<Region>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Always present (possibly empty): the state machine reads it by path.
+    #[serde(default)]
     pub skipped_regions: Vec<SkippedRegion>,
 }
 

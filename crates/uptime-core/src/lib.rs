@@ -2,7 +2,8 @@
 //!
 //! It speaks domain types (from `uptime-model`) and reaches the outside world only through the
 //! port traits in [`ports`]: [`Directory`] (Organizations), [`Connect`] (STS) and [`Compute`]
-//! (EC2), plus [`Pause`] for retry back-off. It has no AWS SDK and no async runtime, so the
+//! (EC2), [`ResultStore`] (S3, where the account Map writes its results), plus [`Pause`] for
+//! retry back-off. It has no AWS SDK and no async runtime, so the
 //! same code runs in the Lambdas, in the CLI, and in tests against in-memory fakes.
 //!
 //! # Layout
@@ -20,5 +21,5 @@ pub use engine::{
     prepare_account, run_organization, schedule_region, select_accounts, Concurrency, OrgRun,
     PreparedAccount, RegionRun, RegionTask, RunOptions, Selection, Settings,
 };
-pub use ports::{Compute, Connect, Directory, Discovery, ErrorKind, Pause, PortError};
+pub use ports::{Compute, Connect, Directory, Discovery, ErrorKind, Pause, PortError, ResultStore};
 pub use retry::RetryPolicy;

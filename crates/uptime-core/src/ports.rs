@@ -123,3 +123,14 @@ pub trait Compute: Send + Sync {
 pub trait Pause: Send + Sync {
     fn pause(&self, duration: Duration) -> impl Future<Output = ()> + Send;
 }
+
+/// Object storage where the account Map writes its results (S3, through the Distributed Map's
+/// `ResultWriter`): the run summary reads the manifest and the result files back.
+pub trait ResultStore: Send + Sync {
+    /// The whole object at `bucket`/`key`.
+    fn get_object(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> impl Future<Output = Result<Vec<u8>, PortError>> + Send;
+}

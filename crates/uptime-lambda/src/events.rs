@@ -68,18 +68,27 @@ pub struct ScheduleRegionEvent {
     pub execution: String,
 }
 
-/// `summarize-run` event.
+/// `summarize-run` event: the state machine's ListAccounts output fields plus the account
+/// Map's `results` (see [`crate::results`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SummarizeRunEvent {
     pub request: Value,
-    /// One report per scheduled account (failed ones carry `error`).
-    pub accounts: Vec<AccountReport>,
+    /// The child outputs inline, or the ResultWriter pointer to them in S3.
+    pub results: Value,
+    /// Accounts whose opt-in could not be read (at most [`MAX_LISTED_FAILED_ACCOUNTS`]).
     #[serde(default)]
     pub failed_accounts: Vec<AccountReport>,
     #[serde(default)]
     pub skipped_accounts: Vec<SkippedAccount>,
+    /// The selection counts; `failed` beyond the listed `failed_accounts` still count.
+    #[serde(default)]
+    pub counts: Option<SelectionCounts>,
 }
+
+/// At most this many accounts whose opt-in could not be read are listed in the ListAccounts
+/// response (the rest are counted), so that its payload stays bounded at 10,000 accounts.
+pub const MAX_LISTED_FAILED_ACCOUNTS: usize = 100;
 
 #[cfg(test)]
 mod tests {

@@ -1,8 +1,11 @@
 //! The execution input: the public contract of manual and scheduled runs
-//! (`schema/execution-input.schema.json` documents the same rules).
+//! (`statemachine/execution-input.schema.json` states the same rules as a JSON Schema).
 //!
 //! Validation walks the raw JSON object by hand rather than through `serde(deny_unknown_fields)`
 //! so that every error names the exact field (`accounts[2]`) and says what is wrong with it.
+//! The JSON Schema is then applied as well ([`crate::schema`]), so an input the published
+//! schema rejects is never run, whatever the hand-written rules say. `null` is not a value of
+//! any field: leave an optional field out instead.
 
 use crate::ids::{AccountId, OuId, Region, ScheduleName};
 use jiff::Timestamp;
@@ -107,14 +110,14 @@ impl RunRequest {
             Some(_) => return Err(bad("action", "must be a string (stop or start)")),
         };
         let schedule = match obj.get("schedule") {
-            None | Some(Value::Null) => None,
+            None => None,
             Some(Value::String(s)) => {
                 Some(ScheduleName::parse(s).map_err(|e| bad("schedule", e.to_string()))?)
             }
             Some(_) => return Err(bad("schedule", "must be a string")),
         };
         let dry_run = match obj.get("dry_run") {
-            None | Some(Value::Null) => false,
+            None => false,
             Some(Value::Bool(b)) => *b,
             Some(_) => return Err(bad("dry_run", "must be true or false")),
         };
@@ -129,7 +132,7 @@ impl RunRequest {
             ));
         }
         let now = match obj.get("now") {
-            None | Some(Value::Null) => default_now,
+            None => default_now,
             Some(Value::String(s)) => s.parse::<Timestamp>().map_err(|e| {
                 bad(
                     "now",
@@ -140,6 +143,7 @@ impl RunRequest {
             })?,
             Some(_) => return Err(bad("now", "must be an RFC 3339 timestamp string")),
         };
+        crate::schema::check_execution_input(input)?;
         Ok(RunRequest {
             action,
             schedule,
@@ -153,14 +157,14 @@ impl RunRequest {
     }
 }
 
-/// Reads an optional array of validated strings, rejecting duplicates and empty arrays' nulls.
+/// Reads an optional array of validated strings, rejecting duplicates.
 fn list<T: Ord + Clone, E: std::fmt::Display>(
     obj: &Map<String, Value>,
     field: &str,
     parse: impl Fn(&str) -> Result<T, E>,
 ) -> Result<Vec<T>, InputError> {
     let items = match obj.get(field) {
-        None | Some(Value::Null) => return Ok(Vec::new()),
+        None => return Ok(Vec::new()),
         Some(Value::Array(items)) => items,
         Some(_) => return Err(bad(field, "must be an array of strings")),
     };

@@ -14,6 +14,7 @@
 //! - [`batch`]: batching and the bisect planner.
 //! - [`report`]: outcomes, region/account reports, the run summary.
 //! - [`emf`]: CloudWatch Embedded Metric Format lines.
+//! - [`schema`]: the execution input JSON Schema, applied by [`input`].
 
 pub mod accounts;
 pub mod batch;
@@ -23,6 +24,7 @@ pub mod ids;
 pub mod input;
 pub mod instance;
 pub mod report;
+pub mod schema;
 
 pub use accounts::{AccountStatus, AccountTarget, OrgAccount};
 pub use decision::{decide, Decision, Operation, SkipReason};
@@ -31,5 +33,5 @@ pub use input::{Action, InputError, RunRequest};
 pub use instance::{Instance, InstanceState, Lifecycle, TagConfig};
 pub use report::{
     AccountReport, Counts, ErrorName, FailReason, InstanceRecord, Outcome, RegionReport, RunHeader,
-    RunSummary, TargetError,
+    RunSummary, Summarizer, TargetError,
 };

@@ -199,6 +199,11 @@ impl ErrorName {
         ErrorName::Internal,
     ];
 
+    /// The name's enum value, if it is one of ours.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|n| n.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::InvalidInput => "InvalidInput",
@@ -440,23 +445,58 @@ pub fn summarize(
     reports: &[AccountReport],
     skipped_accounts: Vec<SkippedAccount>,
 ) -> RunSummary {
-    let mut accounts = TargetCounts::default();
-    let mut regions = TargetCounts::default();
-    let mut instances = Counts::default();
-    let mut failures = Vec::new();
-    let mut not_listed = 0u64;
-    let mut push = |f: TargetFailure| {
-        if failures.len() < MAX_LISTED_TARGET_FAILURES {
-            failures.push(f);
-        } else {
-            not_listed += 1;
-        }
-    };
+    let mut s = Summarizer::new(header);
     for a in reports {
-        accounts.total += 1;
+        s.add(a);
+    }
+    s.finish(skipped_accounts)
+}
+
+/// Builds the run summary one account report at a time, so that a run over thousands of
+/// accounts never holds every report at once.
+#[derive(Debug, Clone)]
+pub struct Summarizer {
+    header: RunHeader,
+    accounts: TargetCounts,
+    regions: TargetCounts,
+    instances: Counts,
+    failures: Vec<TargetFailure>,
+    not_listed: u64,
+}
+
+impl Summarizer {
+    pub fn new(header: RunHeader) -> Self {
+        Self {
+            header,
+            accounts: TargetCounts::default(),
+            regions: TargetCounts::default(),
+            instances: Counts::default(),
+            failures: Vec::new(),
+            not_listed: 0,
+        }
+    }
+
+    fn push(&mut self, f: TargetFailure) {
+        if self.failures.len() < MAX_LISTED_TARGET_FAILURES {
+            self.failures.push(f);
+        } else {
+            self.not_listed += 1;
+        }
+    }
+
+    /// Counts accounts that failed but whose reports were not handed over (a capped list):
+    /// they count as failed and as failures not listed.
+    pub fn add_unlisted_failed_accounts(&mut self, n: u64) {
+        self.accounts.total += n;
+        self.accounts.failed += n;
+        self.not_listed += n;
+    }
+
+    pub fn add(&mut self, a: &AccountReport) {
+        self.accounts.total += 1;
         let mut account_ok = a.error.is_none();
         if let Some(e) = &a.error {
-            push(TargetFailure {
+            self.push(TargetFailure {
                 account: a.account.clone(),
                 region: None,
                 error: e.error.as_str().into(),
@@ -464,19 +504,19 @@ pub fn summarize(
             });
         }
         for r in &a.regions {
-            regions.total += 1;
-            instances.add(&r.counts);
+            self.regions.total += 1;
+            self.instances.add(&r.counts);
             if let Some(e) = &r.error {
-                regions.failed += 1;
+                self.regions.failed += 1;
                 account_ok = false;
-                push(TargetFailure {
+                self.push(TargetFailure {
                     account: a.account.clone(),
                     region: Some(r.region.clone()),
                     error: e.error.as_str().into(),
                     message: e.message.clone(),
                 });
             } else if r.counts.failed > 0 {
-                regions.failed += 1;
+                self.regions.failed += 1;
                 account_ok = false;
                 let reasons: Vec<String> = r
                     .counts
@@ -484,7 +524,7 @@ pub fn summarize(
                     .iter()
                     .map(|(k, v)| format!("{v} {k}"))
                     .collect();
-                push(TargetFailure {
+                self.push(TargetFailure {
                     account: a.account.clone(),
                     region: Some(r.region.clone()),
                     error: "InstanceFailures".into(),
@@ -495,32 +535,35 @@ pub fn summarize(
                     ),
                 });
             } else {
-                regions.succeeded += 1;
+                self.regions.succeeded += 1;
             }
         }
         if account_ok {
-            accounts.succeeded += 1;
+            self.accounts.succeeded += 1;
         } else {
-            accounts.failed += 1;
+            self.accounts.failed += 1;
         }
     }
-    let status = if accounts.failed == 0 && instances.failed == 0 {
-        RunStatus::Succeeded
-    } else {
-        RunStatus::CompletedWithFailures
-    };
-    RunSummary {
-        action: header.action,
-        dry_run: header.dry_run,
-        schedule: header.schedule,
-        now: header.now,
-        status,
-        accounts,
-        regions,
-        instances,
-        failures,
-        failures_not_listed: not_listed,
-        skipped_accounts,
+
+    pub fn finish(self, skipped_accounts: Vec<SkippedAccount>) -> RunSummary {
+        let status = if self.accounts.failed == 0 && self.instances.failed == 0 {
+            RunStatus::Succeeded
+        } else {
+            RunStatus::CompletedWithFailures
+        };
+        RunSummary {
+            action: self.header.action,
+            dry_run: self.header.dry_run,
+            schedule: self.header.schedule,
+            now: self.header.now,
+            status,
+            accounts: self.accounts,
+            regions: self.regions,
+            instances: self.instances,
+            failures: self.failures,
+            failures_not_listed: self.not_listed,
+            skipped_accounts,
+        }
     }
 }
 

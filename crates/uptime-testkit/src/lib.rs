@@ -6,5 +6,7 @@
 pub mod contract;
 pub mod fake;
 pub mod moto;
+pub mod objects;
 
 pub use fake::{Call, FakeCloud, FakeCompute, Launch, Op, RecordingPause};
+pub use objects::FakeObjects;

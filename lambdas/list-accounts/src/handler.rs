@@ -2,7 +2,9 @@
 
 use serde_json::Value;
 use uptime_core::{select_accounts, Directory, Pause};
-use uptime_lambda::events::{decode, ListAccountsEvent, ListAccountsResponse};
+use uptime_lambda::events::{
+    decode, ListAccountsEvent, ListAccountsResponse, MAX_LISTED_FAILED_ACCOUNTS,
+};
 use uptime_lambda::{Config, LambdaError};
 use uptime_model::RunRequest;
 
@@ -15,7 +17,9 @@ pub async fn handle(
     let event: ListAccountsEvent = decode(event, "list-accounts")?;
     // Validation comes first: a malformed input never reaches Organizations.
     let request = RunRequest::from_json(&event.input, event.execution_start)?;
-    let selection = select_accounts(directory, pause, &request, &config.settings).await?;
+    let mut selection = select_accounts(directory, pause, &request, &config.settings).await?;
+    // Bounded payload: the rest are still counted in `counts.failed`.
+    selection.failed.truncate(MAX_LISTED_FAILED_ACCOUNTS);
     tracing::info!(
         listed = selection.counts.listed,
         selected = selection.counts.selected,

@@ -2,29 +2,42 @@
 
 use jiff::Timestamp;
 use serde_json::Value;
+use uptime_core::ResultStore;
 use uptime_lambda::events::{decode, request, SummarizeRunEvent};
+use uptime_lambda::results::fold_results;
 use uptime_lambda::LambdaError;
 use uptime_model::emf::run_metrics;
-use uptime_model::report::{summarize, RunHeader};
-use uptime_model::RunSummary;
+use uptime_model::report::RunHeader;
+use uptime_model::{RunSummary, Summarizer};
 
-/// Returns the summary and the EMF object to print. `now` stamps the metrics.
-pub fn handle(event: Value, now: Timestamp) -> Result<(RunSummary, Value), LambdaError> {
+/// Returns the summary and the EMF object to print. `now` stamps the metrics; `store` is read
+/// only when the account Map wrote its results to S3.
+pub async fn handle(
+    store: &impl ResultStore,
+    event: Value,
+    now: Timestamp,
+) -> Result<(RunSummary, Value), LambdaError> {
     let event: SummarizeRunEvent = decode(event, "summarize-run")?;
     let request = request(&event.request)?;
-    let header = RunHeader {
+    let mut summary = Summarizer::new(RunHeader {
         action: request.action,
         dry_run: request.dry_run,
         schedule: request.schedule,
         now: request.now,
-    };
-    let mut accounts = event.accounts;
-    accounts.extend(event.failed_accounts);
-    accounts.sort_by(|a, b| a.account.cmp(&b.account));
-    let summary = summarize(header, &accounts, event.skipped_accounts);
+    });
+    let folded = fold_results(event.results, store, &mut summary).await?;
+    let listed_failed = event.failed_accounts.len() as u64;
+    for failed in &event.failed_accounts {
+        summary.add(failed);
+    }
+    if let Some(counts) = &event.counts {
+        summary.add_unlisted_failed_accounts(counts.failed.saturating_sub(listed_failed));
+    }
+    let summary = summary.finish(event.skipped_accounts);
     tracing::info!(
         status = ?summary.status,
         accounts = summary.accounts.total,
+        accounts_folded = folded,
         accounts_failed = summary.accounts.failed,
         regions_failed = summary.regions.failed,
         instances_changed = summary.instances.changed(),
@@ -40,46 +53,176 @@ mod tests {
     use super::*;
     use serde_json::json;
     use uptime_model::ErrorName;
+    use uptime_testkit::FakeObjects;
 
-    #[test]
-    fn folds_region_reports_and_caught_account_failures() {
+    fn at() -> Timestamp {
+        "2026-11-24T19:05:00Z".parse().unwrap()
+    }
+
+    fn region(account: &str, region: &str, stopped: u64) -> Value {
+        json!({"account": account, "region": region, "started": 0, "stopped": stopped, "hibernated": 0,
+               "already": 1, "would_start": 0, "would_stop": 0, "skipped": 1, "failed": 0,
+               "skipped_by_reason": {"spot": 1}})
+    }
+
+    /// The child outputs as the local interpreter hands them over: an account report with a
+    /// region report and a caught region failure, and a caught account failure.
+    fn inline_results() -> Value {
+        json!([
+            {"account": "111111111111", "skipped_regions": [], "regions": [
+                region("111111111111", "eu-west-1", 3),
+                {"account": "111111111111", "region": "us-east-1",
+                 "caught": {"Error": "Throttled", "Cause": "{\"errorType\":\"Throttled\",\"errorMessage\":\"DescribeInstances: Rate exceeded\"}"}}
+            ]},
+            {"account": "222222222222:eu-west-1",
+             "caught": {"Error": "AccessDenied", "Cause": "{\"errorType\":\"AccessDenied\",\"errorMessage\":\"assuming the member role: denied\"}"}}
+        ])
+    }
+
+    #[tokio::test]
+    async fn folds_inline_results_and_caught_failures() {
         let (summary, emf) = handle(
+            &FakeObjects::default(),
             json!({
                 "request": {"action": "stop", "now": "2026-11-24T19:00:00Z"},
-                "accounts": [
-                    {"account": "111111111111", "regions": [
-                        {"account": "111111111111", "region": "eu-west-1", "started": 0, "stopped": 3, "hibernated": 0, "already": 1,
-                         "would_start": 0, "would_stop": 0, "skipped": 1, "failed": 0, "skipped_by_reason": {"spot": 1}}
-                    ]},
-                    {"account": "222222222222", "error": {"error": "AccessDenied", "message": "assuming the member role: denied"}}
-                ],
+                "results": inline_results(),
                 "failed_accounts": [],
-                "skipped_accounts": [{"account": "333333333333", "reason": "not-opted-in"}]
+                "skipped_accounts": [{"account": "333333333333", "reason": "not-opted-in"}],
+                "counts": {"listed": 3, "selected": 2, "not_opted_in": 1, "inactive": 0, "excluded": 0, "failed": 0}
             }),
-            "2026-11-24T19:05:00Z".parse().unwrap(),
+            at(),
         )
+        .await
         .unwrap();
         let v = serde_json::to_value(&summary).unwrap();
         assert_eq!(v["status"], "completed-with-failures");
         assert_eq!(v["instances"]["stopped"], 3);
         assert_eq!(
             v["accounts"],
+            json!({"total": 2, "succeeded": 0, "failed": 2})
+        );
+        assert_eq!(
+            v["regions"],
             json!({"total": 2, "succeeded": 1, "failed": 1})
         );
-        assert_eq!(v["failures"][0]["account"], "222222222222");
-        assert_eq!(v["failures"][0]["error"], "AccessDenied");
+        let failures = v["failures"].as_array().unwrap();
+        assert_eq!(failures.len(), 2);
+        assert_eq!(failures[0]["region"], "us-east-1");
+        assert_eq!(failures[0]["error"], "Throttled");
+        assert_eq!(failures[0]["message"], "DescribeInstances: Rate exceeded");
+        assert_eq!(failures[1]["account"], "222222222222");
+        assert_eq!(failures[1]["error"], "AccessDenied");
         assert_eq!(v["skipped_accounts"][0]["reason"], "not-opted-in");
         assert_eq!(emf["InstancesStopped"], 3);
-        assert_eq!(emf["AccountsFailed"], 1);
+        assert_eq!(emf["AccountsFailed"], 2);
     }
 
-    #[test]
-    fn a_malformed_event_is_invalid_input() {
-        let e = handle(
-            json!({"request": {"action": "stop"}, "accounts": "x"}),
-            Timestamp::UNIX_EPOCH,
+    #[tokio::test]
+    async fn step_functions_errors_map_to_our_names() {
+        let (summary, _) = handle(
+            &FakeObjects::default(),
+            json!({
+                "request": {"action": "start", "now": "2026-11-24T07:00:00Z"},
+                "results": [
+                    {"account": "111111111111", "caught": {"Error": "States.Timeout"}},
+                    {"account": "222222222222", "caught": {"Error": "Runtime.ExitError", "Cause": "exit status 101"}}
+                ]
+            }),
+            at(),
         )
+        .await
+        .unwrap();
+        assert_eq!(summary.failures[0].error, "Transient");
+        assert_eq!(
+            summary.failures[0].message,
+            "States.Timeout: no cause given"
+        );
+        assert_eq!(summary.failures[1].error, "Internal");
+        assert_eq!(
+            summary.failures[1].message,
+            "Runtime.ExitError: exit status 101"
+        );
+    }
+
+    /// The ResultWriter layout on S3: a manifest, and result files whose entries carry the
+    /// child's input and output as JSON text; a failed child is reported by its input's account.
+    #[tokio::test]
+    async fn reads_results_the_distributed_map_wrote_to_s3() {
+        let store = FakeObjects::default();
+        let ok = json!({"account": "111111111111", "regions": [region("111111111111", "eu-west-1", 2)], "skipped_regions": []});
+        store.put(
+            "results-bucket",
+            "map-runs/run-1/SUCCEEDED_0.json",
+            json!([{"ExecutionArn": "arn:aws:states:us-east-1:123456789012:express:x:1", "Status": "SUCCEEDED",
+                    "Input": json!({"account": "111111111111"}).to_string(), "Output": ok.to_string()}]),
+        );
+        store.put(
+            "results-bucket",
+            "map-runs/run-1/FAILED_0.json",
+            json!([{"Status": "FAILED", "Error": "States.Timeout", "Cause": "the execution ran longer than 5 minutes",
+                    "Input": json!({"request": {}, "account": "222222222222:eu-west-1", "execution": "e"}).to_string()}]),
+        );
+        store.put(
+            "results-bucket",
+            "map-runs/run-1/manifest.json",
+            json!({"DestinationBucket": "results-bucket", "MapRunArn": "arn:aws:states:us-east-1:123456789012:mapRun:m/Accounts:1",
+                   "ResultFiles": {"FAILED": [{"Key": "map-runs/run-1/FAILED_0.json", "Size": 1}], "PENDING": [],
+                                   "SUCCEEDED": [{"Key": "map-runs/run-1/SUCCEEDED_0.json", "Size": 1}]}}),
+        );
+        let (summary, _) = handle(
+            &store,
+            json!({
+                "request": {"action": "stop", "now": "2026-11-24T19:00:00Z"},
+                "results": {"MapRunArn": "arn", "ResultWriterDetails": {"Bucket": "results-bucket", "Key": "map-runs/run-1/manifest.json"}},
+                "failed_accounts": [{"account": "333333333333", "error": {"error": "Throttled", "message": "reading the account's tags"}}],
+                "counts": {"listed": 200, "selected": 2, "not_opted_in": 0, "inactive": 0, "excluded": 0, "failed": 150}
+            }),
+            at(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(summary.instances.stopped, 2);
+        // 2 from the Map, 1 listed failure, 149 failures only counted.
+        assert_eq!(summary.accounts.total, 152);
+        assert_eq!(summary.accounts.failed, 151);
+        assert_eq!(summary.failures.len(), 2);
+        assert_eq!(summary.failures[0].account.as_str(), "222222222222");
+        assert!(summary.failures[0].message.contains("ended FAILED"));
+        assert_eq!(summary.failures_not_listed, 149);
+        assert_eq!(store.reads(), 3);
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_manifest_is_reported_with_its_kind() {
+        let e = handle(
+            &FakeObjects::default(),
+            json!({
+                "request": {"action": "stop", "now": "2026-11-24T19:00:00Z"},
+                "results": {"ResultWriterDetails": {"Bucket": "b", "Key": "missing.json"}}
+            }),
+            at(),
+        )
+        .await
         .unwrap_err();
-        assert_eq!(e.name, ErrorName::InvalidInput);
+        assert_eq!(e.name, ErrorName::Internal);
+        assert!(e.message.contains("reading the results manifest"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_malformed_event_is_invalid_input() {
+        for event in [
+            json!({"request": {"action": "stop"}, "results": "x"}),
+            json!({"request": {"action": "stop"}, "results": [{"account": "1"}]}),
+            json!({"request": {"action": "stop"}, "accounts": []}),
+        ] {
+            let e = handle(
+                &FakeObjects::default(),
+                event.clone(),
+                Timestamp::UNIX_EPOCH,
+            )
+            .await
+            .unwrap_err();
+            assert_eq!(e.name, ErrorName::InvalidInput, "{event}");
+        }
     }
 }

@@ -1,0 +1,45 @@
+//! S3 as the core's [`ResultStore`]: reads what the account Map's `ResultWriter` wrote.
+
+use crate::errors::classify;
+use aws_config::SdkConfig;
+use uptime_core::{ErrorKind, PortError, ResultStore};
+
+/// Reads result objects with the hub role's own credentials.
+#[derive(Debug, Clone)]
+pub struct AwsResultStore {
+    client: aws_sdk_s3::Client,
+}
+
+impl AwsResultStore {
+    /// With an endpoint override (an emulator on loopback) requests use path-style addressing,
+    /// since `bucket.127.0.0.1` does not resolve; against AWS the SDK's default applies.
+    pub fn new(config: &SdkConfig) -> Self {
+        let s3 = aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(config.endpoint_url().is_some())
+            .build();
+        Self {
+            client: aws_sdk_s3::Client::from_conf(s3),
+        }
+    }
+}
+
+impl ResultStore for AwsResultStore {
+    async fn get_object(&self, bucket: &str, key: &str) -> Result<Vec<u8>, PortError> {
+        let object = self
+            .client
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        let body = object.body.collect().await.map_err(|e| {
+            PortError::new(
+                ErrorKind::Transient,
+                None,
+                format!("reading s3://{bucket}/{key}: {e}"),
+            )
+        })?;
+        Ok(body.into_bytes().to_vec())
+    }
+}
