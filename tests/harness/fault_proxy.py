@@ -51,7 +51,7 @@ import time
 import uuid
 import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 CONTROL_PREFIX = "/__fault/"
 HOP_BY_HOP = {
@@ -80,7 +80,7 @@ MAX_LOG = 10000
 FAULTS = {"throttle", "error", "delay", "rewrite"}
 RULE_KEYS = {
     "name", "service", "action", "account", "region", "fault", "times", "every", "after",
-    "delay_ms", "status", "code", "message", "instances", "reason",
+    "delay_ms", "status", "code", "message", "instances", "reason", "body_contains",
 }  # fmt: skip
 
 # Throttling answers as the services send them, per protocol: (HTTP status, error code, message).
@@ -179,6 +179,8 @@ def identify(method: str, path: str, headers, body: bytes) -> dict:
         "account_source": source,
         "protocol": protocol,
         "json_version": json_version,
+        # URL-decoded request body, for rules that match on a parameter (e.g. a RoleArn's account).
+        "body_text": unquote_plus(body.decode("utf-8", "replace")),
     }
 
 
@@ -216,7 +218,7 @@ def normalise_rule(i: int, raw) -> dict:
             if not isinstance(v, str) or not v:
                 raise RuleError(f"'{k}' must be a non-empty string (or \"*\")")
         service = SERVICE_ALIASES.get(service.lower(), service.lower())
-        for k in ("account", "region", "name", "code", "message", "reason"):
+        for k in ("account", "region", "name", "code", "message", "reason", "body_contains"):
             if raw.get(k) is not None and not isinstance(raw[k], str):
                 raise RuleError(f"'{k}' must be a string")
         rule = {
@@ -225,6 +227,7 @@ def normalise_rule(i: int, raw) -> dict:
             "action": action,
             "account": raw.get("account"),
             "region": raw.get("region"),
+            "body_contains": raw.get("body_contains"),
             "fault": fault,
             "times": _int(raw, "times", None, 0, allow_null=True),
             "every": _int(raw, "every", 1, 1),
@@ -280,6 +283,7 @@ def rule_matches(rule: dict, ident: dict) -> bool:
         and rule["action"] in ("*", ident["action"])
         and rule["account"] in (None, ident["account"])
         and rule["region"] in (None, ident["region"])
+        and (rule["body_contains"] is None or rule["body_contains"] in ident["body_text"])
     )
 
 

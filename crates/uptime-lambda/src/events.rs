@@ -5,8 +5,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uptime_core::engine::{PreparedAccount, SelectionCounts};
-use uptime_model::report::SkippedAccount;
-use uptime_model::{AccountReport, AccountTarget, Region, RunRequest};
+use uptime_model::report::{RunStatus, SkippedAccount};
+use uptime_model::{AccountReport, AccountTarget, Region, RunRequest, RunSummary};
 
 use crate::LambdaError;
 
@@ -84,6 +84,26 @@ pub struct SummarizeRunEvent {
     /// The selection counts; `failed` beyond the listed `failed_accounts` still count.
     #[serde(default)]
     pub counts: Option<SelectionCounts>,
+}
+
+/// `summarize-run` response: the run summary, and when anything failed, the same summary as
+/// JSON text for the failed execution's cause (a Fail state's `CausePath` needs a string).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SummarizeRunResponse {
+    pub summary: RunSummary,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_cause: Option<String>,
+}
+
+impl SummarizeRunResponse {
+    pub fn new(summary: RunSummary) -> Self {
+        let failure_cause = (summary.status != RunStatus::Succeeded)
+            .then(|| serde_json::to_string(&summary).unwrap_or_default());
+        Self {
+            summary,
+            failure_cause,
+        }
+    }
 }
 
 /// At most this many accounts whose opt-in could not be read are listed in the ListAccounts

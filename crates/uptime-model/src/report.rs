@@ -427,6 +427,29 @@ pub struct RunSummary {
     pub failures_not_listed: u64,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped_accounts: Vec<SkippedAccount>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub skipped_accounts_not_listed: u64,
+}
+
+/// The largest run summary, as JSON text, that [`RunSummary::fit`] leaves: a failed execution
+/// carries the summary as its cause, which Step Functions limits to 32,768 characters.
+pub const MAX_SUMMARY_BYTES: usize = 30_000;
+
+impl RunSummary {
+    /// Drops listed failures, then listed skipped accounts, from the end until the JSON text is
+    /// at most `max_bytes` long; what is dropped is still counted (`*_not_listed`).
+    pub fn fit(&mut self, max_bytes: usize) {
+        let len = |s: &Self| serde_json::to_string(s).map(|t| t.len()).unwrap_or(0);
+        while len(self) > max_bytes {
+            if self.failures.pop().is_some() {
+                self.failures_not_listed += 1;
+            } else if self.skipped_accounts.pop().is_some() {
+                self.skipped_accounts_not_listed += 1;
+            } else {
+                break;
+            }
+        }
+    }
 }
 
 /// Header facts of a run, carried from the input to the summary.
@@ -563,6 +586,7 @@ impl Summarizer {
             failures: self.failures,
             failures_not_listed: self.not_listed,
             skipped_accounts,
+            skipped_accounts_not_listed: 0,
         }
     }
 }
@@ -755,5 +779,36 @@ mod tests {
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(v["outcome"], "skipped");
         assert_eq!(v["reason"], "autoscaling-member");
+    }
+
+    #[test]
+    fn fit_bounds_the_summary_and_keeps_counting() {
+        let header = RunHeader {
+            action: crate::Action::Stop,
+            dry_run: false,
+            schedule: None,
+            now: jiff::Timestamp::UNIX_EPOCH,
+        };
+        let mut s = Summarizer::new(header);
+        for n in 0..150u8 {
+            s.add(&AccountReport {
+                account: acct(n),
+                regions: Vec::new(),
+                skipped_regions: Vec::new(),
+                error: Some(TargetError::new(ErrorName::AccessDenied, "x".repeat(400))),
+            });
+        }
+        let mut summary = s.finish(Vec::new());
+        assert_eq!(summary.failures.len(), MAX_LISTED_TARGET_FAILURES);
+        assert_eq!(summary.failures_not_listed, 50);
+        summary.fit(MAX_SUMMARY_BYTES);
+        let text = serde_json::to_string(&summary).unwrap();
+        assert!(text.len() <= MAX_SUMMARY_BYTES, "{}", text.len());
+        assert!(!summary.failures.is_empty());
+        assert_eq!(
+            summary.failures.len() as u64 + summary.failures_not_listed,
+            150
+        );
+        assert_eq!(summary.accounts.failed, 150);
     }
 }

@@ -5,8 +5,10 @@
 
 pub mod contract;
 pub mod fake;
+pub mod local;
 pub mod moto;
 pub mod objects;
 
 pub use fake::{Call, FakeCloud, FakeCompute, Launch, Op, RecordingPause};
+pub use local::{run_state_machine, FaultProxy, LambdaEmulator, LocalExecution};
 pub use objects::FakeObjects;

@@ -7,7 +7,7 @@ use uptime_lambda::events::{decode, request, SummarizeRunEvent};
 use uptime_lambda::results::fold_results;
 use uptime_lambda::LambdaError;
 use uptime_model::emf::run_metrics;
-use uptime_model::report::RunHeader;
+use uptime_model::report::{RunHeader, MAX_SUMMARY_BYTES};
 use uptime_model::{RunSummary, Summarizer};
 
 /// Returns the summary and the EMF object to print. `now` stamps the metrics; `store` is read
@@ -33,7 +33,8 @@ pub async fn handle(
     if let Some(counts) = &event.counts {
         summary.add_unlisted_failed_accounts(counts.failed.saturating_sub(listed_failed));
     }
-    let summary = summary.finish(event.skipped_accounts);
+    let mut summary = summary.finish(event.skipped_accounts);
+    summary.fit(MAX_SUMMARY_BYTES);
     tracing::info!(
         status = ?summary.status,
         accounts = summary.accounts.total,

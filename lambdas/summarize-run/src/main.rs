@@ -6,6 +6,7 @@ mod handler;
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 use uptime_aws::{sdk, AwsResultStore};
+use uptime_lambda::events::SummarizeRunResponse;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -16,7 +17,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         let (summary, emf) = handler::handle(store, event.payload, jiff::Timestamp::now()).await?;
         // EMF must be a JSON object alone on its line of the function's log.
         println!("{emf}");
-        Ok::<_, uptime_lambda::LambdaError>(summary)
+        Ok::<_, uptime_lambda::LambdaError>(SummarizeRunResponse::new(summary))
     }))
     .await
 }

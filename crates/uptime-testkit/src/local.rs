@@ -1,0 +1,350 @@
+//! The state machine run locally, end to end, with real parts on loopback:
+//!
+//! - [`LambdaEmulator`]: `cargo lambda watch --only-lambda-apis` serves the Lambda Invoke API
+//!   and one Runtime API per function (`/.rt/<name>`); the project's own Lambda binaries (from
+//!   `cargo build --workspace --bins`) poll it like in a Lambda sandbox. Several processes per
+//!   function give the region Map real concurrency.
+//! - [`FaultProxy`]: `tests/harness/fault_proxy.py` between the Lambdas and moto, injecting
+//!   throttling (and, later, rewritten answers) by rule.
+//! - [`run_state_machine`]: `tests/sfn/run-execution.mjs` executes the definition file with
+//!   `aws-local-stepfunctions` on Node 22, its Task states calling the Invoke API.
+//!
+//! Every server listens on 127.0.0.1 and is stopped by PID when its handle is dropped.
+
+use crate::moto::repo_root;
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The Lambda functions of the state machine, by binary name.
+pub const FUNCTIONS: [&str; 4] = [
+    "list-accounts",
+    "prepare-account",
+    "schedule-region",
+    "summarize-run",
+];
+
+/// Where the Lambda binaries are: `UPTIME_BIN_DIR`, else the cargo target directory's `debug`.
+pub fn binary_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("UPTIME_BIN_DIR") {
+        return PathBuf::from(dir);
+    }
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"))
+        .join("debug")
+}
+
+fn venv_bin(name: &str) -> PathBuf {
+    std::env::var_os("UPTIME_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".venv"))
+        .join("bin")
+        .join(name)
+}
+
+pub(crate) fn free_port() -> u16 {
+    TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+fn wait_for_port(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not listen on {port} within 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn log_file(name: &str) -> (std::fs::File, PathBuf) {
+    let path = std::env::temp_dir().join(name);
+    (std::fs::File::create(&path).expect("log file"), path)
+}
+
+/// `cargo lambda watch` plus the function processes.
+#[derive(Debug)]
+pub struct LambdaEmulator {
+    watch: Child,
+    functions: Vec<Child>,
+    pub port: u16,
+    /// The emulator's and the functions' logs (stderr), for failure messages.
+    pub logs: Vec<PathBuf>,
+}
+
+impl LambdaEmulator {
+    /// Starts the emulator and `copies` processes of each function in [`FUNCTIONS`], with `env`
+    /// (the AWS endpoint, the function configuration) on top of the Lambda runtime variables.
+    pub fn start(env: &[(&str, String)], copies: usize) -> LambdaEmulator {
+        let watch_bin = venv_bin("cargo-lambda");
+        assert!(
+            watch_bin.exists(),
+            "{} is missing: run scripts/bootstrap-venv.sh (it installs cargo-lambda)",
+            watch_bin.display()
+        );
+        let port = free_port();
+        let (log, log_path) = log_file(&format!("uptime-lambda-watch-{port}.log"));
+        let watch = Command::new(&watch_bin)
+            .args(["lambda", "watch", "--only-lambda-apis", "-A", "127.0.0.1"])
+            .args(["-P", &port.to_string()])
+            // It reads the workspace metadata (never builds with --only-lambda-apis).
+            .current_dir(repo_root())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("spawn cargo lambda watch");
+        let mut emulator = LambdaEmulator {
+            watch,
+            functions: Vec::new(),
+            port,
+            logs: vec![log_path],
+        };
+        wait_for_port(port, "cargo lambda watch");
+        for name in FUNCTIONS {
+            let bin = binary_dir().join(name);
+            assert!(
+                bin.exists(),
+                "{} is missing: run `cargo build --workspace --bins` first (scripts/test does)",
+                bin.display()
+            );
+            for copy in 0..copies {
+                let (log, log_path) = log_file(&format!("uptime-lambda-{port}-{name}-{copy}.log"));
+                let child = Command::new(&bin)
+                    .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+                    .env("AWS_LAMBDA_FUNCTION_NAME", name)
+                    .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+                    .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+                    .env(
+                        "AWS_LAMBDA_RUNTIME_API",
+                        format!("http://127.0.0.1:{port}/.rt/{name}"),
+                    )
+                    .env("RUST_LOG", "info")
+                    .stdout(Stdio::null())
+                    .stderr(log)
+                    .spawn()
+                    .expect("spawn a Lambda binary");
+                emulator.functions.push(child);
+                emulator.logs.push(log_path);
+            }
+        }
+        emulator
+    }
+
+    /// The Invoke API base URL.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The tail of every log, for a failure message.
+    pub fn log_tails(&self) -> String {
+        let mut out = String::new();
+        for path in &self.logs {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let tail: Vec<&str> = text.lines().rev().take(15).collect();
+            out.push_str(&format!("== {}\n", path.display()));
+            for line in tail.into_iter().rev() {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+impl Drop for LambdaEmulator {
+    fn drop(&mut self) {
+        for child in self
+            .functions
+            .iter_mut()
+            .chain(std::iter::once(&mut self.watch))
+        {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The fault-injecting proxy in front of moto.
+#[derive(Debug)]
+pub struct FaultProxy {
+    child: Child,
+    pub port: u16,
+}
+
+impl FaultProxy {
+    pub fn start(upstream: &str) -> FaultProxy {
+        let port = free_port();
+        let (log, _) = log_file(&format!("uptime-fault-proxy-{port}.log"));
+        let child = Command::new(venv_bin("python"))
+            .arg(repo_root().join("tests/harness/fault_proxy.py"))
+            .args(["--upstream", upstream, "--port", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("spawn fault_proxy.py");
+        wait_for_port(port, "fault_proxy.py");
+        FaultProxy { child, port }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Replaces the rules (see tests/harness/README.md for their format).
+    pub fn set_rules(&self, rules: &Value) {
+        let (status, body) = http(self.port, "PUT", "/__fault/rules", Some(rules));
+        assert_eq!(status, 200, "setting fault rules: {body}");
+    }
+
+    /// Per rule and per `service:Action`: forwarded and faulted counts.
+    pub fn stats(&self) -> Value {
+        let (status, body) = http(self.port, "GET", "/__fault/stats", None);
+        assert_eq!(status, 200, "reading fault stats: {body}");
+        serde_json::from_str(&body).expect("stats are JSON")
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal HTTP/1.1 exchange on loopback (control endpoints only).
+fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> (u16, String) {
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to the proxy");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read response");
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// The result of one local execution (see `tests/sfn/run-execution.mjs`).
+#[derive(Debug, Clone)]
+pub struct LocalExecution {
+    pub raw: Value,
+}
+
+impl LocalExecution {
+    pub fn status(&self) -> &str {
+        self.raw["status"].as_str().unwrap_or_default()
+    }
+    pub fn error(&self) -> Option<&str> {
+        self.raw["error"].as_str()
+    }
+    pub fn cause(&self) -> Option<&str> {
+        self.raw["cause"].as_str()
+    }
+    pub fn output(&self) -> &Value {
+        &self.raw["output"]
+    }
+    /// State transitions: `StateEntered` events.
+    pub fn transitions(&self) -> u64 {
+        self.raw["transitions"].as_u64().unwrap_or_default()
+    }
+    pub fn retries(&self) -> u64 {
+        self.raw["retries"].as_u64().unwrap_or_default()
+    }
+    /// Invoke API calls per function.
+    pub fn invocations(&self, function: &str) -> u64 {
+        self.raw["invocations"][function]
+            .as_u64()
+            .unwrap_or_default()
+    }
+    /// The run summary: the execution output, or the failed run's cause (JSON text).
+    pub fn summary(&self) -> Option<Value> {
+        if self.status() == "SUCCEEDED" {
+            return Some(self.output().clone());
+        }
+        if self.error() == Some("RunCompletedWithFailures") {
+            return self.cause().and_then(|c| serde_json::from_str(c).ok());
+        }
+        None
+    }
+    /// Every (input, output) of a captured state, in order.
+    pub fn captured(&self, state: &str) -> Vec<Value> {
+        self.raw["captured"][state]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// The definition file of the state machine.
+pub fn definition_path() -> PathBuf {
+    repo_root().join("statemachine/uptime-scheduler.asl.json")
+}
+
+fn node() -> PathBuf {
+    let node = repo_root().join("tests/sfn/node_modules/.bin/node");
+    assert!(
+        node.exists(),
+        "{} is missing: run scripts/bootstrap-node.sh",
+        node.display()
+    );
+    node
+}
+
+/// Executes the definition file locally against the emulator's Invoke API as execution `name`
+/// (it names the STS sessions). `capture` names states whose inputs and outputs to return.
+pub fn run_state_machine(
+    lambda_endpoint: &str,
+    name: &str,
+    input: &Value,
+    capture: &[&str],
+) -> LocalExecution {
+    let mut cmd = Command::new(node());
+    cmd.arg(repo_root().join("tests/sfn/run-execution.mjs"))
+        .arg("--definition")
+        .arg(definition_path())
+        .args(["--lambda-endpoint", lambda_endpoint, "--input", "-"])
+        .args(["--var", "results_bucket=uptime-scheduler-results"])
+        .args(["--retry-interval-ms", "0", "--name", name]);
+    for state in capture {
+        cmd.args(["--capture", state]);
+    }
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the local state machine runner");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.to_string().as_bytes())
+        .expect("write the execution input");
+    let out = child.wait_with_output().expect("runner output");
+    assert!(
+        out.status.success(),
+        "run-execution.mjs failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    LocalExecution {
+        raw: serde_json::from_slice(&out.stdout).expect("the runner prints JSON"),
+    }
+}

@@ -1,0 +1,160 @@
+//! A whole local stack for one end-to-end run: moto (seeded), optionally the fault proxy in
+//! front of it, and the Lambda emulator with the project's binaries. Dropped, it stops every
+//! process it started.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use serde_json::{json, Value};
+use uptime_testkit::moto::Moto;
+use uptime_testkit::{run_state_machine, FaultProxy, LambdaEmulator, LocalExecution};
+
+/// The regions the functions use when neither the input nor an account tag names any.
+pub const DEFAULT_REGIONS: &str = "eu-west-1,us-east-1";
+
+#[derive(Debug)]
+pub struct Stack {
+    // Field order is drop order: functions first, then the proxy, then moto.
+    pub lambdas: LambdaEmulator,
+    pub proxy: Option<FaultProxy>,
+    pub moto: Moto,
+    /// What seeding returned: account ids by name, instances with their groups.
+    pub inventory: Value,
+}
+
+impl Stack {
+    /// Starts moto, seeds `spec` (see tests/harness/seed.py), and starts the Lambdas, talking to
+    /// moto through the fault proxy when `with_proxy`.
+    pub fn start(spec: &Value, with_proxy: bool) -> Stack {
+        let moto = Moto::start();
+        let inventory = moto.seed(spec);
+        let proxy = with_proxy.then(|| FaultProxy::start(&moto.endpoint()));
+        let aws_endpoint = proxy
+            .as_ref()
+            .map(FaultProxy::endpoint)
+            .unwrap_or_else(|| moto.endpoint());
+        let env = [
+            ("AWS_ENDPOINT_URL", aws_endpoint),
+            ("AWS_REGION", "us-east-1".to_owned()),
+            ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
+            ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+            ("AWS_CONFIG_FILE", "/dev/null".to_owned()),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".to_owned()),
+            ("MEMBER_ROLE_NAME", "UptimeSchedulerMember".to_owned()),
+            ("DEFAULT_REGIONS", DEFAULT_REGIONS.to_owned()),
+        ];
+        let lambdas = LambdaEmulator::start(&env, 2);
+        Stack {
+            lambdas,
+            proxy,
+            moto,
+            inventory,
+        }
+    }
+
+    /// The account id seeded under `name`.
+    pub fn account(&self, name: &str) -> String {
+        self.inventory["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == name)
+            .and_then(|a| a["id"].as_str())
+            .unwrap_or_else(|| panic!("no seeded account {name}"))
+            .to_owned()
+    }
+
+    /// Every seeded instance's current state, by id, read independently from moto.
+    pub fn states(&self) -> Value {
+        let accounts: Vec<String> = self.inventory["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap().to_owned())
+            .collect();
+        self.moto.snapshot(&accounts, &["eu-west-1", "us-east-1"])
+    }
+
+    /// Seeded instances of account `name` matching `pred` (on the inventory entry).
+    pub fn instances(&self, name: &str, pred: impl Fn(&Value) -> bool) -> Vec<String> {
+        self.inventory["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["name"] == name)
+            .flat_map(|a| a["instances"].as_array().unwrap().iter())
+            .filter(|i| pred(i))
+            .map(|i| i["id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// Runs the definition locally with `input`, capturing SummarizeRun's input and output.
+    pub fn run(&self, name: &str, input: Value) -> LocalExecution {
+        let execution = run_state_machine(
+            &self.lambdas.endpoint(),
+            name,
+            &input,
+            &["SummarizeRun", "ListAccounts"],
+        );
+        if !matches!(execution.status(), "SUCCEEDED" | "FAILED") {
+            panic!(
+                "execution {name} ended {}: {}\n{}",
+                execution.status(),
+                execution.raw,
+                self.lambdas.log_tails()
+            );
+        }
+        execution
+    }
+
+    /// Starts moto's recorder (after seeding) so that only the run's calls are counted.
+    pub fn record(&self) {
+        self.moto.calls("start");
+    }
+
+    /// The recorded calls: `{"total", "by_action", "mutating": [...]}`.
+    pub fn recorded(&self) -> Value {
+        self.moto.calls("stop");
+        self.moto.calls("dump")
+    }
+}
+
+/// Every instance state of `ids` in a snapshot.
+pub fn states_of(snapshot: &Value, ids: &[String]) -> Vec<String> {
+    ids.iter()
+        .map(|id| {
+            snapshot[id]["state"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{id} is not in the snapshot"))
+                .to_owned()
+        })
+        .collect()
+}
+
+/// The organization the end-to-end scenarios run against: opted-in accounts with a mix of
+/// instances, one restricted to a region by its tag, one untagged (not opted in), one opted out.
+pub fn scenario_org() -> Value {
+    json!({"accounts": [
+        {"name": "dev", "tags": {"uptime-scheduler:enabled": "true"}, "regions": {
+            "eu-west-1": [
+                {"count": 3, "tags": {"Schedule": "office-hours"}},
+                {"count": 1, "tags": {"Schedule": "office-hours"}, "state": "stopped"},
+                {"count": 1, "tags": {"Schedule": "nightly"}},
+                {"count": 1, "tags": {"Schedule": "ignore"}},
+                {"count": 1, "tags": {"Name": "untagged"}},
+                {"count": 2, "tags": {"Schedule": "office-hours"}, "asg": "web-asg"}
+            ],
+            "us-east-1": [{"count": 2, "tags": {"Schedule": "office-hours"}}]
+        }},
+        {"name": "staging", "tags": {"uptime-scheduler:enabled": "true", "uptime-scheduler:regions": "eu-west-1"}, "regions": {
+            "eu-west-1": [{"count": 2, "tags": {"Schedule": "office-hours"}}],
+            "us-east-1": [{"count": 1, "tags": {"Schedule": "office-hours"}}]
+        }},
+        {"name": "qa", "tags": {"uptime-scheduler:enabled": "true"}, "regions": {
+            "eu-west-1": [{"count": 2, "tags": {"Schedule": "office-hours"}}]
+        }},
+        {"name": "prod", "regions": {"eu-west-1": [{"count": 2, "tags": {"Schedule": "office-hours"}}]}},
+        {"name": "sandbox", "tags": {"uptime-scheduler:enabled": "false"}, "regions": {
+            "eu-west-1": [{"count": 1, "tags": {"Schedule": "office-hours"}}]
+        }}
+    ]})
+}

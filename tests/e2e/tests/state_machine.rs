@@ -1,0 +1,300 @@
+//! The state machine definition file, executed by aws-local-stepfunctions with the real Lambda
+//! binaries behind cargo lambda's emulator, against moto. Each scenario asserts the instance
+//! states moto reports afterwards and the execution's output.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use serde_json::{json, Value};
+use uptime_e2e::{scenario_org, states_of, Stack};
+
+fn office_hours(i: &Value) -> bool {
+    i["tags"]["Schedule"] == "office-hours" && !i["tags"]["aws:autoscaling:groupName"].is_string()
+}
+
+fn running_office_hours_in(region: &'static str) -> impl Fn(&Value) -> bool {
+    move |i| office_hours(i) && i["region"] == region && i["state"] == "running"
+}
+
+fn all(states: &[String], want: &str) -> bool {
+    !states.is_empty() && states.iter().all(|s| s == want)
+}
+
+/// Every instance that must never be touched by an office-hours stop of this organization.
+fn never_touched(stack: &Stack) -> Vec<String> {
+    let mut ids = Vec::new();
+    ids.extend(stack.instances("dev", |i| {
+        i["tags"]["Schedule"] != "office-hours"
+            || i["tags"]["aws:autoscaling:groupName"].is_string()
+    }));
+    ids.extend(stack.instances("staging", |i| i["region"] == "us-east-1"));
+    ids.extend(stack.instances("prod", |_| true));
+    ids.extend(stack.instances("sandbox", |_| true));
+    ids.retain(|_| true);
+    ids
+}
+
+fn summary_of(execution: &uptime_testkit::LocalExecution) -> Value {
+    execution.summary().unwrap_or_else(|| {
+        panic!(
+            "no run summary in the execution: {}",
+            serde_json::to_string_pretty(&execution.raw).unwrap()
+        )
+    })
+}
+
+#[test]
+fn org_wide_stop_then_an_identical_run_changes_nothing() {
+    let stack = Stack::start(&scenario_org(), false);
+    let before = stack.states();
+    let untouched = never_touched(&stack);
+    let untouched_before = states_of(&before, &untouched);
+    let to_stop: Vec<String> = ["dev", "staging", "qa"]
+        .iter()
+        .flat_map(|a| stack.instances(a, running_office_hours_in("eu-west-1")))
+        .chain(stack.instances("dev", running_office_hours_in("us-east-1")))
+        .collect();
+    assert_eq!(to_stop.len(), 9);
+
+    stack.record();
+    let first = stack.run(
+        "nightly-stop",
+        json!({"action": "stop", "schedule": "office-hours"}),
+    );
+    let calls = stack.recorded();
+    assert_eq!(first.status(), "SUCCEEDED", "{}", first.raw);
+    let after = stack.states();
+    assert!(all(&states_of(&after, &to_stop), "stopped"), "{after}");
+    assert_eq!(states_of(&after, &untouched), untouched_before);
+
+    let summary = summary_of(&first);
+    assert_eq!(summary["status"], "succeeded");
+    assert_eq!(
+        summary["accounts"],
+        json!({"total": 3, "succeeded": 3, "failed": 0})
+    );
+    // dev: 2 regions, staging: 1 (its tag), qa: 2.
+    assert_eq!(summary["regions"]["total"], 5);
+    assert_eq!(summary["instances"]["stopped"], 9);
+    assert_eq!(summary["instances"]["already"], 1);
+    assert_eq!(
+        summary["instances"]["skipped_by_reason"]["autoscaling-member"],
+        2
+    );
+    // Only StopInstances mutated, and only the opted-in instances.
+    let stopped: Vec<String> = calls["mutating"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .inspect(|c| assert_eq!(c["action"], "StopInstances", "{c}"))
+        .flat_map(|c| c["instance_ids"].as_array().unwrap().iter())
+        .map(|i| i.as_str().unwrap().to_owned())
+        .collect();
+    let (mut got, mut want) = (stopped.clone(), to_stop.clone());
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+    assert_eq!(first.invocations("list-accounts"), 1);
+    assert_eq!(first.invocations("prepare-account"), 3);
+    assert_eq!(first.invocations("schedule-region"), 5);
+    assert_eq!(first.invocations("summarize-run"), 1);
+    eprintln!(
+        "org-wide stop: {} state transitions, events {}",
+        first.transitions(),
+        first.raw["events"]
+    );
+
+    // The same run again: nothing left to do, nothing called that changes anything.
+    stack.record();
+    let second = stack.run(
+        "nightly-stop-again",
+        json!({"action": "stop", "schedule": "office-hours"}),
+    );
+    let calls = stack.recorded();
+    assert_eq!(second.status(), "SUCCEEDED", "{}", second.raw);
+    assert!(calls["mutating"].as_array().unwrap().is_empty(), "{calls}");
+    let summary = summary_of(&second);
+    assert_eq!(summary["instances"]["stopped"], 0);
+    assert_eq!(summary["instances"]["already"], 10);
+    assert_eq!(stack.states(), after);
+}
+
+#[test]
+fn a_manual_run_narrowed_to_an_account_a_region_and_a_schedule() {
+    let stack = Stack::start(&scenario_org(), false);
+    let dev = stack.account("dev");
+    let before = stack.states();
+    let target = stack.instances("dev", running_office_hours_in("us-east-1"));
+    let execution = stack.run(
+        "manual-dev-us",
+        json!({"action": "stop", "schedule": "office-hours", "accounts": [dev], "regions": ["us-east-1"]}),
+    );
+    assert_eq!(execution.status(), "SUCCEEDED", "{}", execution.raw);
+    let after = stack.states();
+    assert!(all(&states_of(&after, &target), "stopped"));
+    // Everything else is as it was.
+    let others: Vec<&String> = before
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|id| !target.contains(id))
+        .collect();
+    for id in others {
+        assert_eq!(after[id], before[id], "{id} changed");
+    }
+    let summary = summary_of(&execution);
+    assert_eq!(summary["accounts"]["total"], 1);
+    assert_eq!(summary["regions"]["total"], 1);
+    assert_eq!(summary["instances"]["stopped"], 2);
+    assert_eq!(execution.invocations("schedule-region"), 1);
+}
+
+#[test]
+fn a_dry_run_reports_and_touches_nothing() {
+    let stack = Stack::start(&scenario_org(), false);
+    let before = stack.states();
+    stack.record();
+    let execution = stack.run(
+        "dry-run",
+        json!({"action": "stop", "schedule": "office-hours", "dry_run": true}),
+    );
+    let calls = stack.recorded();
+    assert_eq!(execution.status(), "SUCCEEDED", "{}", execution.raw);
+    assert!(calls["mutating"].as_array().unwrap().is_empty(), "{calls}");
+    assert_eq!(stack.states(), before);
+    let summary = summary_of(&execution);
+    assert_eq!(summary["dry_run"], true);
+    assert_eq!(summary["instances"]["would_stop"], 9);
+    assert_eq!(summary["instances"]["stopped"], 0);
+    // dry_run reached every task.
+    for call in execution.captured("SummarizeRun") {
+        assert_eq!(call["input"]["request"]["dry_run"], true);
+    }
+}
+
+#[test]
+fn malformed_inputs_fail_with_invalid_input_before_anything_is_contacted() {
+    let stack = Stack::start(&scenario_org(), false);
+    let cases = [
+        (json!({"action": "reboot"}), "action"),
+        (
+            json!({"action": "stop", "accounts": ["12345"]}),
+            "accounts[0]",
+        ),
+        (
+            json!({"action": "stop", "regions": ["eu-west-9"]}),
+            "regions[0]",
+        ),
+        (json!({"action": "stop", "dryrun": true}), "dryrun"),
+        (json!({"action": "stop", "now": "tonight"}), "now"),
+        (
+            json!({"action": "stop", "accounts": ["111111111111"], "exclude_accounts": ["111111111111"]}),
+            "exclude_accounts",
+        ),
+        (json!(["stop"]), "$"),
+    ];
+    stack.record();
+    for (n, (input, field)) in cases.iter().enumerate() {
+        let execution = stack.run(&format!("bad-input-{n}"), input.clone());
+        assert_eq!(execution.status(), "FAILED", "{input}: {}", execution.raw);
+        assert_eq!(execution.error(), Some("InvalidInput"), "{input}");
+        let cause = execution.cause().unwrap_or_default();
+        assert!(
+            cause.contains(&format!("`{field}`")),
+            "{input}: cause {cause}"
+        );
+        assert_eq!(execution.invocations("list-accounts"), 1);
+        assert_eq!(execution.invocations("prepare-account"), 0);
+        assert_eq!(execution.invocations("summarize-run"), 0);
+    }
+    let calls = stack.recorded();
+    assert_eq!(calls["total"], 0, "nothing was contacted: {calls}");
+}
+
+#[test]
+fn an_account_whose_role_cannot_be_assumed_is_reported_and_the_others_finish() {
+    let stack = Stack::start(&scenario_org(), true);
+    let qa = stack.account("qa");
+    let proxy = stack.proxy.as_ref().unwrap();
+    proxy.set_rules(&json!([{
+        "name": "qa-role-denied", "service": "sts", "action": "AssumeRole", "body_contains": format!(":{qa}:role/"),
+        "fault": "error", "status": 403, "code": "AccessDenied",
+        "message": format!("User is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::{qa}:role/UptimeSchedulerMember")
+    }]));
+    let qa_instances = stack.instances("qa", |_| true);
+    let others: Vec<String> = ["dev", "staging"]
+        .iter()
+        .flat_map(|a| stack.instances(a, running_office_hours_in("eu-west-1")))
+        .collect();
+    let execution = stack.run(
+        "stop-with-a-denied-account",
+        json!({"action": "stop", "schedule": "office-hours"}),
+    );
+    assert_eq!(execution.status(), "FAILED", "{}", execution.raw);
+    assert_eq!(execution.error(), Some("RunCompletedWithFailures"));
+    let after = stack.states();
+    assert!(all(&states_of(&after, &qa_instances), "running"));
+    assert!(all(&states_of(&after, &others), "stopped"));
+    let summary = summary_of(&execution);
+    assert_eq!(summary["status"], "completed-with-failures");
+    assert_eq!(
+        summary["accounts"],
+        json!({"total": 3, "succeeded": 2, "failed": 1})
+    );
+    let failures = summary["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 1, "{summary}");
+    assert_eq!(failures[0]["account"], qa.as_str());
+    assert_eq!(failures[0]["error"], "AccessDenied");
+    assert!(failures[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("AssumeRole"));
+    // AccessDenied is not retried.
+    assert_eq!(execution.invocations("prepare-account"), 3);
+}
+
+#[test]
+fn a_burst_of_throttling_is_absorbed_by_the_retries() {
+    let stack = Stack::start(&scenario_org(), true);
+    let dev = stack.account("dev");
+    let proxy = stack.proxy.as_ref().unwrap();
+    // Enough throttles on dev's DescribeInstances to outlast the SDK's and the function's own
+    // retries (3 x 4 attempts), so the state machine's Retry must take over; plus throttled
+    // Organizations and STS calls that the in-function retries absorb.
+    proxy.set_rules(&json!([
+        {"name": "describe", "service": "ec2", "action": "DescribeInstances", "account": dev, "region": "eu-west-1", "fault": "throttle", "times": 14},
+        {"name": "list", "service": "organizations", "action": "ListAccounts", "fault": "throttle", "times": 2},
+        {"name": "assume", "service": "sts", "action": "AssumeRole", "fault": "throttle", "times": 2}
+    ]));
+    let to_stop: Vec<String> = ["dev", "staging", "qa"]
+        .iter()
+        .flat_map(|a| stack.instances(a, running_office_hours_in("eu-west-1")))
+        .chain(stack.instances("dev", running_office_hours_in("us-east-1")))
+        .collect();
+    let execution = stack.run(
+        "stop-under-throttling",
+        json!({"action": "stop", "schedule": "office-hours"}),
+    );
+    assert_eq!(execution.status(), "SUCCEEDED", "{}", execution.raw);
+    assert!(all(&states_of(&stack.states(), &to_stop), "stopped"));
+    let summary = summary_of(&execution);
+    assert_eq!(summary["instances"]["stopped"], 9);
+    assert_eq!(summary["accounts"]["failed"], 0);
+    let stats = proxy.stats();
+    let fired = |name: &str| {
+        stats["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .map(|r| r["fired"].as_u64().unwrap())
+            .unwrap()
+    };
+    assert_eq!(fired("describe"), 14, "{stats}");
+    assert_eq!(fired("list"), 2);
+    assert_eq!(fired("assume"), 2);
+    assert!(
+        execution.retries() >= 1,
+        "the state machine retried ScheduleRegion: {}",
+        execution.raw["events"]
+    );
+    assert!(execution.invocations("schedule-region") > 5);
+}
