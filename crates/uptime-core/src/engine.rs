@@ -230,6 +230,37 @@ pub struct PreparedAccount {
     pub skipped_regions: Vec<SkippedRegion>,
 }
 
+/// Reads the regions tag of an account whose list was left out of the compact form
+/// ([`AccountTarget::defer_regions`]); other targets are returned as they are.
+pub async fn resolve_deferred_regions(
+    dir: &impl Directory,
+    pause: &impl Pause,
+    target: &AccountTarget,
+    settings: &Settings,
+) -> Result<AccountTarget, TargetError> {
+    if !target.regions_deferred {
+        return Ok(target.clone());
+    }
+    let tags = settings
+        .retry
+        .run(pause, || dir.account_tags(&target.id))
+        .await
+        .map_err(|e| target_error("reading the account's regions tag", &e))?;
+    opt_in(&target.id, &tags, &settings.tags).map_err(|(reason, detail)| {
+        TargetError::new(
+            ErrorName::Internal,
+            format!(
+                "the account's tags changed during the run ({}{})",
+                serde_json::to_value(reason)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                detail.map(|d| format!(": {d}")).unwrap_or_default()
+            ),
+        )
+    })
+}
+
 /// Assumes the member role and decides the account's regions: the requested ones (run, account
 /// tag, defaults) that are enabled in the account.
 pub async fn prepare_account<C: Connect>(

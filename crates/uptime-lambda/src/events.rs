@@ -106,6 +106,10 @@ impl SummarizeRunResponse {
     }
 }
 
+/// The largest ListAccounts response, as JSON text: Step Functions' payload limit is 256 KiB
+/// (262,144 bytes) per state input or output; the margin covers the execution's own fields.
+pub const ACCOUNTS_PAYLOAD_BUDGET: usize = 240_000;
+
 /// At most this many accounts whose opt-in could not be read are listed in the ListAccounts
 /// response (the rest are counted), so that its payload stays bounded at 10,000 accounts.
 pub const MAX_LISTED_FAILED_ACCOUNTS: usize = 100;

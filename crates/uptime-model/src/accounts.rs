@@ -28,18 +28,45 @@ pub struct OrgAccount {
 /// A selected account and, when its regions tag says so, its own region list.
 ///
 /// Serialised as one string, `"111111111111"` or `"111111111111:eu-west-1,us-east-1"`, so that
-/// the list of 10,000 accounts an organization-wide run fans out over stays far below the
-/// 256 KB Step Functions payload limit.
+/// the list of 10,000 accounts an organization-wide run fans out over stays below the 256 KB
+/// Step Functions payload limit. When many accounts carry long region lists, the lists are left
+/// out (`"111111111111:*"`, see [`AccountTarget::defer_regions`]) and the account's preparation
+/// reads its regions tag again.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AccountTarget {
     pub id: AccountId,
     pub regions: Option<Vec<Region>>,
+    /// The account has a regions tag that is not carried here: read it where it is needed.
+    pub regions_deferred: bool,
+}
+
+impl AccountTarget {
+    /// An account without its own region list.
+    pub fn plain(id: AccountId) -> Self {
+        Self {
+            id,
+            regions: None,
+            regions_deferred: false,
+        }
+    }
+
+    /// Leaves the region list out of the compact form (it is read again from the tag).
+    /// Returns the bytes saved.
+    pub fn defer_regions(&mut self) -> usize {
+        let before = self.to_string().len();
+        if self.regions.take().is_some() {
+            self.regions_deferred = true;
+        }
+        before - self.to_string().len()
+    }
 }
 
 impl fmt::Display for AccountTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.id)?;
-        if let Some(rs) = &self.regions {
+        if self.regions_deferred {
+            write!(f, ":*")?;
+        } else if let Some(rs) = &self.regions {
             let names: Vec<&str> = rs.iter().map(Region::as_str).collect();
             write!(f, ":{}", names.join(","))?;
         }
@@ -50,13 +77,15 @@ impl fmt::Display for AccountTarget {
 impl std::str::FromStr for AccountTarget {
     type Err = IdError;
     fn from_str(s: &str) -> Result<Self, IdError> {
-        let (id, regions) = match s.split_once(':') {
-            None => (s, None),
-            Some((id, list)) => (id, Some(parse_region_list(list)?)),
+        let (id, regions, regions_deferred) = match s.split_once(':') {
+            None => (s, None, false),
+            Some((id, "*")) => (id, None, true),
+            Some((id, list)) => (id, Some(parse_region_list(list)?), false),
         };
         Ok(Self {
             id: AccountId::parse(id)?,
             regions,
+            regions_deferred,
         })
     }
 }
@@ -113,6 +142,7 @@ pub fn opt_in(
     Ok(AccountTarget {
         id: id.clone(),
         regions,
+        regions_deferred: false,
     })
 }
 
@@ -151,7 +181,11 @@ mod tests {
 
     #[test]
     fn account_targets_round_trip_through_their_compact_string() {
-        for s in ["111111111111", "111111111111:eu-west-1,us-east-1"] {
+        for s in [
+            "111111111111",
+            "111111111111:eu-west-1,us-east-1",
+            "111111111111:*",
+        ] {
             let t: AccountTarget = s.parse().unwrap();
             assert_eq!(t.to_string(), s);
             assert_eq!(serde_json::to_value(&t).unwrap(), serde_json::json!(s));

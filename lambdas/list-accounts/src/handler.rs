@@ -3,10 +3,11 @@
 use serde_json::Value;
 use uptime_core::{select_accounts, Directory, Pause};
 use uptime_lambda::events::{
-    decode, ListAccountsEvent, ListAccountsResponse, MAX_LISTED_FAILED_ACCOUNTS,
+    decode, ListAccountsEvent, ListAccountsResponse, ACCOUNTS_PAYLOAD_BUDGET,
+    MAX_LISTED_FAILED_ACCOUNTS,
 };
 use uptime_lambda::{Config, LambdaError};
-use uptime_model::RunRequest;
+use uptime_model::{ErrorName, RunRequest};
 
 pub async fn handle(
     directory: &impl Directory,
@@ -27,13 +28,52 @@ pub async fn handle(
         failed = selection.counts.failed,
         "accounts selected"
     );
-    Ok(ListAccountsResponse {
+    let mut response = ListAccountsResponse {
         request,
         accounts: selection.accounts,
         skipped_accounts: selection.skipped,
         failed_accounts: selection.failed,
         counts: selection.counts,
-    })
+    };
+    fit_payload(&mut response, ACCOUNTS_PAYLOAD_BUDGET)?;
+    Ok(response)
+}
+
+/// Keeps the response (the state every account's child execution starts from) under the Step
+/// Functions payload limit of 256 KiB: first the accounts' own region lists are left out
+/// (longest first; prepare-account reads them again), and if the bare ids still do not fit the
+/// run is refused with a message saying how to narrow it.
+pub fn fit_payload(response: &mut ListAccountsResponse, budget: usize) -> Result<(), LambdaError> {
+    let size = |r: &ListAccountsResponse| serde_json::to_string(r).map(|t| t.len()).unwrap_or(0);
+    let mut over = size(response).saturating_sub(budget);
+    if over == 0 {
+        return Ok(());
+    }
+    let mut by_length: Vec<usize> = (0..response.accounts.len())
+        .filter(|&i| response.accounts[i].regions.is_some())
+        .collect();
+    by_length.sort_by_key(|&i| std::cmp::Reverse(response.accounts[i].to_string().len()));
+    let mut deferred = 0;
+    for i in by_length {
+        if over == 0 {
+            break;
+        }
+        over = over.saturating_sub(response.accounts[i].defer_regions());
+        deferred += 1;
+    }
+    tracing::info!(deferred, "region lists left out of the payload");
+    let total = size(response);
+    if total > budget {
+        return Err(LambdaError::new(
+            ErrorName::Internal,
+            format!(
+                "{} selected accounts need {total} bytes, more than one execution can carry \
+                 ({budget}); split the run with `organizational_units` or `accounts`",
+                response.accounts.len()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -41,7 +81,6 @@ mod tests {
     use super::*;
     use serde_json::json;
     use uptime_core::ErrorKind;
-    use uptime_model::ErrorName;
     use uptime_testkit::{FakeCloud, Op, RecordingPause};
 
     fn config() -> Config {
@@ -130,5 +169,56 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.name, ErrorName::Throttled);
         assert!(uptime_lambda::TASK_ERRORS.contains(&e.name));
+    }
+
+    fn response_with(accounts: Vec<uptime_model::AccountTarget>) -> ListAccountsResponse {
+        ListAccountsResponse {
+            request: RunRequest::from_json(
+                &json!({"action": "stop"}),
+                "2026-11-24T19:00:00Z".parse().unwrap(),
+            )
+            .unwrap(),
+            accounts,
+            skipped_accounts: Vec::new(),
+            failed_accounts: Vec::new(),
+            counts: Default::default(),
+        }
+    }
+
+    /// 10,000 accounts, each tagged with 20 regions: the lists are left out until the response
+    /// fits; 20,000 bare accounts cannot fit and the run is refused with advice.
+    #[test]
+    fn the_payload_is_fitted_under_the_budget_or_refused() {
+        let regions: String = uptime_model::ids::KNOWN_REGIONS[..20].join(",");
+        let accounts = (0..10_000u64)
+            .map(|n| {
+                format!("{:012}:{regions}", 100_000_000_000 + n)
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        let mut r = response_with(accounts);
+        assert!(serde_json::to_string(&r).unwrap().len() > 2_000_000);
+        fit_payload(&mut r, ACCOUNTS_PAYLOAD_BUDGET).unwrap();
+        let size = serde_json::to_string(&r).unwrap().len();
+        assert!(size <= ACCOUNTS_PAYLOAD_BUDGET, "{size}");
+        let deferred = r.accounts.iter().filter(|a| a.regions_deferred).count();
+        let kept = r.accounts.iter().filter(|a| a.regions.is_some()).count();
+        assert_eq!(deferred + kept, 10_000);
+        assert!(
+            deferred > 9_000 && kept > 0,
+            "{deferred} deferred, {kept} kept"
+        );
+
+        let bare = (0..20_000u64)
+            .map(|n| {
+                uptime_model::AccountTarget::plain(
+                    uptime_model::AccountId::parse(&format!("{:012}", 100_000_000_000 + n))
+                        .unwrap(),
+                )
+            })
+            .collect();
+        let e = fit_payload(&mut response_with(bare), ACCOUNTS_PAYLOAD_BUDGET).unwrap_err();
+        assert!(e.message.contains("organizational_units"), "{e}");
     }
 }

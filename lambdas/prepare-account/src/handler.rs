@@ -1,12 +1,14 @@
 //! Event → assume role → enabled ∩ requested regions.
 
 use serde_json::Value;
-use uptime_core::{prepare_account, Connect, Pause, PreparedAccount};
+use uptime_core::engine::resolve_deferred_regions;
+use uptime_core::{prepare_account, Connect, Directory, Pause, PreparedAccount};
 use uptime_lambda::events::{decode, request, PrepareAccountEvent};
 use uptime_lambda::{Config, LambdaError};
 use uptime_model::ids::session_name;
 
 pub async fn handle(
+    directory: &impl Directory,
     connect: &impl Connect,
     pause: &impl Pause,
     config: &Config,
@@ -17,10 +19,13 @@ pub async fn handle(
     let session = session_name(&event.execution);
     let span = tracing::info_span!("prepare_account", account = %event.account.id, execution = %event.execution);
     let _guard = span.enter();
+    // A region list left out of the compact form (payload budget) is read from the tag again.
+    let target =
+        resolve_deferred_regions(directory, pause, &event.account, &config.settings).await?;
     let prepared = prepare_account(
         connect,
         pause,
-        &event.account,
+        &target,
         &request.regions,
         &config.settings,
         &session,
@@ -54,7 +59,7 @@ mod tests {
     async fn regions_are_the_enabled_defaults_and_the_rest_are_skipped() {
         let cloud = FakeCloud::new();
         cloud.add_enabled_account("111111111111");
-        let out = handle(&cloud, &RecordingPause::default(), &config(), json!({
+        let out = handle(&cloud, &cloud, &RecordingPause::default(), &config(), json!({
             "request": {"action": "stop", "now": "2026-11-24T19:00:00Z"}, "account": "111111111111", "execution": "run-1"
         }))
         .await
@@ -67,12 +72,47 @@ mod tests {
         );
     }
 
+    /// `"id:*"`: the list was left out of the payload; the account's tag is read again.
+    #[tokio::test]
+    async fn a_deferred_region_list_is_read_from_the_account_tag() {
+        let cloud = FakeCloud::new();
+        cloud.add_account(
+            "111111111111",
+            "dev",
+            &[
+                ("uptime-scheduler:enabled", "true"),
+                ("uptime-scheduler:regions", "us-east-1"),
+            ],
+        );
+        let out = handle(&cloud, &cloud, &RecordingPause::default(), &config(), json!({
+            "request": {"action": "stop", "now": "2026-11-24T19:00:00Z"}, "account": "111111111111:*", "execution": "run-1"
+        }))
+        .await
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&out).unwrap()["regions"],
+            json!(["us-east-1"])
+        );
+        // Opted out meanwhile: reported, nothing prepared.
+        cloud.add_account(
+            "222222222222",
+            "gone",
+            &[("uptime-scheduler:enabled", "false")],
+        );
+        let e = handle(&cloud, &cloud, &RecordingPause::default(), &config(), json!({
+            "request": {"action": "stop", "now": "2026-11-24T19:00:00Z"}, "account": "222222222222:*", "execution": "run-1"
+        }))
+        .await
+        .unwrap_err();
+        assert!(e.message.contains("tags changed"), "{e}");
+    }
+
     #[tokio::test]
     async fn a_role_that_cannot_be_assumed_is_access_denied() {
         let cloud = FakeCloud::new();
         let a = cloud.add_enabled_account("111111111111");
         cloud.deny_role(&a);
-        let e = handle(&cloud, &RecordingPause::default(), &config(), json!({
+        let e = handle(&cloud, &cloud, &RecordingPause::default(), &config(), json!({
             "request": {"action": "stop", "now": "2026-11-24T19:00:00Z"}, "account": "111111111111", "execution": "run-1"
         }))
         .await
@@ -83,7 +123,7 @@ mod tests {
     #[tokio::test]
     async fn a_tampered_request_is_invalid_input() {
         let cloud = FakeCloud::new();
-        let e = handle(&cloud, &RecordingPause::default(), &config(), json!({
+        let e = handle(&cloud, &cloud, &RecordingPause::default(), &config(), json!({
             "request": {"action": "stop", "now": "2026-11-24T19:00:00Z", "regions": ["nowhere-1"]}, "account": "111111111111", "execution": "r"
         }))
         .await

@@ -5,21 +5,20 @@ mod handler;
 
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
-use uptime_aws::{sdk, AwsConnect, TokioPause};
+use uptime_aws::{sdk, AwsConnect, AwsDirectory, TokioPause};
 use uptime_lambda::Config;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = Config::from_env()?;
-    let connect = AwsConnect::new(
-        &sdk::load().await,
-        config.member_role.clone(),
-        config.partition(),
-    );
-    let (config, connect) = (&config, &connect);
+    let sdk = sdk::load().await;
+    let connect = AwsConnect::new(&sdk, config.member_role.clone(), config.partition());
+    // Organizations, only for accounts whose regions tag was left out of the payload.
+    let directory = AwsDirectory::new(&sdk);
+    let (config, connect, directory) = (&config, &connect, &directory);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handler::handle(connect, &TokioPause, config, event.payload).await
+        handler::handle(directory, connect, &TokioPause, config, event.payload).await
     }))
     .await
 }
