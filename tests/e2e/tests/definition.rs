@@ -1,0 +1,197 @@
+//! Static checks of the definition file: both ASL validators, the error names it retries and
+//! catches against the closed set the functions emit, the shape that lets the same file run on
+//! AWS and locally, the deploy-time placeholders, and the picture in statemachine/README.md.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::process::Command;
+use uptime_model::ErrorName;
+use uptime_testkit::local::definition_path;
+use uptime_testkit::moto::repo_root;
+
+fn node() -> std::path::PathBuf {
+    let node = repo_root().join("tests/sfn/node_modules/.bin/node");
+    assert!(
+        node.exists(),
+        "{} is missing: run scripts/bootstrap-node.sh",
+        node.display()
+    );
+    node
+}
+
+fn definition() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(definition_path()).unwrap()).unwrap()
+}
+
+/// Every state at any depth, with its name.
+fn states(machine: &Value) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for (name, state) in machine["States"].as_object().unwrap() {
+        out.push((name.clone(), state.clone()));
+        if let Some(body) = state.get("ItemProcessor").or_else(|| state.get("Iterator")) {
+            out.extend(states(body));
+        }
+    }
+    out
+}
+
+#[test]
+fn both_validators_accept_the_definition() {
+    let out = Command::new(node())
+        .arg(repo_root().join("tests/sfn/validate.cjs"))
+        .arg(definition_path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The validators are not silent: a broken copy of the definition is rejected.
+#[test]
+fn the_validators_reject_a_broken_copy() {
+    let mut broken = definition();
+    broken["States"]["SummarizeRun"]["Next"] = Value::from("NoSuchState");
+    let path = std::env::temp_dir().join(format!("uptime-broken-{}.asl.json", std::process::id()));
+    std::fs::write(&path, serde_json::to_string_pretty(&broken).unwrap()).unwrap();
+    let out = Command::new(node())
+        .arg(repo_root().join("tests/sfn/validate.cjs"))
+        .arg(&path)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("NoSuchState"));
+}
+
+#[test]
+fn retries_and_catches_use_known_error_names_and_never_retry_what_cannot_succeed() {
+    let retryable: BTreeSet<&str> = ["Throttled", "Transient"].into();
+    for (name, state) in states(&definition()) {
+        if state["Type"] != "Task" {
+            continue;
+        }
+        let retried: BTreeSet<String> = state["Retry"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} has no Retry"))
+            .iter()
+            .flat_map(|r| r["ErrorEquals"].as_array().unwrap().iter())
+            .map(|e| e.as_str().unwrap().to_owned())
+            .collect();
+        for error in &retried {
+            match ErrorName::parse(error) {
+                Some(ours) => assert!(
+                    retryable.contains(ours.as_str()),
+                    "{name} retries {error}, which cannot succeed on retry"
+                ),
+                None => assert!(
+                    error.starts_with("Lambda.") && !error.contains(' '),
+                    "{name} retries unknown error {error}"
+                ),
+            }
+        }
+        for error in &retryable {
+            assert!(retried.contains(*error), "{name} does not retry {error}");
+        }
+        for catch in state["Catch"].as_array().into_iter().flatten() {
+            for error in catch["ErrorEquals"].as_array().unwrap() {
+                let error = error.as_str().unwrap();
+                assert!(
+                    error == "States.ALL" || ErrorName::parse(error).is_some(),
+                    "{name} catches unknown error {error}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn one_failed_account_or_region_never_stops_the_others() {
+    let machine = definition();
+    let all = states(&machine);
+    let find = |n: &str| all.iter().find(|(name, _)| name == n).unwrap().1.clone();
+    for task in ["PrepareAccount", "ScheduleRegion"] {
+        let catches = find(task)["Catch"].clone();
+        assert_eq!(catches[0]["ErrorEquals"][0], "States.ALL", "{task}");
+    }
+    assert_eq!(
+        find("ListAccounts")["Catch"][0]["ErrorEquals"],
+        serde_json::json!(["InvalidInput"])
+    );
+    assert_eq!(find("InputRejected")["Error"], "InvalidInput");
+}
+
+/// What keeps the same file runnable on AWS (Distributed Map, Express children, results to
+/// S3) and on the local interpreter (which runs a Distributed Map with `ItemsPath` inline).
+#[test]
+fn the_account_map_is_distributed_with_items_from_the_state_and_the_region_map_inline() {
+    let machine = definition();
+    let accounts = &machine["States"]["ForEachAccount"];
+    assert_eq!(accounts["ItemProcessor"]["ProcessorConfig"]["Mode"], "DISTRIBUTED");
+    assert_eq!(accounts["ItemProcessor"]["ProcessorConfig"]["ExecutionType"], "EXPRESS");
+    assert_eq!(accounts["ItemsPath"], "$.accounts");
+    assert!(accounts.get("ItemReader").is_none(), "ItemReader does not run locally");
+    assert!(accounts.get("ItemBatcher").is_none(), "ItemBatcher does not run locally");
+    assert_eq!(accounts["ResultWriter"]["Resource"], "arn:aws:states:::s3:putObject");
+    let regions = &accounts["ItemProcessor"]["States"]["ForEachRegion"];
+    assert_eq!(regions["ItemProcessor"]["ProcessorConfig"]["Mode"], "INLINE");
+    for (name, state) in states(&machine) {
+        let distributed = state["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED";
+        for field in ["ToleratedFailurePercentage", "ToleratedFailureCount", "ResultWriter"] {
+            assert!(
+                distributed || state.get(field).is_none(),
+                "{name}: {field} is only valid on a Distributed Map"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_placeholders_are_the_deployment_variables() {
+    let text = std::fs::read_to_string(definition_path()).unwrap();
+    let mut found = BTreeSet::new();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("${") {
+        let end = rest[start..].find('}').unwrap();
+        found.insert(rest[start + 2..start + end].to_owned());
+        rest = &rest[start + end..];
+    }
+    let want: BTreeSet<String> = [
+        "list_accounts_arn",
+        "prepare_account_arn",
+        "schedule_region_arn",
+        "summarize_run_arn",
+        "results_bucket",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(found, want);
+}
+
+#[test]
+fn the_readme_picture_is_the_definition() {
+    let out = Command::new(node())
+        .arg(repo_root().join("tests/sfn/mermaid.mjs"))
+        .arg(definition_path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let generated = String::from_utf8(out.stdout).unwrap();
+    let readme = std::fs::read_to_string(repo_root().join("statemachine/README.md")).unwrap();
+    let block = readme
+        .split("```mermaid\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a mermaid block in statemachine/README.md");
+    assert_eq!(
+        block.trim_end(),
+        generated.trim_end(),
+        "statemachine/README.md is out of date: regenerate its mermaid block with \
+         `tests/sfn/node_modules/.bin/node tests/sfn/mermaid.mjs statemachine/uptime-scheduler.asl.json`"
+    );
+}
