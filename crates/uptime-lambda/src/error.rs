@@ -4,7 +4,7 @@ use lambda_runtime::Diagnostic;
 use uptime_model::{ErrorName, InputError, TargetError};
 
 /// The names the account and region tasks (list-accounts, prepare-account, schedule-region)
-/// can fail with; summarize-run fails only with `InvalidInput`. The state machine's Retry and
+/// can fail with (summarize-run: `InvalidInput`, and these when reading results from S3). The state machine's Retry and
 /// Catch must cover exactly these.
 pub const TASK_ERRORS: &[ErrorName] = &[
     ErrorName::InvalidInput,
