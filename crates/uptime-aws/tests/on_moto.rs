@@ -352,3 +352,36 @@ async fn a_region_with_more_instances_than_one_page_is_handled_completely() {
         "batches of 50"
     );
 }
+
+/// The results store reads what was written to S3 (path-style against the emulator), and a
+/// missing object is a NotFound, not a transient fault.
+#[tokio::test]
+async fn the_result_store_reads_objects_from_s3() {
+    use aws_sdk_s3::primitives::ByteStream;
+    use uptime_aws::AwsResultStore;
+    use uptime_core::{ErrorKind, ResultStore};
+    let moto = Moto::start();
+    let config = sdk::for_emulator(&moto.endpoint(), "us-east-1").await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket().bucket("results").send().await.unwrap();
+    let manifest = json!({"ResultFiles": {"SUCCEEDED": [], "FAILED": [], "PENDING": []}});
+    s3.put_object()
+        .bucket("results")
+        .key("map-runs/run-1/manifest.json")
+        .body(ByteStream::from(manifest.to_string().into_bytes()))
+        .send()
+        .await
+        .unwrap();
+    let store = AwsResultStore::new(&config);
+    let bytes = store
+        .get_object("results", "map-runs/run-1/manifest.json")
+        .await
+        .unwrap();
+    assert_eq!(serde_json::from_slice::<Value>(&bytes).unwrap(), manifest);
+    let missing = store.get_object("results", "nope.json").await.unwrap_err();
+    assert_eq!(missing.kind, ErrorKind::NotFound, "{missing:?}");
+}
