@@ -131,17 +131,39 @@ fn one_failed_account_or_region_never_stops_the_others() {
 fn the_account_map_is_distributed_with_items_from_the_state_and_the_region_map_inline() {
     let machine = definition();
     let accounts = &machine["States"]["ForEachAccount"];
-    assert_eq!(accounts["ItemProcessor"]["ProcessorConfig"]["Mode"], "DISTRIBUTED");
-    assert_eq!(accounts["ItemProcessor"]["ProcessorConfig"]["ExecutionType"], "EXPRESS");
+    assert_eq!(
+        accounts["ItemProcessor"]["ProcessorConfig"]["Mode"],
+        "DISTRIBUTED"
+    );
+    assert_eq!(
+        accounts["ItemProcessor"]["ProcessorConfig"]["ExecutionType"],
+        "EXPRESS"
+    );
     assert_eq!(accounts["ItemsPath"], "$.accounts");
-    assert!(accounts.get("ItemReader").is_none(), "ItemReader does not run locally");
-    assert!(accounts.get("ItemBatcher").is_none(), "ItemBatcher does not run locally");
-    assert_eq!(accounts["ResultWriter"]["Resource"], "arn:aws:states:::s3:putObject");
+    assert!(
+        accounts.get("ItemReader").is_none(),
+        "ItemReader does not run locally"
+    );
+    assert!(
+        accounts.get("ItemBatcher").is_none(),
+        "ItemBatcher does not run locally"
+    );
+    assert_eq!(
+        accounts["ResultWriter"]["Resource"],
+        "arn:aws:states:::s3:putObject"
+    );
     let regions = &accounts["ItemProcessor"]["States"]["ForEachRegion"];
-    assert_eq!(regions["ItemProcessor"]["ProcessorConfig"]["Mode"], "INLINE");
+    assert_eq!(
+        regions["ItemProcessor"]["ProcessorConfig"]["Mode"],
+        "INLINE"
+    );
     for (name, state) in states(&machine) {
         let distributed = state["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED";
-        for field in ["ToleratedFailurePercentage", "ToleratedFailureCount", "ResultWriter"] {
+        for field in [
+            "ToleratedFailurePercentage",
+            "ToleratedFailureCount",
+            "ResultWriter",
+        ] {
             assert!(
                 distributed || state.get(field).is_none(),
                 "{name}: {field} is only valid on a Distributed Map"
