@@ -3,7 +3,7 @@
 // object describing the execution on stdout. Needs Node >= 22 (tests/sfn/node_modules/.bin/node).
 //
 //   node tests/sfn/run-execution.mjs --definition PATH --lambda-endpoint http://127.0.0.1:PORT --input FILE|- \
-//        [--var name=value]... [--retry-interval-ms N] [--capture StateName]... [--name EXECUTION_NAME] \
+//        [--var name=value]... [--retry-interval-ms N] [--wait-ms N] [--capture StateName]... [--name EXECUTION_NAME] \
 //        [--region us-east-1] [--account 000000000000]
 //
 // Output: {"status": "SUCCEEDED"|"FAILED"|"TIMED_OUT"|"ABORTED", "output", "error", "cause",
@@ -31,7 +31,7 @@ function fail(message) {
 }
 function usage(message) {
   fail(`${message}\nusage: run-execution.mjs --definition PATH --lambda-endpoint URL --input FILE|- [--var name=value]...\n` +
-    '       [--retry-interval-ms N] [--capture StateName]... [--name NAME] [--region R] [--account A]');
+    '       [--retry-interval-ms N] [--wait-ms N] [--capture StateName]... [--name NAME] [--region R] [--account A]');
 }
 
 function readText(path, what) {
@@ -56,6 +56,7 @@ try {
       input: { type: 'string' },
       var: { type: 'string', multiple: true, default: [] },
       'retry-interval-ms': { type: 'string' },
+      'wait-ms': { type: 'string' },
       capture: { type: 'string', multiple: true, default: [] },
       name: { type: 'string' },
       region: { type: 'string', default: 'us-east-1' },
@@ -77,6 +78,12 @@ for (const v of args.var) {
   vars[v.slice(0, eq)] = v.slice(eq + 1);
 }
 let retryIntervalMs = null;
+// --wait-ms N: every Wait state waits N milliseconds instead of its Seconds (tests).
+let waitMs = null;
+if (args['wait-ms'] !== undefined) {
+  waitMs = Number(args['wait-ms']);
+  if (!Number.isInteger(waitMs) || waitMs < 0) usage('--wait-ms must be an integer >= 0');
+}
 if (args['retry-interval-ms'] !== undefined) {
   retryIntervalMs = Number(args['retry-interval-ms']);
   if (!Number.isInteger(retryIntervalMs) || retryIntervalMs < 0) usage('--retry-interval-ms must be an integer >= 0');
@@ -176,7 +183,9 @@ function taskHandler(stateName, resource) {
 
 const taskResourceLocalHandlers = {};
 const retryIntervalOverrides = {};
+const waitTimeOverrides = {};
 for (const [name, state] of states) {
+  if (state.Type === 'Wait' && waitMs !== null) waitTimeOverrides[name] = waitMs;
   if (state.Type === 'Task') taskResourceLocalHandlers[name] = taskHandler(name, state.Resource);
   // The override is in MILLISECONDS and replaces the whole computed wait for every retrier of the
   // state and every attempt: IntervalSeconds * BackoffRate^attempt is not used and JitterStrategy
@@ -232,7 +241,7 @@ try {
 }
 
 const started = performance.now();
-const execution = machine.run(input, { overrides: { taskResourceLocalHandlers, retryIntervalOverrides }, context });
+const execution = machine.run(input, { overrides: { taskResourceLocalHandlers, retryIntervalOverrides, waitTimeOverrides }, context });
 for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => execution.abort());
 
 const events = {};

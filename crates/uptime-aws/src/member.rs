@@ -9,7 +9,9 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 use uptime_core::{Compute, Connect, Discovery, ErrorKind, PortError};
-use uptime_model::{AccountId, Instance, InstanceId, InstanceState, Lifecycle, Region, RoleName};
+use uptime_model::{
+    AccountId, Instance, InstanceId, InstanceState, Lifecycle, Region, RoleName, StateReason,
+};
 
 /// Credentials are renewed when they have less than this left.
 const RENEW_BEFORE: Duration = Duration::from_secs(5 * 60);
@@ -182,6 +184,10 @@ fn instance(i: &aws_sdk_ec2::types::Instance) -> Option<Instance> {
                 ))
             })
             .collect(),
+        state_reason: i.state_reason().map(|r| StateReason {
+            code: r.code().unwrap_or_default().to_owned(),
+            message: r.message().unwrap_or_default().to_owned(),
+        }),
     })
 }
 

@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use uptime_model::accounts::{opt_in, requested_regions};
 use uptime_model::batch::{batches, Bisector};
 use uptime_model::report::{
-    summarize, AccountSkipReason, RegionSkipReason, RunHeader, SkippedAccount, SkippedRegion,
+    clip, summarize, AccountSkipReason, InstanceFailure, RegionSkipReason, RunHeader,
+    SkippedAccount, SkippedRegion, MAX_LISTED_INSTANCE_FAILURES,
 };
 use uptime_model::{
     decide, AccountId, AccountReport, AccountStatus, AccountTarget, Decision, ErrorName,
@@ -391,6 +392,81 @@ pub async fn schedule_region<C: Connect>(
     }
     let report = RegionReport::from_records(task.account.clone(), task.region.clone(), &records);
     Ok(RegionRun { report, records })
+}
+
+/// Verifies a region's starts some time after `schedule_region` started instances: an instance
+/// that the decision would still start did not reach `running` (EC2 put it back to `stopped`,
+/// e.g. because the role may not use an encrypted volume's KMS key). It is moved from `started`
+/// to `failed` with EC2's state reason; `kms-access` names the missing KMS grant. Instances
+/// still `pending` count as started. A report without starts is returned unchanged.
+pub async fn verify_starts<C: Connect>(
+    connect: &C,
+    pause: &impl Pause,
+    task: &RegionTask,
+    mut report: RegionReport,
+    settings: &Settings,
+    session: &str,
+) -> Result<RegionReport, TargetError> {
+    if report.error.is_some() || report.counts.started == 0 || task.header.dry_run {
+        return Ok(report);
+    }
+    let compute = connect
+        .compute(&task.account, &task.region, session)
+        .await
+        .map_err(|e| target_error("assuming the member role", &e))?;
+    let discovery = Discovery {
+        tag_key: settings.tags.schedule_key.clone(),
+        tag_value: task.header.schedule.as_ref().map(|s| s.as_str().to_owned()),
+    };
+    let instances = settings
+        .retry
+        .run(pause, || compute.discover(&discovery))
+        .await
+        .map_err(|e| target_error("verifying the starts", &e))?;
+    for instance in &instances {
+        let still_to_start = matches!(
+            decide(
+                instance,
+                task.header.action,
+                task.header.schedule.as_ref(),
+                &settings.tags
+            ),
+            Decision::Act(Operation::Start)
+        );
+        if !still_to_start || report.counts.started == 0 {
+            continue;
+        }
+        let (reason, message) = match &instance.state_reason {
+            Some(r) if r.is_kms() => (
+                FailReason::KmsAccess,
+                format!(
+                    "started, then back to stopped: {}: {}; the member role needs kms:CreateGrant \
+                     on the volume's key (iam/member-kms.policy.json)",
+                    r.code, r.message
+                ),
+            ),
+            Some(r) => (
+                FailReason::DidNotStart,
+                format!("started, then back to stopped: {}: {}", r.code, r.message),
+            ),
+            None => (
+                FailReason::DidNotStart,
+                "started, then back to stopped; EC2 gave no reason".to_owned(),
+            ),
+        };
+        report.counts.started -= 1;
+        report.counts.record(&Outcome::Failed(reason));
+        if report.failures.len() < MAX_LISTED_INSTANCE_FAILURES {
+            report.failures.push(InstanceFailure {
+                instance: instance.id.clone(),
+                reason,
+                message: clip(&message),
+            });
+        } else {
+            report.failures_not_listed += 1;
+        }
+    }
+    Ok(report)
 }
 
 async fn call(compute: &impl Compute, op: Operation, ids: &[InstanceId]) -> Result<(), PortError> {

@@ -7,7 +7,9 @@
 //! hands over the child outputs inline. Both arrive here and fold into the same summary.
 //!
 //! A child output is either an account report (`AccountDone`) whose regions are region reports
-//! or caught region failures (`RegionFailed`), or a caught account failure (`AccountFailed`).
+//! or caught region failures (`RegionFailed`) — with the caught error of a failed start
+//! verification when there was one (`VerificationFailed`) — or a caught account failure
+//! (`AccountFailed`).
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -87,6 +89,9 @@ enum ChildOutput {
         regions: Vec<RegionResult>,
         #[serde(default)]
         skipped_regions: Vec<SkippedRegion>,
+        /// Set when the starts could not be verified (`VerificationFailed`).
+        #[serde(default)]
+        verify_caught: Option<Caught>,
     },
 }
 
@@ -110,6 +115,7 @@ pub fn account_report(output: Value) -> Result<AccountReport, LambdaError> {
             account,
             regions,
             skipped_regions,
+            verify_caught,
         } => AccountReport {
             account,
             regions: regions
@@ -124,7 +130,10 @@ pub fn account_report(output: Value) -> Result<AccountReport, LambdaError> {
                 })
                 .collect(),
             skipped_regions,
-            error: None,
+            error: verify_caught.map(|c| {
+                let e = c.to_target_error();
+                TargetError::new(e.error, format!("verifying the starts: {}", e.message))
+            }),
         },
     })
 }

@@ -130,6 +130,7 @@ mod tests {
 
     fn inst(state: InstanceState, tags: &[(&str, &str)]) -> Instance {
         Instance {
+            state_reason: None,
             id: InstanceId::parse("i-0123abcd").unwrap(),
             state,
             lifecycle: Lifecycle::OnDemand,

@@ -61,6 +61,24 @@ pub struct Instance {
     /// Launched with hibernation enabled (`HibernationOptions.Configured`).
     pub hibernation_configured: bool,
     pub tags: BTreeMap<String, String>,
+    /// EC2's reason for the last state change, when it gives one (`StateReason`): after a
+    /// failed start, e.g. `Client.InvalidKMSKey.InvalidState`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_reason: Option<StateReason>,
+}
+
+/// EC2's `StateReason`: a code and a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateReason {
+    pub code: String,
+    pub message: String,
+}
+
+impl StateReason {
+    /// The start failed because a KMS key of an encrypted volume could not be used.
+    pub fn is_kms(&self) -> bool {
+        self.code.contains("KMS") || self.code.contains("Kms")
+    }
 }
 
 /// The tag keys and values the scheduler reads. Keys are configurable at deploy time.

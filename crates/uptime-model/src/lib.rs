@@ -30,7 +30,7 @@ pub use accounts::{AccountStatus, AccountTarget, OrgAccount};
 pub use decision::{decide, Decision, Operation, SkipReason};
 pub use ids::{AccountId, InstanceId, OuId, Region, RoleName, ScheduleName};
 pub use input::{Action, InputError, RunRequest};
-pub use instance::{Instance, InstanceState, Lifecycle, TagConfig};
+pub use instance::{Instance, InstanceState, Lifecycle, StateReason, TagConfig};
 pub use report::{
     AccountReport, Counts, ErrorName, FailReason, InstanceRecord, Outcome, RegionReport, RunHeader,
     RunSummary, Summarizer, TargetError,

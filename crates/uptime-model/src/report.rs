@@ -37,6 +37,8 @@ pub enum FailReason {
     Throttled,
     /// Anything else EC2 answered; the message says what.
     ApiError,
+    /// Started, but back in `stopped` when verified (EC2's state reason in the message).
+    DidNotStart,
 }
 
 impl FailReason {
@@ -50,6 +52,7 @@ impl FailReason {
             Self::NotFound => "not-found",
             Self::Throttled => "throttled",
             Self::ApiError => "api-error",
+            Self::DidNotStart => "did-not-start",
         }
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use uptime_core::{Compute, Connect, Directory, Discovery, ErrorKind, Pause, PortError};
 use uptime_model::{
     AccountId, AccountStatus, Instance, InstanceId, InstanceState, Lifecycle, OrgAccount, OuId,
-    Region,
+    Region, StateReason,
 };
 
 /// The operations the fake records and can fail.
@@ -76,6 +76,7 @@ struct World {
     denied: BTreeSet<AccountId>,
     instances: BTreeMap<InstanceId, FakeInstance>,
     poisoned: BTreeMap<InstanceId, (ErrorKind, String)>,
+    kms_blocked: BTreeSet<InstanceId>,
     faults: Vec<Fault>,
     calls: Vec<Call>,
     next_id: u64,
@@ -218,6 +219,7 @@ impl FakeCloud {
             lifecycle: spec.lifecycle,
             hibernation_configured: spec.hibernation_configured,
             tags: spec.tags.into_iter().collect(),
+            state_reason: None,
         };
         w.instances.insert(
             id.clone(),
@@ -228,6 +230,12 @@ impl FakeCloud {
             },
         );
         id
+    }
+
+    /// `StartInstances` accepts `id`, but the instance falls back to `stopped` with EC2's KMS
+    /// state reason, as when the member role may not use an encrypted volume's key.
+    pub fn block_start_with_kms(&self, id: &InstanceId) {
+        self.lock().kms_blocked.insert(id.clone());
     }
 
     /// Any Start/StopInstances call that includes `id` fails as a whole with this error, as EC2
@@ -512,9 +520,18 @@ impl FakeCompute {
         } else {
             InstanceState::Running
         };
+        let blocked = w.kms_blocked.clone();
         for id in ids {
             if let Some(fi) = w.instances.get_mut(id) {
                 fi.instance.state = target;
+                fi.instance.state_reason = None;
+                if op == Op::StartInstances && blocked.contains(id) {
+                    fi.instance.state = InstanceState::Stopped;
+                    fi.instance.state_reason = Some(StateReason {
+                        code: "Client.InvalidKMSKey.InvalidState".into(),
+                        message: "Client.InvalidKMSKey.InvalidState: The KMS key provided is in an incorrect state".into(),
+                    });
+                }
             }
         }
         Ok(())

@@ -20,11 +20,12 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The Lambda functions of the state machine, by binary name.
-pub const FUNCTIONS: [&str; 4] = [
+pub const FUNCTIONS: [&str; 5] = [
     "list-accounts",
     "prepare-account",
     "schedule-region",
     "summarize-run",
+    "verify-starts",
 ];
 
 /// Where the Lambda binaries are: `UPTIME_BIN_DIR`, else the cargo target directory's `debug`.
@@ -322,7 +323,7 @@ pub fn run_state_machine(
         .arg(definition_path())
         .args(["--lambda-endpoint", lambda_endpoint, "--input", "-"])
         .args(["--var", "results_bucket=uptime-scheduler-results"])
-        .args(["--retry-interval-ms", "0", "--name", name]);
+        .args(["--retry-interval-ms", "0", "--wait-ms", "0", "--name", name]);
     for state in capture {
         cmd.args(["--capture", state]);
     }

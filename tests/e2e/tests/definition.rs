@@ -187,6 +187,7 @@ fn the_placeholders_are_the_deployment_variables() {
         "prepare_account_arn",
         "schedule_region_arn",
         "summarize_run_arn",
+        "verify_starts_arn",
         "results_bucket",
     ]
     .iter()

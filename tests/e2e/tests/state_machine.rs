@@ -298,3 +298,49 @@ fn a_burst_of_throttling_is_absorbed_by_the_retries() {
     );
     assert!(execution.invocations("schedule-region") > 5);
 }
+
+/// A start whose instance EC2 puts back to `stopped` (a volume's KMS key the role may not use):
+/// the fault proxy rewrites that instance's DescribeInstances answer as EC2 shows such a start;
+/// the state machine waits, verifies, and reports it failed with `kms-access`.
+#[test]
+fn a_start_that_falls_back_to_stopped_is_reported_as_kms_access() {
+    let stack = Stack::start(&scenario_org(), true);
+    let dev_eu = stack.instances("dev", running_office_hours_in("eu-west-1"));
+    let blocked = dev_eu[0].clone();
+    // Evening first: stop everything (no faults), then the morning start with one blocked.
+    let evening = stack.run(
+        "evening",
+        json!({"action": "stop", "schedule": "office-hours"}),
+    );
+    assert_eq!(evening.status(), "SUCCEEDED", "{}", evening.raw);
+    let proxy = stack.proxy.as_ref().unwrap();
+    proxy.set_rules(&json!([{
+        "name": "kms", "service": "ec2", "action": "DescribeInstances", "fault": "rewrite",
+        "instances": [blocked]
+    }]));
+    let morning = stack.run(
+        "morning",
+        json!({"action": "start", "schedule": "office-hours"}),
+    );
+    assert_eq!(morning.status(), "FAILED", "{}", morning.raw);
+    assert_eq!(morning.error(), Some("RunCompletedWithFailures"));
+    assert_eq!(morning.invocations("verify-starts"), 3, "one per account");
+    let summary = summary_of(&morning);
+    assert_eq!(summary["instances"]["started"], 9);
+    assert_eq!(summary["instances"]["failed"], 1);
+    assert_eq!(
+        summary["instances"]["failed_by_reason"],
+        json!({"kms-access": 1})
+    );
+    let failures = summary["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 1, "{summary}");
+    assert_eq!(failures[0]["account"], stack.account("dev").as_str());
+    assert_eq!(failures[0]["region"], "eu-west-1");
+    assert_eq!(failures[0]["error"], "InstanceFailures");
+    // The others are running (moto's own view, not through the proxy).
+    let after = stack.states();
+    let others: Vec<String> = dev_eu[1..].to_vec();
+    assert!(all(&states_of(&after, &others), "running"));
+    // A stop run never waits or verifies.
+    assert_eq!(evening.invocations("verify-starts"), 0);
+}

@@ -1,0 +1,26 @@
+//! `verify-starts`: after a start run has waited (in the state machine, not here), checks that
+//! the started instances of one account reached `running`. Wiring only; the work is in
+//! `handler.rs`.
+
+mod handler;
+
+use lambda_runtime::{service_fn, LambdaEvent};
+use serde_json::Value;
+use uptime_aws::{sdk, AwsConnect, TokioPause};
+use uptime_lambda::Config;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = Config::from_env()?;
+    let connect = AwsConnect::new(
+        &sdk::load().await,
+        config.member_role.clone(),
+        config.partition(),
+    );
+    let (config, connect) = (&config, &connect);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        handler::handle(connect, &TokioPause, config, event.payload).await
+    }))
+    .await
+}
