@@ -22,12 +22,18 @@ pub struct LambdaError {
     pub message: String,
 }
 
+/// A function error's message becomes the task's cause (with the error name around it), which
+/// Step Functions limits to 32,768 characters; an input echoed in a message must not pass that.
+pub const MAX_ERROR_MESSAGE_CHARS: usize = 4_000;
+
 impl LambdaError {
     pub fn new(name: ErrorName, message: impl Into<String>) -> Self {
-        Self {
-            name,
-            message: message.into(),
+        let mut message: String = message.into();
+        if message.chars().count() > MAX_ERROR_MESSAGE_CHARS {
+            message = message.chars().take(MAX_ERROR_MESSAGE_CHARS - 1).collect();
+            message.push('…');
         }
+        Self { name, message }
     }
 
     /// A malformed task event.
@@ -60,6 +66,12 @@ impl From<LambdaError> for Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_messages_are_cut() {
+        let e = LambdaError::invalid("x".repeat(100_000));
+        assert_eq!(e.message.chars().count(), MAX_ERROR_MESSAGE_CHARS);
+    }
 
     #[test]
     fn the_diagnostic_error_type_is_the_error_name() {

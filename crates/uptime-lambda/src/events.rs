@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uptime_core::engine::{PreparedAccount, SelectionCounts};
 use uptime_model::report::{RunStatus, SkippedAccount};
-use uptime_model::{AccountReport, AccountTarget, Region, RunRequest, RunSummary};
+use uptime_model::{AccountReport, AccountTarget, ErrorName, Region, RunRequest, RunSummary};
 
 use crate::LambdaError;
 
@@ -43,6 +43,42 @@ pub struct ListAccountsResponse {
     #[serde(default)]
     pub failed_accounts: Vec<AccountReport>,
     pub counts: SelectionCounts,
+}
+
+impl ListAccountsResponse {
+    /// Keeps the response (the state every account's child execution starts from) within
+    /// `budget` bytes of JSON, under the Step Functions payload limit of 256 KiB: the accounts'
+    /// own region lists are left out, longest first (`"id:*"`; prepare-account reads the tag
+    /// again). If the bare ids still do not fit, the run is refused with a message saying how to
+    /// narrow it. Returns how many region lists were left out.
+    pub fn fit(&mut self, budget: usize) -> Result<usize, LambdaError> {
+        let size = |r: &Self| serde_json::to_string(r).map(|t| t.len()).unwrap_or(0);
+        let mut over = size(self).saturating_sub(budget);
+        let mut longest: Vec<usize> = (0..self.accounts.len())
+            .filter(|&i| self.accounts[i].regions.is_some())
+            .collect();
+        longest.sort_by_key(|&i| std::cmp::Reverse(self.accounts[i].to_string().len()));
+        let mut deferred = 0;
+        for i in longest {
+            if over == 0 {
+                break;
+            }
+            over = over.saturating_sub(self.accounts[i].defer_regions());
+            deferred += 1;
+        }
+        let total = size(self);
+        if total > budget {
+            return Err(LambdaError::new(
+                ErrorName::Internal,
+                format!(
+                    "{} selected accounts need {total} bytes, more than one execution can carry \
+                     ({budget}); split the run with `organizational_units`",
+                    self.accounts.len()
+                ),
+            ));
+        }
+        Ok(deferred)
+    }
 }
 
 /// `prepare-account` event.
@@ -105,6 +141,10 @@ impl SummarizeRunResponse {
         }
     }
 }
+
+/// At most this many skipped accounts are listed in the ListAccounts response (the rest are
+/// counted), for the same reason.
+pub const MAX_LISTED_SKIPPED_ACCOUNTS: usize = 100;
 
 /// The largest ListAccounts response, as JSON text: Step Functions' payload limit is 256 KiB
 /// (262,144 bytes) per state input or output; the margin covers the execution's own fields.

@@ -439,15 +439,16 @@ pub struct RunSummary {
 pub const MAX_SUMMARY_BYTES: usize = 30_000;
 
 impl RunSummary {
-    /// Drops listed failures, then listed skipped accounts, from the end until the JSON text is
-    /// at most `max_bytes` long; what is dropped is still counted (`*_not_listed`).
+    /// Drops listed skipped accounts, then listed failures (what matters most stays), from the
+    /// end until the JSON text is at most `max_bytes` long; what is dropped is still counted
+    /// (`*_not_listed`).
     pub fn fit(&mut self, max_bytes: usize) {
         let len = |s: &Self| serde_json::to_string(s).map(|t| t.len()).unwrap_or(0);
         while len(self) > max_bytes {
-            if self.failures.pop().is_some() {
-                self.failures_not_listed += 1;
-            } else if self.skipped_accounts.pop().is_some() {
+            if self.skipped_accounts.pop().is_some() {
                 self.skipped_accounts_not_listed += 1;
+            } else if self.failures.pop().is_some() {
+                self.failures_not_listed += 1;
             } else {
                 break;
             }

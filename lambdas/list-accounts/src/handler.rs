@@ -4,10 +4,10 @@ use serde_json::Value;
 use uptime_core::{select_accounts, Directory, Pause};
 use uptime_lambda::events::{
     decode, ListAccountsEvent, ListAccountsResponse, ACCOUNTS_PAYLOAD_BUDGET,
-    MAX_LISTED_FAILED_ACCOUNTS,
+    MAX_LISTED_FAILED_ACCOUNTS, MAX_LISTED_SKIPPED_ACCOUNTS,
 };
 use uptime_lambda::{Config, LambdaError};
-use uptime_model::{ErrorName, RunRequest};
+use uptime_model::RunRequest;
 
 pub async fn handle(
     directory: &impl Directory,
@@ -35,45 +35,14 @@ pub async fn handle(
         failed_accounts: selection.failed,
         counts: selection.counts,
     };
-    fit_payload(&mut response, ACCOUNTS_PAYLOAD_BUDGET)?;
+    response
+        .skipped_accounts
+        .truncate(MAX_LISTED_SKIPPED_ACCOUNTS);
+    let deferred = response.fit(ACCOUNTS_PAYLOAD_BUDGET)?;
+    if deferred > 0 {
+        tracing::info!(deferred, "region lists left out of the payload");
+    }
     Ok(response)
-}
-
-/// Keeps the response (the state every account's child execution starts from) under the Step
-/// Functions payload limit of 256 KiB: first the accounts' own region lists are left out
-/// (longest first; prepare-account reads them again), and if the bare ids still do not fit the
-/// run is refused with a message saying how to narrow it.
-pub fn fit_payload(response: &mut ListAccountsResponse, budget: usize) -> Result<(), LambdaError> {
-    let size = |r: &ListAccountsResponse| serde_json::to_string(r).map(|t| t.len()).unwrap_or(0);
-    let mut over = size(response).saturating_sub(budget);
-    if over == 0 {
-        return Ok(());
-    }
-    let mut by_length: Vec<usize> = (0..response.accounts.len())
-        .filter(|&i| response.accounts[i].regions.is_some())
-        .collect();
-    by_length.sort_by_key(|&i| std::cmp::Reverse(response.accounts[i].to_string().len()));
-    let mut deferred = 0;
-    for i in by_length {
-        if over == 0 {
-            break;
-        }
-        over = over.saturating_sub(response.accounts[i].defer_regions());
-        deferred += 1;
-    }
-    tracing::info!(deferred, "region lists left out of the payload");
-    let total = size(response);
-    if total > budget {
-        return Err(LambdaError::new(
-            ErrorName::Internal,
-            format!(
-                "{} selected accounts need {total} bytes, more than one execution can carry \
-                 ({budget}); split the run with `organizational_units` or `accounts`",
-                response.accounts.len()
-            ),
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -81,6 +50,7 @@ mod tests {
     use super::*;
     use serde_json::json;
     use uptime_core::ErrorKind;
+    use uptime_model::ErrorName;
     use uptime_testkit::{FakeCloud, Op, RecordingPause};
 
     fn config() -> Config {
@@ -199,7 +169,7 @@ mod tests {
             .collect();
         let mut r = response_with(accounts);
         assert!(serde_json::to_string(&r).unwrap().len() > 2_000_000);
-        fit_payload(&mut r, ACCOUNTS_PAYLOAD_BUDGET).unwrap();
+        r.fit(ACCOUNTS_PAYLOAD_BUDGET).unwrap();
         let size = serde_json::to_string(&r).unwrap().len();
         assert!(size <= ACCOUNTS_PAYLOAD_BUDGET, "{size}");
         let deferred = r.accounts.iter().filter(|a| a.regions_deferred).count();
@@ -218,7 +188,9 @@ mod tests {
                 )
             })
             .collect();
-        let e = fit_payload(&mut response_with(bare), ACCOUNTS_PAYLOAD_BUDGET).unwrap_err();
+        let e = response_with(bare)
+            .fit(ACCOUNTS_PAYLOAD_BUDGET)
+            .unwrap_err();
         assert!(e.message.contains("organizational_units"), "{e}");
     }
 }

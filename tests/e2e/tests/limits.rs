@@ -235,30 +235,11 @@ fn invalid_regions_tag(id: AccountId) -> SkippedAccount {
     }
 }
 
-/// `fit_payload` of `lambdas/list-accounts/src/handler.rs`, which a test in another package
-/// cannot call (list-accounts is a binary crate). Applied here as it documents itself: the
-/// longest accounts' region lists are left out (`AccountTarget::defer_regions`, prepare-account
-/// reads the tag again) until the response is within the budget; otherwise the run is refused.
+/// `ListAccountsResponse::fit`, as list-accounts applies it; the run must not be refused.
 fn fit_payload(response: &mut ListAccountsResponse, budget: usize) -> usize {
-    let size = |r: &ListAccountsResponse| serde_json::to_string(r).unwrap().len();
-    let mut over = size(response).saturating_sub(budget);
-    let mut longest: Vec<usize> = (0..response.accounts.len())
-        .filter(|&i| response.accounts[i].regions.is_some())
-        .collect();
-    longest.sort_by_key(|&i| Reverse(response.accounts[i].to_string().len()));
-    let mut deferred = 0;
-    for i in longest {
-        if over == 0 {
-            break;
-        }
-        over = over.saturating_sub(response.accounts[i].defer_regions());
-        deferred += 1;
-    }
-    assert!(
-        size(response) <= budget,
-        "list-accounts would refuse this run"
-    );
-    deferred
+    response
+        .fit(budget)
+        .unwrap_or_else(|e| panic!("list-accounts would refuse this run: {e}"))
 }
 
 /// A caught error (`{"Error", "Cause"}`) as a Catch's ResultPath receives it. A Lambda's
