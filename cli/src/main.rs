@@ -3,13 +3,12 @@
 //! Exit codes: 0 every target succeeded; 1 the run finished with failures (listed in the
 //! summary); 2 invalid input or configuration (nothing was contacted).
 
-mod table;
-
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use uptime_aws::{sdk, AwsConnect, AwsDirectory, TokioPause};
+use uptime_cli::table;
 use uptime_core::{run_organization, Concurrency, RegionTask, RunOptions};
 use uptime_lambda::Config;
 use uptime_model::ids::session_name;

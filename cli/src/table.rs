@@ -1,10 +1,19 @@
 //! The run report for people: one row per account and region, totals, failures.
+//!
+//! [`render`] prints an in-process run ([`OrgRun`]); [`render_report`] prints the same report
+//! from a run summary and account reports obtained any other way (e.g. from a state machine
+//! execution), with a caller-chosen label per account. The pieces ([`title`], [`table`],
+//! [`details`] = [`skipped`] + [`failures`], [`status`]) are public for reports that add their
+//! own sections around them.
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Table};
 use std::fmt::Write;
 use uptime_core::OrgRun;
-use uptime_model::report::account_lines;
-use uptime_model::Counts;
+use uptime_model::report::{account_lines, RunStatus, RunSummary};
+use uptime_model::{AccountId, AccountReport, Counts};
+
+/// Names an account in the report (the CLI prints the bare id).
+pub type AccountLabel<'a> = &'a dyn Fn(&AccountId) -> String;
 
 fn reasons(map: &std::collections::BTreeMap<String, u64>) -> String {
     map.iter()
@@ -21,21 +30,46 @@ fn changed(c: &Counts, dry_run: bool) -> (u64, u64) {
     }
 }
 
+/// A serde enum's kebab-case name (`not-opted-in`, `not-in-account-regions`).
+fn kebab<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The CLI's report of an in-process run.
 pub fn render(run: &OrgRun) -> String {
-    let s = &run.summary;
-    let dry = s.dry_run;
+    render_report(&run.summary, &run.accounts, &|a| a.to_string())
+}
+
+/// The whole report: [`title`], [`table`], [`details`] and the [`status`] line.
+pub fn render_report(s: &RunSummary, accounts: &[AccountReport], label: AccountLabel) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
+    let _ = writeln!(out, "{}", title(s));
+    let _ = writeln!(out, "{}", table(s, accounts, label));
+    out.push_str(&details(s, accounts, label));
+    let _ = writeln!(out, "status: {}", status(s));
+    out
+}
+
+/// `DRY RUN: stop at 2026-11-24T23:44:36Z, schedule office-hours`.
+pub fn title(s: &RunSummary) -> String {
+    format!(
         "{}{} at {}{}",
-        if dry { "DRY RUN: " } else { "" },
+        if s.dry_run { "DRY RUN: " } else { "" },
         s.action.as_str(),
         s.now,
         s.schedule
             .as_ref()
             .map(|n| format!(", schedule {n}"))
             .unwrap_or_default()
-    );
+    )
+}
+
+/// One row per account and region (one per failed account), then the totals.
+pub fn table(s: &RunSummary, accounts: &[AccountReport], label: AccountLabel) -> Table {
+    let dry = s.dry_run;
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
     let (started, stopped) = if dry {
@@ -46,7 +80,7 @@ pub fn render(run: &OrgRun) -> String {
     t.set_header(vec![
         "account", "region", started, stopped, "already", "skipped", "failed", "notes",
     ]);
-    for line in account_lines(&run.accounts) {
+    for line in account_lines(accounts) {
         let c = &line.counts;
         let (st, sp) = changed(c, dry);
         let mut notes = Vec::new();
@@ -60,7 +94,7 @@ pub fn render(run: &OrgRun) -> String {
             notes.push(e.clone());
         }
         t.add_row(vec![
-            Cell::new(line.account.as_str()),
+            Cell::new(label(&line.account)),
             Cell::new(line.region.as_ref().map(|r| r.as_str()).unwrap_or("—")),
             Cell::new(st),
             Cell::new(sp),
@@ -84,41 +118,54 @@ pub fn render(run: &OrgRun) -> String {
             s.accounts.total, s.accounts.failed
         )),
     ]);
-    let _ = writeln!(out, "{t}");
-    for a in &run.accounts {
+    t
+}
+
+/// One line each: skipped regions, skipped accounts, failed targets, failed instances.
+pub fn details(s: &RunSummary, accounts: &[AccountReport], label: AccountLabel) -> String {
+    let mut out = skipped(s, accounts, label);
+    out.push_str(&failures(s, accounts, label));
+    out
+}
+
+/// `region skipped: …` and `account skipped: …` lines.
+pub fn skipped(s: &RunSummary, accounts: &[AccountReport], label: AccountLabel) -> String {
+    let mut out = String::new();
+    for a in accounts {
         for r in &a.skipped_regions {
             let _ = writeln!(
                 out,
                 "region skipped: {} {} ({})",
-                a.account,
+                label(&a.account),
                 r.region,
-                serde_json::to_value(r.reason)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
+                kebab(&r.reason)
             );
         }
     }
     for k in &s.skipped_accounts {
-        let reason = serde_json::to_value(k.reason)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "account skipped: {} ({reason}{})",
-            k.account,
+            "account skipped: {} ({}{})",
+            label(&k.account),
+            kebab(&k.reason),
             k.detail
                 .as_ref()
                 .map(|d| format!(": {d}"))
                 .unwrap_or_default()
         );
     }
+    out
+}
+
+/// `FAILED account [region]: error: message` per failed target, then one indented line per
+/// failed instance.
+pub fn failures(s: &RunSummary, accounts: &[AccountReport], label: AccountLabel) -> String {
+    let mut out = String::new();
     for f in &s.failures {
         let _ = writeln!(
             out,
             "FAILED {}{}: {}: {}",
-            f.account,
+            label(&f.account),
             f.region
                 .as_ref()
                 .map(|r| format!(" {r}"))
@@ -127,13 +174,13 @@ pub fn render(run: &OrgRun) -> String {
             f.message
         );
     }
-    for a in &run.accounts {
+    for a in accounts {
         for r in &a.regions {
             for f in &r.failures {
                 let _ = writeln!(
                     out,
                     "  {} {} {}: {} ({})",
-                    a.account,
+                    label(&a.account),
                     r.region,
                     f.instance,
                     f.reason.as_str(),
@@ -142,13 +189,13 @@ pub fn render(run: &OrgRun) -> String {
             }
         }
     }
-    let _ = writeln!(
-        out,
-        "status: {}",
-        match s.status {
-            uptime_model::report::RunStatus::Succeeded => "succeeded",
-            uptime_model::report::RunStatus::CompletedWithFailures => "completed with failures",
-        }
-    );
     out
+}
+
+/// `succeeded` or `completed with failures`.
+pub fn status(s: &RunSummary) -> &'static str {
+    match s.status {
+        RunStatus::Succeeded => "succeeded",
+        RunStatus::CompletedWithFailures => "completed with failures",
+    }
 }

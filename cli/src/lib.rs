@@ -1,0 +1,4 @@
+//! The library half of the `uptime-scheduler` command: the run report for people, shared with
+//! the local demo (`uptime-demo` in tests/e2e), which prints a state machine execution with it.
+
+pub mod table;
