@@ -1,0 +1,46 @@
+# The functions, from the zips `cargo lambda build --release --output-format zip` writes to
+# target/lambda/<function>/bootstrap.zip (add --arm64 for lambda_architecture = "arm64").
+
+resource "aws_cloudwatch_log_group" "function" {
+  for_each = local.functions
+
+  #checkov:skip=CKV_AWS_158:Encrypted by CloudWatch Logs with AWS-owned keys; the logs hold instance ids and decisions, no secrets, and a customer managed key would need a key policy outside this module.
+  #checkov:skip=CKV_AWS_338:Operational logs of a scheduler; retention is the log_retention_days variable (default 30 days), not a compliance archive.
+  name              = "/aws/lambda/${var.name_prefix}-${each.key}"
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+resource "aws_lambda_function" "this" {
+  for_each = local.functions
+
+  #checkov:skip=CKV_AWS_50:X-Ray tracing is not enabled: the hub Lambda role (iam/hub-lambda.policy.json) grants no xray:PutTraceSegments, and the state machine's execution history already traces every invocation.
+  #checkov:skip=CKV_AWS_115:No reserved concurrency: the Distributed Map's MaxConcurrency (20 accounts x 5 regions) bounds the fan-out, and reserving concurrency would fail in accounts with a low concurrency quota.
+  #checkov:skip=CKV_AWS_116:No dead-letter queue: Step Functions invokes the functions synchronously and retries and catches their errors; a DLQ applies only to asynchronous invocations.
+  #checkov:skip=CKV_AWS_117:Not in a VPC: the functions call only AWS APIs (Organizations, STS, EC2, S3) and need no private network; a VPC would need NAT or endpoints in every region.
+  #checkov:skip=CKV_AWS_173:The environment holds only tag keys, a role name, regions and numbers, no secrets; Lambda encrypts it at rest with an AWS managed key.
+  #checkov:skip=CKV_AWS_272:The zips come from the user's own `cargo lambda build`; code signing needs a Signer profile the user owns and can add.
+  function_name    = "${var.name_prefix}-${each.key}"
+  description      = each.value.description
+  role             = aws_iam_role.hub_lambda.arn
+  runtime          = "provided.al2023"
+  handler          = "bootstrap"
+  architectures    = [var.lambda_architecture]
+  memory_size      = var.lambda_memory_size
+  timeout          = each.value.timeout
+  filename         = "${var.lambda_zip_dir}/${each.key}/bootstrap.zip"
+  source_code_hash = filebase64sha256("${var.lambda_zip_dir}/${each.key}/bootstrap.zip")
+
+  environment {
+    variables = local.function_environment
+  }
+
+  logging_config {
+    log_format = "Text"
+    log_group  = aws_cloudwatch_log_group.function[each.key].name
+  }
+
+  tags = var.tags
+
+  depends_on = [aws_iam_role_policy.hub_lambda]
+}

@@ -1,0 +1,73 @@
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
+locals {
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.name
+  account_id = data.aws_caller_identity.current.account_id
+
+  # The repository's own files: the module is used from a checkout (or a git source with
+  # //deploy/terraform), so the definition and the policies are the ones the tests check.
+  repo_root       = "${path.module}/../.."
+  definition_file = "${local.repo_root}/statemachine/uptime-scheduler.asl.json"
+  iam_dir         = "${local.repo_root}/iam"
+  member_template = "${path.module}/../member-role.cfn.yaml"
+
+  state_machine_name = var.name_prefix
+
+  # Role names; the Lambda role's ARN is spelled out because its own trust policy may name it.
+  hub_lambda_role_name    = "${var.name_prefix}-hub-lambda"
+  state_machine_role_name = "${var.name_prefix}-state-machine"
+  scheduler_role_name     = "${var.name_prefix}-scheduler"
+  hub_lambda_role_arn     = "arn:${local.partition}:iam::${local.account_id}:role/${local.hub_lambda_role_name}"
+  results_bucket          = coalesce(var.results_bucket_name, "${var.name_prefix}-results-${local.account_id}-${local.region}")
+  member_stack_region     = coalesce(var.member_stack_region, local.region)
+
+  # Every function: its name in the repository (lambdas/<name>, target/lambda/<name>/bootstrap.zip)
+  # and its timeout.
+  functions = {
+    "list-accounts"   = { timeout = var.lambda_timeouts.list_accounts, description = "Validates the execution input and lists the opted-in accounts of the Organization." }
+    "prepare-account" = { timeout = var.lambda_timeouts.prepare_account, description = "Assumes the member role in one account and decides its regions." }
+    "schedule-region" = { timeout = var.lambda_timeouts.schedule_region, description = "Stops or starts the scheduled instances of one account and region." }
+    "summarize-run"   = { timeout = var.lambda_timeouts.summarize_run, description = "Folds the account reports into the run summary and its metrics." }
+    "verify-starts"   = { timeout = var.lambda_timeouts.verify_starts, description = "Checks that the instances a run started reached running." }
+  }
+
+  # One configuration for every function (docs/lambda-contracts.md); each reads what it needs.
+  function_environment = merge(
+    {
+      MEMBER_ROLE_NAME        = var.member_role_name
+      SCHEDULE_TAG_KEY        = var.schedule_tag_key
+      OPT_OUT_VALUE           = var.opt_out_value
+      HIBERNATE_TAG_KEY       = var.hibernate_tag_key
+      ACCOUNT_ENABLED_TAG_KEY = var.account_enabled_tag_key
+      ACCOUNT_REGIONS_TAG_KEY = var.account_regions_tag_key
+      BATCH_SIZE              = tostring(var.batch_size)
+      TAG_READ_CONCURRENCY    = tostring(var.tag_read_concurrency)
+    },
+    length(var.default_regions) > 0 ? { DEFAULT_REGIONS = join(",", var.default_regions) } : {},
+  )
+
+  # What the definition's ${...} placeholders become.
+  definition_variables = merge(
+    { for name in keys(local.functions) : "${replace(name, "-", "_")}_arn" => aws_lambda_function.this[name].arn },
+    { results_bucket = aws_s3_bucket.results.bucket },
+  )
+
+  # What the policy documents in iam/ may name.
+  iam_variables = {
+    partition            = local.partition
+    region               = local.region
+    account_id           = local.account_id
+    organization_id      = var.organization_id
+    function_name_prefix = var.name_prefix
+    state_machine_name   = local.state_machine_name
+    results_bucket       = local.results_bucket
+    member_role_name     = var.member_role_name
+    hub_lambda_role_arn  = local.hub_lambda_role_arn
+    schedule_tag_key     = var.schedule_tag_key
+    opt_out_value        = var.opt_out_value
+    kms_key_arns         = jsonencode(var.kms_key_arns)
+  }
+}

@@ -1,0 +1,431 @@
+################################################################################
+# Naming and the Organization
+################################################################################
+
+variable "name_prefix" {
+  description = "Prefix of every named resource: the functions are <prefix>-list-accounts etc., the state machine, the roles and the schedule group are named after it."
+  type        = string
+  default     = "uptime-scheduler"
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9-]{0,37}$", var.name_prefix))
+    error_message = "name_prefix must start with a letter, contain only letters, digits and hyphens, and be at most 38 characters (function names add up to 26)."
+  }
+}
+
+variable "organization_id" {
+  description = "The AWS Organizations id (o-...). The member role trusts the hub Lambda role only from principals of this Organization (aws:PrincipalOrgID)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^o-[a-z0-9]{10,32}$", var.organization_id))
+    error_message = "organization_id must look like o-abcd123456 (o- followed by 10 to 32 lowercase letters or digits)."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource the module creates that takes tags."
+  type        = map(string)
+  default     = {}
+}
+
+################################################################################
+# Lambda functions
+################################################################################
+
+variable "lambda_zip_dir" {
+  description = "Directory holding <function>/bootstrap.zip for every function, as `cargo lambda build --release --output-format zip` writes them (target/lambda in the repository)."
+  type        = string
+
+  validation {
+    condition     = length(trimspace(var.lambda_zip_dir)) > 0
+    error_message = "lambda_zip_dir must name the directory holding <function>/bootstrap.zip (for example \"../../target/lambda\")."
+  }
+}
+
+variable "lambda_architecture" {
+  description = "Instruction set of the zips: x86_64 (`cargo lambda build --release --output-format zip`) or arm64 (`cargo lambda build --release --arm64 --output-format zip`). It must match how the zips were built."
+  type        = string
+  default     = "x86_64"
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.lambda_architecture)
+    error_message = "lambda_architecture must be \"x86_64\" or \"arm64\"."
+  }
+}
+
+variable "lambda_memory_size" {
+  description = "Memory of every function in MB. The functions are small Rust binaries; 128 MB is plenty."
+  type        = number
+  default     = 128
+
+  validation {
+    condition     = var.lambda_memory_size >= 128 && var.lambda_memory_size <= 10240 && floor(var.lambda_memory_size) == var.lambda_memory_size
+    error_message = "lambda_memory_size must be a whole number of MB from 128 to 10240."
+  }
+}
+
+variable "lambda_timeouts" {
+  description = "Timeout in seconds per function. The defaults stay below the state machine's TimeoutSeconds for the same task (300, 60, 240, 300)."
+  type = object({
+    list_accounts   = optional(number, 280)
+    prepare_account = optional(number, 50)
+    schedule_region = optional(number, 220)
+    summarize_run   = optional(number, 280)
+    verify_starts   = optional(number, 120)
+  })
+  default = {}
+
+  validation {
+    condition     = alltrue([for t in values(var.lambda_timeouts) : t >= 3 && t <= 900 && floor(t) == t])
+    error_message = "Every Lambda timeout must be a whole number of seconds from 3 to 900."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the functions' and the state machine's CloudWatch log groups, in days."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of the values CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+################################################################################
+# Scheduling behaviour (the functions' environment, docs/lambda-contracts.md)
+################################################################################
+
+variable "member_role_name" {
+  description = "Name of the role in every member account that the functions assume (MEMBER_ROLE_NAME). The StackSet creates it under this name."
+  type        = string
+  default     = "UptimeSchedulerMember"
+
+  validation {
+    condition     = can(regex("^[\\w+=,.@-]{1,64}$", var.member_role_name))
+    error_message = "member_role_name must be a valid IAM role name: 1 to 64 of letters, digits and +=,.@_-."
+  }
+}
+
+variable "default_regions" {
+  description = "Regions scheduled when neither the execution input nor the account's regions tag names any (DEFAULT_REGIONS). Empty: the hub's own region."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for r in var.default_regions : can(regex("^[a-z]{2,4}(-[a-z]+)+-[0-9]+$", r))])
+    error_message = "Every default region must be a region name such as eu-west-1."
+  }
+
+  validation {
+    condition     = length(distinct(var.default_regions)) == length(var.default_regions)
+    error_message = "default_regions must not repeat a region."
+  }
+}
+
+variable "schedule_tag_key" {
+  description = "Instance tag whose value names the instance's schedule (SCHEDULE_TAG_KEY). The member role may start/stop only instances carrying it."
+  type        = string
+  default     = "Schedule"
+
+  validation {
+    condition     = length(var.schedule_tag_key) >= 1 && length(var.schedule_tag_key) <= 128 && !startswith(lower(var.schedule_tag_key), "aws:")
+    error_message = "schedule_tag_key must be a tag key of 1 to 128 characters that does not start with aws:."
+  }
+}
+
+variable "opt_out_value" {
+  description = "Value of the schedule tag that opts an instance out explicitly (OPT_OUT_VALUE). The member role may never start or stop such an instance."
+  type        = string
+  default     = "ignore"
+
+  validation {
+    condition     = length(var.opt_out_value) >= 1 && length(var.opt_out_value) <= 256
+    error_message = "opt_out_value must be 1 to 256 characters."
+  }
+}
+
+variable "hibernate_tag_key" {
+  description = "Instance tag that asks for hibernation instead of a stop (HIBERNATE_TAG_KEY)."
+  type        = string
+  default     = "uptime-scheduler:hibernate"
+
+  validation {
+    condition     = length(var.hibernate_tag_key) >= 1 && length(var.hibernate_tag_key) <= 128 && !startswith(lower(var.hibernate_tag_key), "aws:")
+    error_message = "hibernate_tag_key must be a tag key of 1 to 128 characters that does not start with aws:."
+  }
+}
+
+variable "account_enabled_tag_key" {
+  description = "Organizations account tag that opts an account in when its value is true (ACCOUNT_ENABLED_TAG_KEY)."
+  type        = string
+  default     = "uptime-scheduler:enabled"
+
+  validation {
+    condition     = length(var.account_enabled_tag_key) >= 1 && length(var.account_enabled_tag_key) <= 128 && !startswith(lower(var.account_enabled_tag_key), "aws:")
+    error_message = "account_enabled_tag_key must be a tag key of 1 to 128 characters that does not start with aws:."
+  }
+}
+
+variable "account_regions_tag_key" {
+  description = "Organizations account tag listing the account's regions, comma-separated (ACCOUNT_REGIONS_TAG_KEY)."
+  type        = string
+  default     = "uptime-scheduler:regions"
+
+  validation {
+    condition     = length(var.account_regions_tag_key) >= 1 && length(var.account_regions_tag_key) <= 128 && !startswith(lower(var.account_regions_tag_key), "aws:")
+    error_message = "account_regions_tag_key must be a tag key of 1 to 128 characters that does not start with aws:."
+  }
+}
+
+variable "batch_size" {
+  description = "Instances per StartInstances/StopInstances call (BATCH_SIZE)."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.batch_size >= 1 && var.batch_size <= 1000 && floor(var.batch_size) == var.batch_size
+    error_message = "batch_size must be a whole number from 1 to 1000."
+  }
+}
+
+variable "tag_read_concurrency" {
+  description = "Concurrent Organizations ListTagsForResource calls in list-accounts (TAG_READ_CONCURRENCY)."
+  type        = number
+  default     = 8
+
+  validation {
+    condition     = var.tag_read_concurrency >= 1 && var.tag_read_concurrency <= 64 && floor(var.tag_read_concurrency) == var.tag_read_concurrency
+    error_message = "tag_read_concurrency must be a whole number from 1 to 64."
+  }
+}
+
+################################################################################
+# Results bucket and state machine
+################################################################################
+
+variable "results_bucket_name" {
+  description = "Name of the S3 bucket for the Distributed Map's results. Null: <name_prefix>-results-<account id>-<region>."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.results_bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.results_bucket_name))
+    error_message = "results_bucket_name must be a valid S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens)."
+  }
+}
+
+variable "results_expiration_days" {
+  description = "Days after which the Distributed Map's result objects (map-runs/) are deleted."
+  type        = number
+  default     = 14
+
+  validation {
+    condition     = var.results_expiration_days >= 1 && floor(var.results_expiration_days) == var.results_expiration_days
+    error_message = "results_expiration_days must be a whole number of days, at least 1."
+  }
+}
+
+variable "results_bucket_force_destroy" {
+  description = "Let `terraform destroy` delete the results bucket even when it still holds run results."
+  type        = bool
+  default     = false
+}
+
+variable "state_machine_log_level" {
+  description = "Step Functions execution log level: ALL, ERROR, FATAL or OFF."
+  type        = string
+  default     = "ERROR"
+
+  validation {
+    condition     = contains(["ALL", "ERROR", "FATAL", "OFF"], var.state_machine_log_level)
+    error_message = "state_machine_log_level must be ALL, ERROR, FATAL or OFF."
+  }
+}
+
+variable "state_machine_log_execution_data" {
+  description = "Include states' input and output in the execution logs. They hold account ids and counts, never credentials."
+  type        = bool
+  default     = true
+}
+
+################################################################################
+# Schedules
+################################################################################
+
+variable "schedules" {
+  description = <<-EOT
+    EventBridge Scheduler schedules that start the state machine, by schedule name. Each has
+    `schedule_expression` (cron(...) or rate(...)), `timezone` (IANA, so daylight saving time is
+    right), `input` (the execution input: action, and optionally schedule, dry_run, accounts,
+    exclude_accounts, organizational_units, regions; see statemachine/execution-input.schema.json),
+    `enabled` and `description`.
+  EOT
+  type = map(object({
+    schedule_expression = string
+    timezone            = optional(string, "UTC")
+    enabled             = optional(bool, true)
+    description         = optional(string)
+    input = object({
+      action               = string
+      schedule             = optional(string)
+      dry_run              = optional(bool)
+      accounts             = optional(list(string))
+      exclude_accounts     = optional(list(string))
+      organizational_units = optional(list(string))
+      regions              = optional(list(string))
+    })
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for name, s in var.schedules : can(regex("^[0-9A-Za-z_.-]{1,64}$", name))])
+    error_message = "Schedule names must be 1 to 64 letters, digits, '-', '_' or '.'."
+  }
+
+  validation {
+    condition = alltrue([for s in var.schedules :
+      can(regex("^cron\\(\\S+( \\S+){5}\\)$", s.schedule_expression)) || can(regex("^rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)$", s.schedule_expression))
+    ])
+    error_message = "schedule_expression must be cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>), e.g. cron(0 19 ? * MON-FRI *), or rate(<n> <unit>)."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.schedules : can(regex("^(UTC|[A-Za-z]+(/[A-Za-z0-9_+-]+)+)$", s.timezone))])
+    error_message = "timezone must be an IANA time zone name such as Europe/London or UTC."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.schedules : contains(["stop", "start"], s.input.action)])
+    error_message = "input.action must be \"stop\" or \"start\"."
+  }
+
+  validation {
+    condition = alltrue(flatten([for s in var.schedules : [
+      for a in concat(coalesce(s.input.accounts, []), coalesce(s.input.exclude_accounts, [])) : can(regex("^[0-9]{12}$", a))
+    ]]))
+    error_message = "input.accounts and input.exclude_accounts must hold 12-digit account ids."
+  }
+
+  validation {
+    condition = alltrue(flatten([for s in var.schedules : [
+      for ou in coalesce(s.input.organizational_units, []) : can(regex("^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$", ou))
+    ]]))
+    error_message = "input.organizational_units must hold OU ids (ou-xxxx-xxxxxxxx) or root ids (r-xxxx)."
+  }
+
+  validation {
+    condition = alltrue(flatten([for s in var.schedules : [
+      for r in coalesce(s.input.regions, []) : can(regex("^[a-z]{2,4}(-[a-z]+)+-[0-9]+$", r))
+    ]]))
+    error_message = "input.regions must hold region names such as eu-west-1."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.schedules : s.input.schedule == null ? true : length(s.input.schedule) >= 1 && length(s.input.schedule) <= 256])
+    error_message = "input.schedule must be 1 to 256 characters."
+  }
+}
+
+################################################################################
+# Alarm
+################################################################################
+
+variable "alarm_sns_topic_arn" {
+  description = "SNS topic notified when an execution fails (and when it recovers). Null: the alarm has no actions."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_sns_topic_arn == null || can(regex("^arn:aws[a-zA-Z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]+$", var.alarm_sns_topic_arn))
+    error_message = "alarm_sns_topic_arn must be an SNS topic ARN."
+  }
+}
+
+################################################################################
+# Member-account role (service-managed CloudFormation StackSet)
+################################################################################
+
+variable "deploy_member_role" {
+  description = "Create the member-account role in every account of member_ou_ids through a service-managed StackSet. The StackSet must be created from the management account or a CloudFormation delegated administrator (see stack_set_call_as)."
+  type        = bool
+  default     = true
+}
+
+variable "member_ou_ids" {
+  description = "Organizational units (or the root, r-...) whose accounts get the member role; accounts that join them later get it too (auto-deployment)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for ou in var.member_ou_ids : can(regex("^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$", ou))])
+    error_message = "member_ou_ids must hold OU ids (ou-xxxx-xxxxxxxx) or root ids (r-xxxx)."
+  }
+}
+
+variable "stack_set_call_as" {
+  description = "SELF when the hub is the management account, DELEGATED_ADMIN when it is a CloudFormation StackSets delegated administrator."
+  type        = string
+  default     = "SELF"
+
+  validation {
+    condition     = contains(["SELF", "DELEGATED_ADMIN"], var.stack_set_call_as)
+    error_message = "stack_set_call_as must be SELF or DELEGATED_ADMIN."
+  }
+}
+
+variable "member_stack_region" {
+  description = "The one region in which the StackSet creates its stack in each member account (IAM is global: one stack per account). Null: the provider's region."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.member_stack_region == null || can(regex("^[a-z]{2,4}(-[a-z]+)+-[0-9]+$", var.member_stack_region))
+    error_message = "member_stack_region must be a region name such as eu-west-1."
+  }
+}
+
+variable "kms_key_arns" {
+  description = "Customer managed KMS keys that encrypt scheduled instances' EBS volumes: the member role may create grants on them for EC2 (kms:GrantIsForAWSResource), without which such an instance falls back to stopped when started. [\"*\"] means any key, by explicit choice. Empty: no KMS permission."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for k in var.kms_key_arns : k == "*" || can(regex("^arn:aws[a-zA-Z-]*:kms:([a-z0-9-]+|\\*):([0-9]{12}|\\*):key/.+$", k))])
+    error_message = "kms_key_arns must hold KMS key ARNs (arn:aws:kms:<region>:<account>:key/<id>, wildcards allowed) or the single value \"*\"."
+  }
+
+  validation {
+    condition     = !contains(var.kms_key_arns, "*") || length(var.kms_key_arns) == 1
+    error_message = "\"*\" (any key) must be the only entry of kms_key_arns."
+  }
+}
+
+variable "stack_set_failure_tolerance_percentage" {
+  description = "Percentage of accounts per region in which the StackSet operation may fail without stopping."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.stack_set_failure_tolerance_percentage >= 0 && var.stack_set_failure_tolerance_percentage <= 100
+    error_message = "stack_set_failure_tolerance_percentage must be from 0 to 100."
+  }
+}
+
+variable "stack_set_max_concurrent_percentage" {
+  description = "Percentage of accounts per region the StackSet deploys to at once."
+  type        = number
+  default     = 25
+
+  validation {
+    condition     = var.stack_set_max_concurrent_percentage >= 1 && var.stack_set_max_concurrent_percentage <= 100
+    error_message = "stack_set_max_concurrent_percentage must be from 1 to 100."
+  }
+}
+
+variable "deploy_member_role_here" {
+  description = "Also create the member role in the account Terraform runs in, as a plain CloudFormation stack. Use it when the hub is the management account and its own instances are to be scheduled: a service-managed StackSet never deploys to the management account."
+  type        = bool
+  default     = false
+}
