@@ -9,11 +9,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use uptime_aws::{sdk, AwsConnect, AwsDirectory, TokioPause};
 use uptime_cli::table;
-use uptime_core::{run_organization, Concurrency, RegionTask, RunOptions};
+use uptime_core::{
+    run_organization, verify_organization_starts, Concurrency, RegionTask, RunOptions,
+};
 use uptime_lambda::Config;
 use uptime_model::ids::session_name;
 use uptime_model::report::RunStatus;
-use uptime_model::{InstanceRecord, RunRequest};
+use uptime_model::{Action, InstanceRecord, RunRequest};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -56,6 +58,11 @@ struct RunArgs {
     /// Accounts scheduled at once.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
     concurrency: u16,
+    /// After a start run, wait this many seconds and check that the started instances reached
+    /// running (a start EC2 cannot complete, e.g. for a volume's KMS key, falls back to stopped
+    /// and is reported failed). 0 skips the check.
+    #[arg(long, default_value_t = 45, value_name = "SECONDS")]
+    verify_after: u64,
     /// Log every per-instance decision to standard error.
     #[arg(long, short)]
     verbose: bool,
@@ -170,7 +177,7 @@ async fn run(args: RunArgs) -> ExitCode {
         },
     )
     .await;
-    let out = match result {
+    let mut out = match result {
         Ok(out) => out,
         Err(e) => {
             eprintln!(
@@ -180,6 +187,27 @@ async fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    if request.action == Action::Start
+        && !request.dry_run
+        && out.summary.instances.started > 0
+        && args.verify_after > 0
+    {
+        eprintln!(
+            "uptime-scheduler: {} instance(s) started; verifying in {} s that they reached running \
+             (--verify-after 0 skips this)",
+            out.summary.instances.started, args.verify_after
+        );
+        tokio::time::sleep(std::time::Duration::from_secs(args.verify_after)).await;
+        verify_organization_starts(
+            &connect,
+            &TokioPause,
+            &mut out,
+            &request,
+            &config.settings,
+            &session,
+        )
+        .await;
+    }
     match args.output {
         Output::Json => println!(
             "{}",

@@ -161,4 +161,31 @@ fn a_run_on_the_emulator_reports_in_json_and_as_a_table() {
         .filter(|v| v["state"] == "stopped")
         .count();
     assert_eq!(stopped, 2);
+
+    // Start them again; the starts are verified after the wait (moto's starts hold).
+    let start = cli(
+        &[
+            "run",
+            "--input",
+            "-",
+            "--regions",
+            "eu-west-1",
+            "--output",
+            "json",
+            "--verify-after",
+            "1",
+        ],
+        &json!({"action": "start"}),
+        &env,
+    );
+    assert_eq!(
+        start.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&start.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&start.stdout).unwrap();
+    assert_eq!(summary["instances"]["started"], 2);
+    assert_eq!(summary["instances"]["failed"], 0);
+    assert!(String::from_utf8_lossy(&start.stderr).contains("verifying in 1 s"));
 }

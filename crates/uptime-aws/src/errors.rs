@@ -97,9 +97,17 @@ where
 {
     let message = DisplayErrorContext(err).to_string();
     let (kind, code) = match err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            (ErrorKind::Transient, None)
-        }
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => (ErrorKind::Transient, None),
+        // An answer the SDK could not parse: its HTTP status still says what happened (an
+        // emulator's XML 403 for a JSON service, a proxy's 429).
+        SdkError::ResponseError(response) => (
+            match response.raw().status().as_u16() {
+                403 => ErrorKind::AccessDenied,
+                429 => ErrorKind::Throttled,
+                _ => ErrorKind::Transient,
+            },
+            None,
+        ),
         SdkError::ServiceError(service) => {
             let code = service.err().code().map(str::to_owned);
             let status = service.raw().status().as_u16();

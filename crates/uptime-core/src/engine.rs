@@ -670,3 +670,42 @@ pub async fn run_organization<D: Directory, C: Connect>(
         selection,
     })
 }
+
+/// After a start run (the CLI's; the state machine has its own Wait and `verify-starts`):
+/// verifies every region that started instances with [`verify_starts`] and folds the summary
+/// again. A region that cannot be verified keeps its counts and carries the error. Waiting
+/// before this call is the caller's business.
+pub async fn verify_organization_starts<C: Connect>(
+    connect: &C,
+    pause: &impl Pause,
+    run: &mut OrgRun,
+    req: &RunRequest,
+    settings: &Settings,
+    session: &str,
+) {
+    let header = RunHeader {
+        action: req.action,
+        dry_run: req.dry_run,
+        schedule: req.schedule.clone(),
+        now: req.now,
+    };
+    for account in run.accounts.iter_mut().filter(|a| a.error.is_none()) {
+        for report in account.regions.iter_mut() {
+            let task = RegionTask {
+                account: account.account.clone(),
+                region: report.region.clone(),
+                header: header.clone(),
+            };
+            match verify_starts(connect, pause, &task, report.clone(), settings, session).await {
+                Ok(verified) => *report = verified,
+                Err(e) => {
+                    report.error = Some(TargetError::new(
+                        e.error,
+                        format!("verifying the starts: {}", e.message),
+                    ))
+                }
+            }
+        }
+    }
+    run.summary = summarize(header, &run.accounts, run.selection.skipped.clone());
+}

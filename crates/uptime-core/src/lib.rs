@@ -18,8 +18,9 @@ pub mod ports;
 pub mod retry;
 
 pub use engine::{
-    prepare_account, run_organization, schedule_region, select_accounts, verify_starts,
-    Concurrency, OrgRun, PreparedAccount, RegionRun, RegionTask, RunOptions, Selection, Settings,
+    prepare_account, run_organization, schedule_region, select_accounts,
+    verify_organization_starts, verify_starts, Concurrency, OrgRun, PreparedAccount, RegionRun,
+    RegionTask, RunOptions, Selection, Settings,
 };
 pub use ports::{Compute, Connect, Directory, Discovery, ErrorKind, Pause, PortError, ResultStore};
 pub use retry::RetryPolicy;

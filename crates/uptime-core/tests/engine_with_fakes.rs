@@ -561,3 +561,42 @@ async fn instances_in_transition_are_skipped() {
     );
     assert!(cloud.mutating_calls().is_empty());
 }
+
+/// The CLI's verification after a start: a start that fell back to stopped for its volume's
+/// KMS key is moved to failed with `kms-access`, the others stay started.
+#[tokio::test]
+async fn verifying_an_organization_start_reports_starts_that_did_not_hold() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    let ok = cloud.launch(&a, "eu-west-1", Launch::stopped().schedule("office-hours"));
+    let blocked = cloud.launch(&a, "eu-west-1", Launch::stopped().schedule("office-hours"));
+    cloud.block_start_with_kms(&blocked);
+    let input = serde_json::json!({"action": "start", "schedule": "office-hours"});
+    let mut out = run(&cloud, input.clone()).await;
+    assert_eq!(
+        out.summary.instances.started, 2,
+        "StartInstances accepted both"
+    );
+    uptime_core::verify_organization_starts(
+        &cloud,
+        &RecordingPause::default(),
+        &mut out,
+        &request(input),
+        &settings(),
+        "test",
+    )
+    .await;
+    assert_eq!(out.summary.instances.started, 1);
+    assert_eq!(out.summary.instances.failed, 1);
+    assert_eq!(
+        out.summary.instances.failed_by_reason.get("kms-access"),
+        Some(&1)
+    );
+    let region = &out.accounts[0].regions[0];
+    assert_eq!(region.failures[0].instance, blocked);
+    assert_eq!(cloud.state(&ok), Some(uptime_model::InstanceState::Running));
+    assert_eq!(
+        out.summary.status,
+        uptime_model::report::RunStatus::CompletedWithFailures
+    );
+}
