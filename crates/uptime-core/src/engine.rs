@@ -334,6 +334,14 @@ pub struct RegionTask {
     pub header: RunHeader,
 }
 
+/// What discovery asks EC2 for: the schedule tag, with the run's schedule as its value if any.
+fn discovery_for(task: &RegionTask, settings: &Settings) -> Discovery {
+    Discovery {
+        tag_key: settings.tags.schedule_key.clone(),
+        tag_value: task.header.schedule.as_ref().map(|s| s.as_str().to_owned()),
+    }
+}
+
 /// Discovers the region's tagged instances, decides for each, and (unless dry-run) applies the
 /// decisions in batches, bisecting a failed batch to isolate the instance at fault. Fails only
 /// when the region as a whole cannot be scheduled (no access, discovery impossible).
@@ -349,10 +357,7 @@ pub async fn schedule_region<C: Connect>(
         .compute(&task.account, &task.region, session)
         .await
         .map_err(|e| target_error("assuming the member role", &e))?;
-    let discovery = Discovery {
-        tag_key: settings.tags.schedule_key.clone(),
-        tag_value: task.header.schedule.as_ref().map(|s| s.as_str().to_owned()),
-    };
+    let discovery = discovery_for(task, settings);
     let instances = retry
         .run(pause, || compute.discover(&discovery))
         .await
@@ -414,10 +419,7 @@ pub async fn verify_starts<C: Connect>(
         .compute(&task.account, &task.region, session)
         .await
         .map_err(|e| target_error("assuming the member role", &e))?;
-    let discovery = Discovery {
-        tag_key: settings.tags.schedule_key.clone(),
-        tag_value: task.header.schedule.as_ref().map(|s| s.as_str().to_owned()),
-    };
+    let discovery = discovery_for(task, settings);
     let instances = settings
         .retry
         .run(pause, || compute.discover(&discovery))

@@ -11,10 +11,10 @@
 //!
 //! Every server listens on 127.0.0.1 and is stopped by PID when its handle is dropped.
 
-use crate::moto::repo_root;
+use crate::moto::{free_port, repo_root, venv_bin};
 use serde_json::Value;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -39,21 +39,6 @@ pub fn binary_dir() -> PathBuf {
         .join("debug")
 }
 
-fn venv_bin(name: &str) -> PathBuf {
-    std::env::var_os("UPTIME_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join(".venv"))
-        .join("bin")
-        .join(name)
-}
-
-pub(crate) fn free_port() -> u16 {
-    TcpListener::bind(("127.0.0.1", 0))
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
 fn wait_for_port(port: u16, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -68,6 +53,22 @@ fn wait_for_port(port: u16, what: &str) {
 fn log_file(name: &str) -> (std::fs::File, PathBuf) {
     let path = std::env::temp_dir().join(name);
     (std::fs::File::create(&path).expect("log file"), path)
+}
+
+/// The functions' environment for a local stack: the AWS endpoint (moto, or a proxy in front
+/// of it), dummy credentials, no shared config files, and the deployment settings.
+pub fn lambda_env(aws_endpoint: String, default_regions: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL", aws_endpoint),
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+        ("AWS_CONFIG_FILE", "/dev/null".to_owned()),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".to_owned()),
+        ("MEMBER_ROLE_NAME", "UptimeSchedulerMember".to_owned()),
+        ("DEFAULT_REGIONS", default_regions.to_owned()),
+    ]
 }
 
 /// `cargo lambda watch` plus the function processes.
@@ -299,7 +300,8 @@ pub fn definition_path() -> PathBuf {
     repo_root().join("statemachine/uptime-scheduler.asl.json")
 }
 
-fn node() -> PathBuf {
+/// The Node 22 binary `scripts/bootstrap-node.sh` installs.
+pub fn node() -> PathBuf {
     let node = repo_root().join("tests/sfn/node_modules/.bin/node");
     assert!(
         node.exists(),

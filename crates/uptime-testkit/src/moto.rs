@@ -13,7 +13,8 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn venv_bin(name: &str) -> PathBuf {
+/// A program of the project's Python venv (`UPTIME_VENV`, default `.venv`).
+pub fn venv_bin(name: &str) -> PathBuf {
     let venv = std::env::var_os("UPTIME_VENV")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join(".venv"));
@@ -121,7 +122,8 @@ impl Drop for Moto {
     }
 }
 
-fn free_port() -> u16 {
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
     TcpListener::bind(("127.0.0.1", 0))
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

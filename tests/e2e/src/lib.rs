@@ -4,6 +4,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use serde_json::{json, Value};
+use uptime_testkit::local::lambda_env;
 use uptime_testkit::moto::Moto;
 use uptime_testkit::{run_state_machine, FaultProxy, LambdaEmulator, LocalExecution};
 
@@ -31,17 +32,7 @@ impl Stack {
             .as_ref()
             .map(FaultProxy::endpoint)
             .unwrap_or_else(|| moto.endpoint());
-        let env = [
-            ("AWS_ENDPOINT_URL", aws_endpoint),
-            ("AWS_REGION", "us-east-1".to_owned()),
-            ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
-            ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
-            ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
-            ("AWS_CONFIG_FILE", "/dev/null".to_owned()),
-            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".to_owned()),
-            ("MEMBER_ROLE_NAME", "UptimeSchedulerMember".to_owned()),
-            ("DEFAULT_REGIONS", DEFAULT_REGIONS.to_owned()),
-        ];
+        let env = lambda_env(aws_endpoint, DEFAULT_REGIONS);
         let lambdas = LambdaEmulator::start(&env, 2);
         Stack {
             lambdas,

@@ -7,18 +7,8 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::process::Command;
 use uptime_model::ErrorName;
-use uptime_testkit::local::definition_path;
+use uptime_testkit::local::{definition_path, node};
 use uptime_testkit::moto::repo_root;
-
-fn node() -> std::path::PathBuf {
-    let node = repo_root().join("tests/sfn/node_modules/.bin/node");
-    assert!(
-        node.exists(),
-        "{} is missing: run scripts/bootstrap-node.sh",
-        node.display()
-    );
-    node
-}
 
 fn definition() -> Value {
     serde_json::from_str(&std::fs::read_to_string(definition_path()).unwrap()).unwrap()

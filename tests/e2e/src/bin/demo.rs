@@ -20,7 +20,7 @@ use uptime_cli::table;
 use uptime_lambda::results::account_report;
 use uptime_model::report::RunSummary;
 use uptime_model::{AccountId, AccountReport, Counts, RunRequest};
-use uptime_testkit::local::FUNCTIONS;
+use uptime_testkit::local::{lambda_env, FUNCTIONS};
 use uptime_testkit::moto::{repo_root, Moto};
 use uptime_testkit::{run_state_machine, LambdaEmulator, LocalExecution};
 
@@ -145,17 +145,7 @@ fn demo(args: &Args) -> Result<ExitCode, String> {
     let inventory = moto.seed(&layout.spec);
     progress(format!("seeded in {}", secs(seed_started.elapsed())));
     let default_regions = regions.join(",");
-    let env = [
-        ("AWS_ENDPOINT_URL", moto.endpoint()),
-        ("AWS_REGION", "us-east-1".to_owned()),
-        ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
-        ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
-        ("AWS_CONFIG_FILE", "/dev/null".to_owned()),
-        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".to_owned()),
-        ("MEMBER_ROLE_NAME", "UptimeSchedulerMember".to_owned()),
-        ("DEFAULT_REGIONS", default_regions),
-    ];
+    let env = lambda_env(moto.endpoint(), &default_regions);
     let lambdas = LambdaEmulator::start(&env, COPIES);
     progress(format!(
         "Lambda emulator (cargo lambda watch) on {} with {COPIES} processes of each of the {} Lambdas",
