@@ -35,12 +35,9 @@ resource "aws_lambda_function" "this" {
     variables = local.function_environment
   }
 
-  logging_config {
-    log_format = "Text"
-    log_group  = aws_cloudwatch_log_group.function[each.key].name
-  }
-
   tags = var.tags
 
-  depends_on = [aws_iam_role_policy.hub_lambda]
+  # The log group (named as Lambda names it) exists before the function first logs, so Lambda
+  # never creates one without retention.
+  depends_on = [aws_iam_role_policy.hub_lambda, aws_cloudwatch_log_group.function]
 }
