@@ -66,13 +66,13 @@ variable "lambda_memory_size" {
 }
 
 variable "lambda_timeouts" {
-  description = "Timeout in seconds per function. The defaults stay below the state machine's TimeoutSeconds for the same task (300, 60, 240, 300)."
+  description = "Timeout in seconds per function. The defaults stay below the state machine's TimeoutSeconds for the same task (ListAccounts 300, PrepareAccount 60, ScheduleRegion 90, SummarizeRun 300, VerifyStarts 60), which keep an account's Express child execution within its 5 minutes."
   type = object({
     list_accounts   = optional(number, 280)
     prepare_account = optional(number, 50)
-    schedule_region = optional(number, 220)
+    schedule_region = optional(number, 80)
     summarize_run   = optional(number, 280)
-    verify_starts   = optional(number, 120)
+    verify_starts   = optional(number, 50)
   })
   default = {}
 

@@ -9,7 +9,23 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The repository root (two levels above this crate).
+///
+/// Found at run time from the running package's manifest directory (cargo sets
+/// `CARGO_MANIFEST_DIR` for tests and `cargo run`) or the working directory, so that two clones
+/// sharing one cargo target directory never point at each other; the compile-time location is
+/// the fallback.
 pub fn repo_root() -> PathBuf {
+    let is_root =
+        |p: &std::path::Path| p.join("Cargo.lock").is_file() && p.join("statemachine").is_dir();
+    let starts = [
+        std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from),
+        std::env::current_dir().ok(),
+    ];
+    for start in starts.into_iter().flatten() {
+        if let Some(root) = start.ancestors().find(|p| is_root(p)) {
+            return root.to_path_buf();
+        }
+    }
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 

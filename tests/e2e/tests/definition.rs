@@ -208,3 +208,43 @@ fn the_readme_picture_is_the_definition() {
          `tests/sfn/node_modules/.bin/node tests/sfn/mermaid.mjs statemachine/uptime-scheduler.asl.json`"
     );
 }
+
+/// Each function's Lambda timeout in the Terraform module stays below its Task's
+/// `TimeoutSeconds`, so that Step Functions sees the function's own error, not States.Timeout.
+#[test]
+fn the_modules_lambda_timeouts_are_below_the_task_timeouts() {
+    let variables =
+        std::fs::read_to_string(repo_root().join("deploy/terraform/variables.tf")).unwrap();
+    let block = variables
+        .split("variable \"lambda_timeouts\"")
+        .nth(1)
+        .and_then(|b| b.split("object({").nth(1))
+        .and_then(|b| b.split("})").next())
+        .expect("a lambda_timeouts variable");
+    let mut checked = 0;
+    for (name, state) in states(&definition()) {
+        if state["Type"] != "Task" {
+            continue;
+        }
+        let placeholder = state["Resource"].as_str().unwrap();
+        let function = placeholder
+            .trim_start_matches("${")
+            .trim_end_matches("_arn}");
+        let line = block
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{function} ")))
+            .unwrap_or_else(|| panic!("no lambda_timeouts entry for {function}"));
+        let lambda: u64 = line
+            .rsplit(',')
+            .next()
+            .and_then(|n| n.trim().trim_end_matches(')').trim().parse().ok())
+            .unwrap_or_else(|| panic!("no default in `{line}`"));
+        let task = state["TimeoutSeconds"].as_u64().unwrap();
+        assert!(
+            lambda < task,
+            "{name}: Lambda timeout {lambda} s ≥ task timeout {task} s"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 5);
+}
