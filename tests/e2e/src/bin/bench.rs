@@ -1,0 +1,505 @@
+//! `uptime-bench`: API calls, wall time, Lambda cold start and memory, and the scheduler's own
+//! AWS bill, at growing fleet sizes. `scripts/bench` is the front door.
+//!
+//! For each size (accounts, regions, instances per account-region) it starts moto, seeds the
+//! fleet (every instance `Schedule=office-hours`, running, on-demand; the first account-region
+//! with `separate_calls`, one reservation per instance, so DescribeInstances can page), stops it
+//! once through the CLI and once (on a freshly seeded moto) through the local state machine
+//! with the real Lambda binaries, **verifies** that exactly the seeded instances were stopped,
+//! once each, and nothing else was touched, and records moto's API call counts against the
+//! floor and the wall times. It then measures each Lambda binary (init, per-invocation time,
+//! peak RSS, zip size) and prints the cost model of `docs/cost-model.md` from the figures.
+//! Writes `results.json` and `results.md` to `--out`.
+//!
+//! Benchmarks print figures; they are not timed tests. A wrong outcome exits 1.
+
+use clap::{Parser, ValueEnum};
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+use uptime_testkit::local::{binary_dir, lambda_env, FUNCTIONS};
+use uptime_testkit::moto::{repo_root, Moto};
+use uptime_testkit::{run_state_machine, LambdaEmulator};
+
+/// Regions in the order sizes take them.
+const REGIONS: [&str; 4] = ["eu-west-1", "us-east-1", "us-west-2", "eu-central-1"];
+const MANAGEMENT: &str = "123456789012";
+/// The start/stop batch (BATCH_SIZE's default).
+const BATCH: u64 = 50;
+/// DescribeInstances: at most 1,000 results a page.
+const DESCRIBE_PAGE: u64 = 1000;
+/// ListAccounts: at most 20 accounts a page on AWS.
+const LIST_ACCOUNTS_PAGE: u64 = 20;
+/// Lambda processes per function behind the emulator.
+const COPIES: usize = 2;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Sizes {
+    Smoke,
+    Default,
+    All,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "uptime-bench",
+    about = "Benchmark the Uptime Scheduler: API calls, wall time, Lambda init/RSS/zip, cost"
+)]
+struct Args {
+    #[arg(long, value_enum, default_value_t = Sizes::Default)]
+    sizes: Sizes,
+    /// Where results.json and results.md go [default: .cache/bench under the repository].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// A `cargo lambda build --release` target directory (with
+    /// x86_64-unknown-linux-gnu/release/<name> and lambda/<name>/bootstrap.zip); without it the
+    /// Lambda figures are of the debug binaries, labelled so.
+    #[arg(long)]
+    release_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Size {
+    accounts: u64,
+    regions: u64,
+    per_region: u64,
+}
+
+impl Size {
+    fn label(&self) -> String {
+        format!("{}×{}×{}", self.accounts, self.regions, self.per_region)
+    }
+    fn instances(&self) -> u64 {
+        self.accounts * self.regions * self.per_region
+    }
+    fn regions(&self) -> Vec<&'static str> {
+        REGIONS[..self.regions as usize].to_vec()
+    }
+    fn spec(&self) -> Value {
+        let accounts: Vec<Value> = (0..self.accounts)
+            .map(|a| {
+                let regions: Map<String, Value> = self
+                    .regions()
+                    .iter()
+                    .enumerate()
+                    .map(|(r, region)| {
+                        let mut group = json!({"count": self.per_region, "tags": {"Schedule": "office-hours"}});
+                        if a == 0 && r == 0 {
+                            group["separate_calls"] = json!(true);
+                        }
+                        ((*region).to_owned(), json!([group]))
+                    })
+                    .collect();
+                json!({"name": format!("bench-{a:03}"), "tags": {"uptime-scheduler:enabled": "true"}, "regions": regions})
+            })
+            .collect();
+        json!({"accounts": accounts})
+    }
+    /// The fewest calls a stop run can make (see docs/cost-model.md for how they are counted).
+    /// `assume_per_account`: AssumeRole calls per account (the CLI: 1; the state machine: one
+    /// per function container that touches the account).
+    fn floor(&self, assume_per_account: u64) -> BTreeMap<String, u64> {
+        let listed = self.accounts + 1; // the management account is listed too
+        let per_region_pages = self.per_region.div_ceil(DESCRIBE_PAGE);
+        let per_region_batches = self.per_region.div_ceil(BATCH);
+        let ar = self.accounts * self.regions;
+        BTreeMap::from([
+            (
+                "organizations:ListAccounts".to_owned(),
+                listed.div_ceil(LIST_ACCOUNTS_PAGE),
+            ),
+            ("organizations:ListTagsForResource".to_owned(), listed),
+            (
+                "sts:AssumeRole".to_owned(),
+                self.accounts * assume_per_account,
+            ),
+            ("ec2:DescribeRegions".to_owned(), self.accounts),
+            ("ec2:DescribeInstances".to_owned(), ar * per_region_pages),
+            ("ec2:StopInstances".to_owned(), ar * per_region_batches),
+        ])
+    }
+}
+
+fn sizes(which: Sizes) -> Vec<Size> {
+    let s = |accounts, regions, per_region| Size {
+        accounts,
+        regions,
+        per_region,
+    };
+    match which {
+        Sizes::Smoke => vec![s(1, 1, 50)],
+        Sizes::Default => vec![s(1, 1, 50), s(1, 4, 250), s(10, 4, 100)],
+        Sizes::All => vec![s(1, 1, 50), s(1, 4, 250), s(10, 4, 100), s(50, 4, 40)],
+    }
+}
+
+fn progress(message: impl AsRef<str>) {
+    eprintln!("bench: {}", message.as_ref());
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match bench(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("uptime-bench: FAILED: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn bench(args: &Args) -> Result<(), String> {
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| repo_root().join(".cache/bench"));
+    std::fs::create_dir_all(&out).map_err(|e| format!("creating {}: {e}", out.display()))?;
+    let mut runs = Vec::new();
+    let mut events = None;
+    for size in sizes(args.sizes) {
+        let (run, captured) = run_size(size)?;
+        if events.is_none() {
+            events = Some(captured);
+        }
+        runs.push(run);
+    }
+    let results = json!({
+        "sizes": runs,
+        "notes": {
+            "floor": "ListAccounts: ceil((members + management)/20) pages; ListTagsForResource: one per listed account (management included); AssumeRole: one per member account for the CLI, one per Lambda function (prepare-account, schedule-region) per account for the state machine; DescribeRegions: one per account; DescribeInstances: one page per 1,000 instances per account-region; StopInstances: one per 50 instances per account-region",
+        },
+    });
+    let md = markdown(&results);
+    print!("{md}");
+    write(
+        &out.join("results.json"),
+        &serde_json::to_string_pretty(&results).unwrap_or_default(),
+    )?;
+    write(&out.join("results.md"), &md)?;
+    progress(format!(
+        "wrote results.json and results.md to {}",
+        out.display()
+    ));
+    Ok(())
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("writing {}: {e}", path.display()))
+}
+
+/// The seeded member accounts and instance ids.
+fn seeded(inventory: &Value) -> (Vec<String>, BTreeSet<String>) {
+    let mut accounts = Vec::new();
+    let mut ids = BTreeSet::new();
+    for a in inventory["accounts"].as_array().into_iter().flatten() {
+        if let Some(id) = a["id"].as_str() {
+            accounts.push(id.to_owned());
+        }
+        for i in a["instances"].as_array().into_iter().flatten() {
+            if let Some(id) = i["id"].as_str() {
+                ids.insert(id.to_owned());
+            }
+        }
+    }
+    (accounts, ids)
+}
+
+/// Every seeded instance stopped, by exactly one StopInstances each, and no other mutating call.
+fn verify(
+    what: &str,
+    moto: &Moto,
+    inventory: &Value,
+    size: &Size,
+    recorded: &Value,
+) -> Result<(), String> {
+    let (mut accounts, ids) = seeded(inventory);
+    if ids.len() as u64 != size.instances() {
+        return Err(format!(
+            "{what}: seeded {} instances, expected {}",
+            ids.len(),
+            size.instances()
+        ));
+    }
+    let mut stopped: BTreeMap<String, u64> = BTreeMap::new();
+    for m in recorded["mutating"].as_array().into_iter().flatten() {
+        if m["service"] != "ec2" || m["action"] != "StopInstances" {
+            return Err(format!("{what}: unexpected mutating call {m}"));
+        }
+        for id in m["instance_ids"].as_array().into_iter().flatten() {
+            let id = id.as_str().unwrap_or_default().to_owned();
+            if !ids.contains(&id) {
+                return Err(format!(
+                    "{what}: stopped {id}, which was not seeded to be stopped"
+                ));
+            }
+            *stopped.entry(id).or_default() += 1;
+        }
+    }
+    if let Some((id, n)) = stopped.iter().find(|(_, n)| **n != 1) {
+        return Err(format!("{what}: {id} was stopped {n} times"));
+    }
+    if stopped.len() != ids.len() {
+        return Err(format!(
+            "{what}: {} of {} instances stopped",
+            stopped.len(),
+            ids.len()
+        ));
+    }
+    accounts.push(MANAGEMENT.to_owned());
+    let snapshot = moto.snapshot(&accounts, &REGIONS);
+    let mut seen = 0;
+    for (id, v) in snapshot.as_object().into_iter().flatten() {
+        let state = v["state"].as_str().unwrap_or("?");
+        if !ids.contains(id) {
+            return Err(format!("{what}: an instance nobody seeded: {id} ({state})"));
+        }
+        seen += 1;
+        if !matches!(state, "stopped" | "stopping") {
+            return Err(format!("{what}: {id} is {state} after the stop run"));
+        }
+    }
+    if seen != ids.len() {
+        return Err(format!(
+            "{what}: moto reports {seen} of {} seeded instances",
+            ids.len()
+        ));
+    }
+    Ok(())
+}
+
+/// Calls compared with the floor.
+fn compare(recorded: &Value, floor: &BTreeMap<String, u64>, instances: u64) -> Value {
+    let by_action = recorded["by_action"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let total = recorded["total"].as_u64().unwrap_or_default();
+    let floor_total: u64 = floor.values().sum();
+    let mut rows = Map::new();
+    let mut actions: BTreeSet<String> = by_action.keys().cloned().collect();
+    actions.extend(floor.keys().cloned());
+    let mut per_instance = Vec::new();
+    for a in actions {
+        let n = by_action
+            .get(&a)
+            .and_then(Value::as_u64)
+            .unwrap_or_default();
+        let f = floor.get(&a).copied().unwrap_or_default();
+        // A call made once per instance (or more) at a size with more instances than any
+        // other count the floor knows.
+        if instances >= 50 && n >= instances {
+            per_instance.push(a.clone());
+        }
+        rows.insert(a, json!({"calls": n, "floor": f}));
+    }
+    json!({
+        "total": total,
+        "floor": floor_total,
+        "ratio": if floor_total > 0 { total as f64 / floor_total as f64 } else { 0.0 },
+        "per_instance_calls": per_instance,
+        "by_action": rows,
+    })
+}
+
+/// One size: a CLI stop and a state machine stop, each on a freshly seeded moto.
+fn run_size(size: Size) -> Result<(Value, Value), String> {
+    let regions = size.regions().join(",");
+    let input = json!({"action": "stop", "schedule": "office-hours"});
+
+    // --- the CLI ---
+    let moto = Moto::start();
+    let t = Instant::now();
+    let inventory = moto.seed(&size.spec());
+    progress(format!(
+        "{}: seeded {} instances in {:.1} s; CLI stop…",
+        size.label(),
+        size.instances(),
+        t.elapsed().as_secs_f64()
+    ));
+    moto.calls("start");
+    let env = lambda_env(moto.endpoint(), &regions);
+    let t = Instant::now();
+    let mut child = Command::new(binary_dir().join("uptime-scheduler"))
+        .args([
+            "run",
+            "--input",
+            "-",
+            "--regions",
+            &regions,
+            "--output",
+            "json",
+        ])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("spawning the CLI (cargo build --workspace --bins first): {e}"))?;
+    child
+        .stdin
+        .take()
+        .map(|mut s| s.write_all(input.to_string().as_bytes()))
+        .transpose()
+        .map_err(|e| format!("CLI input: {e}"))?;
+    let output = child.wait_with_output().map_err(|e| format!("CLI: {e}"))?;
+    let cli_wall = t.elapsed().as_secs_f64();
+    moto.calls("stop");
+    let cli_calls = moto.calls("dump");
+    if !output.status.success() {
+        return Err(format!(
+            "the CLI run failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    verify("CLI", &moto, &inventory, &size, &cli_calls)?;
+    drop(moto);
+
+    // --- the state machine ---
+    let moto = Moto::start();
+    let inventory = moto.seed(&size.spec());
+    let lambdas = LambdaEmulator::start(&lambda_env(moto.endpoint(), &regions), COPIES);
+    // Let every function reach its first poll before the clock starts.
+    std::thread::sleep(Duration::from_millis(500));
+    progress(format!(
+        "{}: CLI {cli_wall:.2} s; state machine stop…",
+        size.label()
+    ));
+    let log_bytes_before = log_bytes(&lambdas);
+    moto.calls("start");
+    let t = Instant::now();
+    let capture = [
+        "ListAccounts",
+        "PrepareAccount",
+        "ScheduleRegion",
+        "SummarizeRun",
+    ];
+    let execution = run_state_machine(
+        &lambdas.endpoint(),
+        &format!("bench-{}", size.label()),
+        &input,
+        &capture,
+    );
+    let sfn_wall = t.elapsed().as_secs_f64();
+    moto.calls("stop");
+    let sfn_calls = moto.calls("dump");
+    let log_bytes = log_bytes(&lambdas).saturating_sub(log_bytes_before);
+    if execution.status() != "SUCCEEDED" {
+        return Err(format!(
+            "the state machine run ended {}: {}\n{}",
+            execution.status(),
+            execution.raw,
+            lambdas.log_tails()
+        ));
+    }
+    verify("state machine", &moto, &inventory, &size, &sfn_calls)?;
+    let invocations: Map<String, Value> = FUNCTIONS
+        .iter()
+        .map(|f| ((*f).to_owned(), json!(execution.invocations(f))))
+        .collect();
+    let captured: Map<String, Value> = capture
+        .iter()
+        .map(|s| ((*s).to_owned(), json!(execution.captured(s))))
+        .collect();
+    progress(format!(
+        "{}: state machine {sfn_wall:.2} s; outcome verified",
+        size.label()
+    ));
+    let run = json!({
+        "size": size.label(),
+        "accounts": size.accounts,
+        "regions": size.regions,
+        "instances_per_region": size.per_region,
+        "instances": size.instances(),
+        "cli": {"wall_s": cli_wall, "calls": compare(&cli_calls, &size.floor(1), size.instances())},
+        "state_machine": {
+            "wall_s": sfn_wall,
+            "calls": compare(&sfn_calls, &size.floor(2), size.instances()),
+            "transitions": execution.transitions(),
+            "invocations": invocations,
+            "log_bytes": log_bytes,
+        },
+    });
+    Ok((run, Value::Object(captured)))
+}
+
+/// Bytes the function processes have logged so far (the emulator's own log excluded).
+fn log_bytes(lambdas: &LambdaEmulator) -> u64 {
+    lambdas
+        .logs
+        .iter()
+        .skip(1)
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+fn markdown(results: &Value) -> String {
+    let mut md = String::new();
+    md.push_str("| size (accounts×regions×instances) | instances | runner | wall time | API calls | floor | ratio | per-instance calls |\n");
+    md.push_str("| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |\n");
+    for s in results["sizes"].as_array().into_iter().flatten() {
+        for (runner, key) in [("CLI", "cli"), ("state machine", "state_machine")] {
+            let r = &s[key];
+            let c = &r["calls"];
+            let per: Vec<&str> = c["per_instance_calls"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            md.push_str(&format!(
+                "| {} | {} | {runner} | {:.2} s | {} | {} | {:.2} | {} |\n",
+                s["size"].as_str().unwrap_or("?"),
+                s["instances"],
+                r["wall_s"].as_f64().unwrap_or_default(),
+                c["total"],
+                c["floor"],
+                c["ratio"].as_f64().unwrap_or_default(),
+                if per.is_empty() {
+                    "none".to_owned()
+                } else {
+                    per.join(", ")
+                },
+            ));
+        }
+    }
+    md.push_str("\nCalls by action (CLI / state machine / floor):\n\n");
+    let mut actions = BTreeSet::new();
+    for s in results["sizes"].as_array().into_iter().flatten() {
+        for key in ["cli", "state_machine"] {
+            if let Some(m) = s[key]["calls"]["by_action"].as_object() {
+                actions.extend(m.keys().cloned());
+            }
+        }
+    }
+    md.push_str("| action |");
+    for s in results["sizes"].as_array().into_iter().flatten() {
+        md.push_str(&format!(" {} |", s["size"].as_str().unwrap_or("?")));
+    }
+    md.push_str("\n| --- |");
+    for _ in results["sizes"].as_array().into_iter().flatten() {
+        md.push_str(" ---: |");
+    }
+    md.push('\n');
+    for a in &actions {
+        md.push_str(&format!("| {a} |"));
+        for s in results["sizes"].as_array().into_iter().flatten() {
+            let n = |key: &str, field: &str| {
+                s[key]["calls"]["by_action"][a][field]
+                    .as_u64()
+                    .unwrap_or_default()
+            };
+            md.push_str(&format!(
+                " {} / {} / {} |",
+                n("cli", "calls"),
+                n("state_machine", "calls"),
+                n("cli", "floor")
+            ));
+        }
+        md.push('\n');
+    }
+    md
+}
