@@ -401,9 +401,10 @@ pub async fn schedule_region<C: Connect>(
 
 /// Verifies a region's starts some time after `schedule_region` started instances: an instance
 /// that the decision would still start did not reach `running` (EC2 put it back to `stopped`,
-/// e.g. because the role may not use an encrypted volume's KMS key). It is moved from `started`
-/// to `failed` with EC2's state reason; `kms-access` names the missing KMS grant. Instances
-/// still `pending` count as started. A report without starts is returned unchanged.
+/// e.g. because the role may not use an encrypted volume's KMS key: its state reason then says
+/// why, where a refused start still shows the user-initiated stop before it). It is moved from
+/// `started` to `failed` with EC2's state reason; `kms-access` names the missing KMS grant.
+/// Instances still `pending` count as started. A report without starts is returned unchanged.
 pub async fn verify_starts<C: Connect>(
     connect: &C,
     pause: &impl Pause,
@@ -425,6 +426,9 @@ pub async fn verify_starts<C: Connect>(
         .run(pause, || compute.discover(&discovery))
         .await
         .map_err(|e| target_error("verifying the starts", &e))?;
+    // Instances whose StartInstances call already failed are in the report; not again.
+    let reported: BTreeSet<InstanceId> =
+        report.failures.iter().map(|f| f.instance.clone()).collect();
     for instance in &instances {
         let still_to_start = matches!(
             decide(
@@ -435,10 +439,15 @@ pub async fn verify_starts<C: Connect>(
             ),
             Decision::Act(Operation::Start)
         );
-        if !still_to_start || report.counts.started == 0 {
+        if !still_to_start || report.counts.started == 0 || reported.contains(&instance.id) {
             continue;
         }
+        // Only a start that EC2 undid has a state reason other than the stop before it; an
+        // instance whose start was refused outright still shows that stop (and was counted
+        // as failed when the call failed).
         let (reason, message) = match &instance.state_reason {
+            Some(r) if r.is_user_initiated() => continue,
+            None => continue,
             Some(r) if r.is_kms() => (
                 FailReason::KmsAccess,
                 format!(
@@ -450,10 +459,6 @@ pub async fn verify_starts<C: Connect>(
             Some(r) => (
                 FailReason::DidNotStart,
                 format!("started, then back to stopped: {}: {}", r.code, r.message),
-            ),
-            None => (
-                FailReason::DidNotStart,
-                "started, then back to stopped; EC2 gave no reason".to_owned(),
             ),
         };
         report.counts.started -= 1;

@@ -79,6 +79,12 @@ impl StateReason {
     pub fn is_kms(&self) -> bool {
         self.code.contains("KMS") || self.code.contains("Kms")
     }
+
+    /// Stopped or hibernated on request (`Client.UserInitiatedShutdown`, …): the last change
+    /// was a stop, not a start that failed.
+    pub fn is_user_initiated(&self) -> bool {
+        self.code.starts_with("Client.UserInitiated")
+    }
 }
 
 /// The tag keys and values the scheduler reads. Keys are configurable at deploy time.

@@ -117,6 +117,38 @@ mod tests {
         assert_eq!(out[1], caught, "a caught failure passes through");
     }
 
+    /// An instance whose StartInstances call was refused is already counted as failed; it is
+    /// still stopped (with the reason of the stop before it) and must not be counted again.
+    #[tokio::test]
+    async fn a_start_refused_outright_is_not_counted_twice() {
+        let cloud = FakeCloud::new();
+        let a = cloud.add_enabled_account("111111111111");
+        let started = cloud.launch(&a, "eu-west-1", Launch::stopped().schedule("office-hours"));
+        let refused = cloud.launch(&a, "eu-west-1", Launch::stopped().schedule("office-hours"));
+        use uptime_core::{Compute, Connect};
+        let compute = cloud
+            .compute(&a, &uptime_model::Region::parse("eu-west-1").unwrap(), "s")
+            .await
+            .unwrap();
+        compute.start(std::slice::from_ref(&started)).await.unwrap();
+        let reported = json!({"account": "111111111111", "region": "eu-west-1", "started": 1, "stopped": 0,
+            "hibernated": 0, "already": 0, "would_start": 0, "would_stop": 0, "skipped": 0, "failed": 1,
+            "failed_by_reason": {"insufficient-capacity": 1},
+            "failures": [{"instance": refused.as_str(), "reason": "insufficient-capacity", "message": "InsufficientInstanceCapacity"}]});
+        let out = handle(
+            &cloud,
+            &RecordingPause::default(),
+            &config(),
+            json!({
+                "request": {"action": "start", "now": "2026-11-25T07:00:00Z"},
+                "account": "111111111111", "execution": "morning", "reports": [reported.clone()]
+            }),
+        )
+        .await
+        .unwrap();
+        assert_eq!(out[0], reported);
+    }
+
     #[tokio::test]
     async fn nothing_started_means_nothing_is_described() {
         let cloud = FakeCloud::new();
