@@ -16,7 +16,8 @@
 use clap::{Parser, ValueEnum};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
@@ -158,21 +159,25 @@ fn bench(args: &Args) -> Result<(), String> {
         .unwrap_or_else(|| repo_root().join(".cache/bench"));
     std::fs::create_dir_all(&out).map_err(|e| format!("creating {}: {e}", out.display()))?;
     let mut runs = Vec::new();
-    let mut events = None;
-    for size in sizes(args.sizes) {
-        let (run, captured) = run_size(size)?;
-        if events.is_none() {
-            events = Some(captured);
+    let mut lambdas = Value::Null;
+    for (i, size) in sizes(args.sizes).into_iter().enumerate() {
+        let measure = (i == 0).then_some(args.release_dir.as_deref());
+        let (run, figures) = run_size(size, measure)?;
+        if i == 0 {
+            lambdas = figures;
         }
         runs.push(run);
     }
     let results = json!({
         "sizes": runs,
+        "lambdas": lambdas,
         "notes": {
             "floor": "ListAccounts: ceil((members + management)/20) pages; ListTagsForResource: one per listed account (management included); AssumeRole: one per member account for the CLI, one per Lambda function (prepare-account, schedule-region) per account for the state machine; DescribeRegions: one per account; DescribeInstances: one page per 1,000 instances per account-region; StopInstances: one per 50 instances per account-region",
         },
     });
-    let md = markdown(&results);
+    let mut md = markdown(&results);
+    md.push_str("\nEach Lambda binary (a Runtime API served by the bench, realistic events from the first size's run, against moto):\n\n");
+    md.push_str(&lambda_markdown(&results["lambdas"]));
     print!("{md}");
     write(
         &out.join("results.json"),
@@ -305,7 +310,7 @@ fn compare(recorded: &Value, floor: &BTreeMap<String, u64>, instances: u64) -> V
 }
 
 /// One size: a CLI stop and a state machine stop, each on a freshly seeded moto.
-fn run_size(size: Size) -> Result<(Value, Value), String> {
+fn run_size(size: Size, lambda_figures: Option<Option<&Path>>) -> Result<(Value, Value), String> {
     let regions = size.regions().join(",");
     let input = json!({"action": "stop", "schedule": "office-hours"});
 
@@ -407,6 +412,15 @@ fn run_size(size: Size) -> Result<(Value, Value), String> {
         "{}: state machine {sfn_wall:.2} s; outcome verified",
         size.label()
     ));
+    drop(lambdas);
+    let lambda_figures = lambda_figures.map(|release_dir| {
+        measure_lambdas(
+            release_dir,
+            moto.endpoint(),
+            &regions,
+            &Value::Object(captured.clone()),
+        )
+    });
     let run = json!({
         "size": size.label(),
         "accounts": size.accounts,
@@ -422,7 +436,7 @@ fn run_size(size: Size) -> Result<(Value, Value), String> {
             "log_bytes": log_bytes,
         },
     });
-    Ok((run, Value::Object(captured)))
+    Ok((run, lambda_figures.unwrap_or(Value::Null)))
 }
 
 /// Bytes the function processes have logged so far (the emulator's own log excluded).
@@ -500,6 +514,313 @@ fn markdown(results: &Value) -> String {
             ));
         }
         md.push('\n');
+    }
+    md
+}
+
+// ---- each Lambda binary: init, per-invocation time, peak RSS, zip size ----------------------
+
+const INIT_TARGET_MS: f64 = 30.0;
+const RSS_TARGET_MIB: f64 = 32.0;
+const ZIP_TARGET_MB: f64 = 8.0;
+/// Invocations served per binary (the first one includes the SDK clients' first connections).
+const INVOCATIONS: usize = 5;
+
+#[derive(Debug, Default)]
+struct RuntimeState {
+    first_next: Option<Instant>,
+    served: usize,
+    sent_at: Vec<Instant>,
+    durations: Vec<f64>,
+    errors: Vec<String>,
+    init_error: Option<String>,
+}
+
+/// One HTTP/1.1 request: (method, path, body).
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(String, String, String)> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_owned();
+    let path = parts.next()?.to_owned();
+    let mut length = 0usize;
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).ok()? == 0 {
+            return None;
+        }
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            if k.eq_ignore_ascii_case("content-length") {
+                length = v.trim().parse().unwrap_or(0);
+            }
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some((method, path, String::from_utf8_lossy(&body).into_owned()))
+}
+
+/// Serves the Lambda Runtime API on one connection (the runtime keeps connections alive).
+fn serve_runtime(
+    stream: TcpStream,
+    name: &str,
+    event: &str,
+    state: &std::sync::Mutex<RuntimeState>,
+) {
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(stream);
+    while let Some((method, path, body)) = read_request(&mut reader) {
+        let now = Instant::now();
+        let reply = if method == "GET" && path.ends_with("/runtime/invocation/next") {
+            let index = {
+                let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+                s.first_next.get_or_insert(now);
+                if s.served >= INVOCATIONS {
+                    None
+                } else {
+                    s.served += 1;
+                    s.sent_at.push(Instant::now());
+                    Some(s.served)
+                }
+            };
+            let Some(i) = index else {
+                // No more events: hold the poll until the bench kills the process.
+                std::thread::sleep(Duration::from_secs(600));
+                return;
+            };
+            let deadline = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() + 60_000)
+                .unwrap_or_default();
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: bench-{i}\r\nLambda-Runtime-Deadline-Ms: {deadline}\r\nLambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:{MANAGEMENT}:function:{name}\r\nLambda-Runtime-Trace-Id: Root=1-00000000-000000000000000000000000;Sampled=0\r\nContent-Length: {}\r\n\r\n{event}",
+                event.len()
+            )
+        } else {
+            let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+            if path.ends_with("/response") || path.ends_with("/error") {
+                if let Some(sent) = s.sent_at.last().copied() {
+                    s.durations
+                        .push(now.duration_since(sent).as_secs_f64() * 1000.0);
+                }
+                if path.ends_with("/error") {
+                    s.errors.push(body.chars().take(300).collect());
+                }
+            } else if path.ends_with("/init/error") {
+                s.init_error = Some(body.chars().take(300).collect());
+            }
+            "HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+                .to_owned()
+        };
+        if writer.write_all(reply.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+/// Peak resident set (VmHWM) of a running process, in KiB.
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// Runs one Lambda binary against a Runtime API served here, with `event` `INVOCATIONS` times.
+fn measure_binary(bin: &Path, name: &str, env: &[(&str, String)], event: &Value) -> Value {
+    let Ok(listener) = TcpListener::bind(("127.0.0.1", 0)) else {
+        return json!({"error": "no loopback port"});
+    };
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+    let state = std::sync::Arc::new(std::sync::Mutex::new(RuntimeState::default()));
+    {
+        let state = state.clone();
+        let name = name.to_owned();
+        let event = event.to_string();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (state, name, event) = (state.clone(), name.clone(), event.clone());
+                std::thread::spawn(move || serve_runtime(stream, &name, &event, &state));
+            }
+        });
+    }
+    let started = Instant::now();
+    let child = Command::new(bin)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("AWS_LAMBDA_FUNCTION_NAME", name)
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => return json!({"error": format!("spawning {}: {e}", bin.display())}),
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut exited = None;
+    loop {
+        let done = {
+            let s = state.lock().unwrap_or_else(|e| e.into_inner());
+            s.durations.len() >= INVOCATIONS || s.init_error.is_some()
+        };
+        if done || Instant::now() > deadline {
+            break;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            exited = Some(status.to_string());
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let hwm = vm_hwm_kib(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    let s = state.lock().unwrap_or_else(|e| e.into_inner());
+    let init_ms = s
+        .first_next
+        .map(|t| t.duration_since(started).as_secs_f64() * 1000.0);
+    let mut warm: Vec<f64> = s.durations.iter().skip(1).copied().collect();
+    warm.sort_by(f64::total_cmp);
+    json!({
+        "init_ms": init_ms,
+        "first_invocation_ms": s.durations.first(),
+        "warm_invocation_ms_median": warm.get(warm.len() / 2),
+        "invocations": s.durations.len(),
+        "errors": s.errors,
+        "init_error": s.init_error,
+        "exited": exited,
+        "peak_rss_mib": hwm.map(|k| k as f64 / 1024.0),
+    })
+}
+
+/// A realistic event per function, from the state machine run's captured task inputs.
+fn lambda_events(captured: &Value) -> BTreeMap<&'static str, Value> {
+    let first = |state: &str| captured[state][0]["input"].clone();
+    let mut events = BTreeMap::from([
+        // The captures are state inputs: the Task's Parameters applied here.
+        (
+            "list-accounts",
+            json!({"input": first("ListAccounts"), "execution_start": jiff::Timestamp::now().to_string()}),
+        ),
+        ("prepare-account", first("PrepareAccount")),
+        ("schedule-region", first("ScheduleRegion")),
+        ("summarize-run", {
+            let input = first("SummarizeRun");
+            let keys = [
+                "request",
+                "results",
+                "failed_accounts",
+                "skipped_accounts",
+                "counts",
+            ];
+            Value::Object(
+                keys.iter()
+                    .map(|k| ((*k).to_owned(), input[*k].clone()))
+                    .collect(),
+            )
+        }),
+    ]);
+    // verify-starts runs after a start: the region reports of a start of the same region.
+    let region = first("ScheduleRegion");
+    let mut request = region["request"].clone();
+    request["action"] = json!("start");
+    let report = captured["ScheduleRegion"][0]["output"].clone();
+    events.insert(
+        "verify-starts",
+        json!({"request": request, "account": region["account"], "execution": region["execution"], "reports": [report]}),
+    );
+    events
+}
+
+/// Every Lambda binary measured against `aws_endpoint` (a seeded moto).
+fn measure_lambdas(
+    release_dir: Option<&Path>,
+    aws_endpoint: String,
+    regions: &str,
+    captured: &Value,
+) -> Value {
+    let env = lambda_env(aws_endpoint, regions);
+    let events = lambda_events(captured);
+    let mut out = Map::new();
+    for name in FUNCTIONS {
+        let release_bin =
+            release_dir.map(|d| d.join("x86_64-unknown-linux-gnu/release").join(name));
+        let (bin, build) = match release_bin.filter(|b| b.is_file()) {
+            Some(b) => (b, "release"),
+            None => (binary_dir().join(name), "debug"),
+        };
+        let zip = release_dir
+            .map(|d| d.join("lambda").join(name).join("bootstrap.zip"))
+            .and_then(|z| std::fs::metadata(z).ok())
+            .map(|m| m.len() as f64 / 1_000_000.0);
+        let event = events.get(name).cloned().unwrap_or(Value::Null);
+        progress(format!("measuring {name} ({build})…"));
+        let mut m = measure_binary(&bin, name, &env, &event);
+        m["build"] = json!(build);
+        m["zip_mb"] = json!(zip);
+        let met = |v: Option<f64>, target: f64| match v {
+            Some(v) if v < target => json!("met"),
+            Some(_) => json!("not met"),
+            None => json!("not measured"),
+        };
+        m["init_target"] = met(m["init_ms"].as_f64(), INIT_TARGET_MS);
+        m["rss_target"] = met(m["peak_rss_mib"].as_f64(), RSS_TARGET_MIB);
+        m["zip_target"] = met(zip, ZIP_TARGET_MB);
+        out.insert(name.to_owned(), m);
+    }
+    Value::Object(out)
+}
+
+fn lambda_markdown(lambdas: &Value) -> String {
+    let mut md = String::new();
+    md.push_str("| function | build | init (target < 30 ms) | first invocation | warm invocation (median) | peak RSS (target < 32 MiB) | zip (target < 8 MB) |\n");
+    md.push_str("| --- | --- | ---: | ---: | ---: | ---: | ---: |\n");
+    for (name, m) in lambdas.as_object().into_iter().flatten() {
+        let num = |k: &str, unit: &str, digits: usize| match m[k].as_f64() {
+            Some(v) => format!("{v:.digits$} {unit}"),
+            None => "missing".to_owned(),
+        };
+        let errors = m["errors"].as_array().map(Vec::len).unwrap_or_default();
+        md.push_str(&format!(
+            "| {name}{} | {} | {} ({}) | {} | {} | {} ({}) | {} ({}) |\n",
+            if errors > 0 {
+                format!(" ({errors} invocations answered with an error)")
+            } else {
+                String::new()
+            },
+            m["build"].as_str().unwrap_or("?"),
+            num("init_ms", "ms", 1),
+            m["init_target"].as_str().unwrap_or("?"),
+            num("first_invocation_ms", "ms", 1),
+            num("warm_invocation_ms_median", "ms", 1),
+            num("peak_rss_mib", "MiB", 1),
+            m["rss_target"].as_str().unwrap_or("?"),
+            num("zip_mb", "MB", 2),
+            m["zip_target"].as_str().unwrap_or("?"),
+        ));
+    }
+    if lambdas
+        .as_object()
+        .into_iter()
+        .flatten()
+        .any(|(_, m)| m["build"] == "debug")
+    {
+        md.push_str("\nRelease figures missing: these are the **debug** binaries (pass `--release-dir` with a `cargo lambda build --release` target directory); debug init, RSS and time are not what Lambda runs, and there is no zip.\n");
     }
     md
 }
