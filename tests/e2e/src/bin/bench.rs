@@ -175,9 +175,12 @@ fn bench(args: &Args) -> Result<(), String> {
             "floor": "ListAccounts: ceil((members + management)/20) pages; ListTagsForResource: one per listed account (management included); AssumeRole: one per member account for the CLI, one per Lambda function (prepare-account, schedule-region) per account for the state machine; DescribeRegions: one per account; DescribeInstances: one page per 1,000 instances per account-region; StopInstances: one per 50 instances per account-region",
         },
     });
+    let mut results = results;
+    results["cost"] = cost_model(&results);
     let mut md = markdown(&results);
     md.push_str("\nEach Lambda binary (a Runtime API served by the bench, realistic events from the first size's run, against moto):\n\n");
     md.push_str(&lambda_markdown(&results["lambdas"]));
+    md.push_str(&cost_markdown(&results["cost"]));
     print!("{md}");
     write(
         &out.join("results.json"),
@@ -821,6 +824,146 @@ fn lambda_markdown(lambdas: &Value) -> String {
         .any(|(_, m)| m["build"] == "debug")
     {
         md.push_str("\nRelease figures missing: these are the **debug** binaries (pass `--release-dir` with a `cargo lambda build --release` target directory); debug init, RSS and time are not what Lambda runs, and there is no zip.\n");
+    }
+    md
+}
+
+// ---- the scheduler's own AWS bill (docs/cost-model.md) --------------------------------------
+
+/// us-east-1 public list prices as stated for 2026-11; check them before relying on the figures.
+mod price {
+    pub const DATE: &str = "2026-11 (us-east-1 list prices; check https://aws.amazon.com/lambda/pricing/, /step-functions/pricing/, /cloudwatch/pricing/)";
+    /// Lambda, x86_64, per GB-second and per request.
+    pub const LAMBDA_GB_S: f64 = 0.000_016_666_7;
+    pub const LAMBDA_REQUEST: f64 = 0.20 / 1e6;
+    /// Step Functions Standard, per state transition.
+    pub const SFN_TRANSITION: f64 = 0.025 / 1000.0;
+    /// Step Functions Express, per request and per GB-second (first tier; billed in 64 MB steps).
+    pub const EXPRESS_REQUEST: f64 = 1.00 / 1e6;
+    pub const EXPRESS_GB_S: f64 = 0.000_016_67;
+    /// CloudWatch Logs ingestion (standard class), per GB.
+    pub const LOGS_GB: f64 = 0.50;
+    /// S3 PUT (ResultWriter) and GET (summarize-run), per request.
+    pub const S3_PUT: f64 = 0.005 / 1000.0;
+    pub const S3_GET: f64 = 0.0004 / 1000.0;
+}
+
+/// Instances per account-region assumed for the reference deployments (they name no fleet).
+const REFERENCE_INSTANCES_PER_REGION: f64 = 25.0;
+const LAMBDA_GB: f64 = 0.125; // 128 MB
+const EXPRESS_GB: f64 = 0.0625; // 64 MB, the smallest Express billing step
+
+/// Cost per run and per month of the reference deployments, from the measured figures.
+fn cost_model(results: &Value) -> Value {
+    let l = &results["lambdas"];
+    // Billed ms per invocation: a cold start every time (runs minutes apart) plus the measured
+    // warm invocation; never below 1 ms.
+    let ms = |f: &str| {
+        let m = &l[f];
+        (m["init_ms"].as_f64().unwrap_or(0.0)
+            + m["warm_invocation_ms_median"]
+                .as_f64()
+                .unwrap_or(m["first_invocation_ms"].as_f64().unwrap_or(0.0)))
+        .max(1.0)
+    };
+    // Log bytes per instance and per account-region, from the largest measured size.
+    let largest = results["sizes"]
+        .as_array()
+        .and_then(|s| {
+            s.iter()
+                .max_by_key(|s| s["instances"].as_u64().unwrap_or(0))
+        })
+        .cloned()
+        .unwrap_or(Value::Null);
+    let log_bytes = largest["state_machine"]["log_bytes"]
+        .as_f64()
+        .unwrap_or(0.0);
+    let instances = largest["instances"].as_f64().unwrap_or(1.0).max(1.0);
+    let log_per_instance = log_bytes / instances;
+    let deployments = [
+        (
+            "2 accounts × 2 regions, reconcile every 5 min",
+            2.0,
+            2.0,
+            30.0 * 24.0 * 12.0,
+        ),
+        (
+            "100 accounts × 4 regions, 2 action runs a day",
+            100.0,
+            4.0,
+            60.0,
+        ),
+        (
+            "1,000 accounts × 10 regions, every 15 min",
+            1000.0,
+            10.0,
+            30.0 * 24.0 * 4.0,
+        ),
+    ];
+    let rows: Vec<Value> = deployments
+        .iter()
+        .map(|(name, a, r, runs)| {
+            let invocations = 2.0 + a + a * r; // list, summarize; prepare per account; region per account-region
+            let lambda_ms = ms("list-accounts") + ms("summarize-run") + a * ms("prepare-account") + a * r * ms("schedule-region");
+            let lambda = lambda_ms / 1000.0 * LAMBDA_GB * price::LAMBDA_GB_S + invocations * price::LAMBDA_REQUEST;
+            // Parent: ListAccounts, ForEachAccount, SummarizeRun, RunFinished, Succeeded, plus
+            // one transition per child started (assumed; Distributed Map bills item starts).
+            let transitions = 5.0 + a;
+            let standard = transitions * price::SFN_TRANSITION;
+            // Children: one Express request per account, duration = prepare + the region Map
+            // (10 at a time) of schedule-region invocations.
+            let child_s = (ms("prepare-account") + (r / 10.0).ceil() * ms("schedule-region")) / 1000.0;
+            let express = a * price::EXPRESS_REQUEST + a * child_s * EXPRESS_GB * price::EXPRESS_GB_S;
+            let log_gb = (log_per_instance * a * r * REFERENCE_INSTANCES_PER_REGION) / 1e9;
+            let logs = log_gb * price::LOGS_GB;
+            let s3 = 2.0 * price::S3_PUT + 2.0 * price::S3_GET;
+            let per_run = lambda + standard + express + logs + s3;
+            json!({
+                "deployment": name, "runs_per_month": runs,
+                "lambda_requests": invocations, "lambda_gb_s": lambda_ms / 1000.0 * LAMBDA_GB,
+                "standard_transitions": transitions, "express_requests": a, "express_gb_s": a * child_s * EXPRESS_GB,
+                "log_bytes": log_gb * 1e9,
+                "cost": {"lambda": lambda, "step_functions_standard": standard, "step_functions_express": express,
+                         "cloudwatch_logs": logs, "s3": s3, "ec2_sts_organizations_calls": 0.0},
+                "per_run_usd": per_run, "per_month_usd": per_run * runs,
+            })
+        })
+        .collect();
+    json!({
+        "prices_as_of": price::DATE,
+        "assumptions": {
+            "lambda_memory_mb": 128, "express_billed_mb": 64,
+            "instances_per_account_region": REFERENCE_INSTANCES_PER_REGION,
+            "log_bytes_per_instance": log_per_instance,
+            "billed_ms": FUNCTIONS.iter().map(|f| ((*f).to_owned(), json!(ms(f)))).collect::<Map<String, Value>>(),
+        },
+        "deployments": rows,
+    })
+}
+
+fn cost_markdown(cost: &Value) -> String {
+    let mut md = format!(
+        "\nThe scheduler's own bill (docs/cost-model.md), prices as of {}; {:.0} instances per account-region assumed, {:.0} log bytes per instance measured. EC2, STS and Organizations API calls cost nothing.\n\n",
+        cost["prices_as_of"].as_str().unwrap_or("?"),
+        cost["assumptions"]["instances_per_account_region"].as_f64().unwrap_or_default(),
+        cost["assumptions"]["log_bytes_per_instance"].as_f64().unwrap_or_default(),
+    );
+    md.push_str("| deployment | runs/month | Lambda | SFN standard | SFN express | logs | per run | per month |\n");
+    md.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    for d in cost["deployments"].as_array().into_iter().flatten() {
+        let c = &d["cost"];
+        let usd = |v: &Value| format!("${:.6}", v.as_f64().unwrap_or_default());
+        md.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | ${:.2} |\n",
+            d["deployment"].as_str().unwrap_or("?"),
+            d["runs_per_month"],
+            usd(&c["lambda"]),
+            usd(&c["step_functions_standard"]),
+            usd(&c["step_functions_express"]),
+            usd(&c["cloudwatch_logs"]),
+            usd(&d["per_run_usd"]),
+            d["per_month_usd"].as_f64().unwrap_or_default(),
+        ));
     }
     md
 }
