@@ -128,7 +128,9 @@ impl LambdaEmulator {
                         format!("http://127.0.0.1:{port}/.rt/{name}"),
                     )
                     .env("RUST_LOG", "info")
-                    .stdout(Stdio::null())
+                    // Like Lambda, which sends both to CloudWatch Logs: the functions log (and
+                    // print their EMF line) on standard output.
+                    .stdout(log.try_clone().expect("log file handle"))
                     .stderr(log)
                     .spawn()
                     .expect("spawn a Lambda binary");
