@@ -1,5 +1,5 @@
 //! `uptime-demo`: the whole scheduler on a laptop. Starts moto seeded with a demo organization,
-//! the four Lambda binaries behind cargo lambda's emulator, runs the real state machine
+//! the five Lambda binaries behind cargo lambda's emulator, runs the real state machine
 //! definition once with the local Step Functions interpreter, and prints a report for people.
 //!
 //! `scripts/demo` is the front door: it checks the prerequisites, installs the Python and Node
