@@ -1,0 +1,244 @@
+//! Scale limits on paper: Lambda concurrency and run time at 10,000 accounts × 20 regions.
+//!
+//! A pure computation, no servers. It reads the state machine definition (the account Map's and
+//! the region Map's `MaxConcurrency`, the Tasks' `TimeoutSeconds`, the `WaitForStarts` seconds)
+//! and prints, per deployment, the peak Lambda concurrency of the fan-out and the minimum wall
+//! time of a run under the request-rate quotas below. `docs/cost-model.md` ("Scale limits")
+//! states each quota's source and which figures are assumptions.
+//!
+//! It asserts only structural facts: peak concurrency within the default 1,000 concurrent
+//! executions, the run within the Standard execution limit of one year, each child (at the
+//! assumed latencies, 25 instances per account-region) within the Express limit of 5 minutes.
+//!
+//! Run with `cargo test -p uptime-e2e --test scale -- --nocapture` to see the table.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use serde_json::Value;
+
+/// Lambda: default concurrent executions per account and region.
+const LAMBDA_CONCURRENCY_QUOTA: u64 = 1_000;
+/// Step Functions: Standard execution maximum duration (1 year), Express (5 minutes).
+const STANDARD_MAX_SECONDS: f64 = 365.0 * 24.0 * 3_600.0;
+const EXPRESS_MAX_SECONDS: f64 = 300.0;
+/// list-accounts reads one tag set per listed account, this many at a time (TAG_READ_CONCURRENCY).
+const TAG_READ_CONCURRENCY: f64 = 8.0;
+/// ASSUMPTION: Organizations request rate, account-wide for the whole organization.
+const ORGANIZATIONS_RPS: f64 = 10.0;
+/// ASSUMPTION: STS AssumeRole requests per second from the scheduler's account.
+const STS_ASSUME_ROLE_RPS: f64 = 100.0;
+/// EC2 non-mutating (DescribeInstances, DescribeRegions) bucket and refill, per account per region.
+const EC2_DESCRIBE_BUCKET: f64 = 100.0;
+const EC2_DESCRIBE_REFILL: f64 = 20.0;
+/// ASSUMPTION: EC2 StopInstances/StartInstances bucket and refill, per account per region.
+const EC2_MUTATING_BUCKET: f64 = 200.0;
+const EC2_MUTATING_REFILL: f64 = 5.0;
+/// ASSUMPTION: latencies of one API call and of each function's invocation on AWS.
+const TAG_READ_SECONDS: f64 = 0.1;
+const PREPARE_ACCOUNT_SECONDS: f64 = 1.0;
+const SCHEDULE_REGION_SECONDS: f64 = 2.0;
+const VERIFY_STARTS_SECONDS: f64 = 1.0;
+const SUMMARIZE_RUN_SECONDS: f64 = 5.0;
+/// ASSUMPTION: instances per account-region (the reference deployments name no fleet size).
+const INSTANCES_PER_REGION: u64 = 25;
+const DESCRIBE_PAGE: u64 = 1_000;
+const STOP_BATCH: u64 = 50;
+
+struct Definition {
+    accounts_in_flight: u64,
+    regions_in_flight: u64,
+    wait_for_starts: f64,
+    prepare_timeout: f64,
+    region_timeout: f64,
+    verify_timeout: f64,
+    list_timeout: f64,
+}
+
+fn number(v: &Value, what: &str) -> f64 {
+    v.as_f64()
+        .unwrap_or_else(|| panic!("{what} is not a number"))
+}
+
+fn definition() -> Definition {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../statemachine/uptime-scheduler.asl.json"
+    );
+    let text = std::fs::read_to_string(path).expect("read the state machine definition");
+    let asl: Value = serde_json::from_str(&text).expect("parse the state machine definition");
+    let states = &asl["States"];
+    let accounts = &states["ForEachAccount"];
+    assert_eq!(accounts["Type"], "Map");
+    assert_eq!(
+        accounts["ItemProcessor"]["ProcessorConfig"]["Mode"],
+        "DISTRIBUTED"
+    );
+    assert_eq!(
+        accounts["ItemProcessor"]["ProcessorConfig"]["ExecutionType"],
+        "EXPRESS"
+    );
+    let child = &accounts["ItemProcessor"]["States"];
+    let regions = &child["ForEachRegion"];
+    assert_eq!(
+        regions["ItemProcessor"]["ProcessorConfig"]["Mode"],
+        "INLINE"
+    );
+    let region_task = &regions["ItemProcessor"]["States"]["ScheduleRegion"];
+    Definition {
+        accounts_in_flight: accounts["MaxConcurrency"]
+            .as_u64()
+            .expect("ForEachAccount MaxConcurrency"),
+        regions_in_flight: regions["MaxConcurrency"]
+            .as_u64()
+            .expect("ForEachRegion MaxConcurrency"),
+        wait_for_starts: number(&child["WaitForStarts"]["Seconds"], "WaitForStarts Seconds"),
+        prepare_timeout: number(
+            &child["PrepareAccount"]["TimeoutSeconds"],
+            "PrepareAccount timeout",
+        ),
+        region_timeout: number(&region_task["TimeoutSeconds"], "ScheduleRegion timeout"),
+        verify_timeout: number(
+            &child["VerifyStarts"]["TimeoutSeconds"],
+            "VerifyStarts timeout",
+        ),
+        list_timeout: number(
+            &states["ListAccounts"]["TimeoutSeconds"],
+            "ListAccounts timeout",
+        ),
+    }
+}
+
+struct Row {
+    accounts: u64,
+    regions: u64,
+    peak_concurrency: u64,
+    list_seconds: f64,
+    child_stop: f64,
+    child_start: f64,
+    child_start_timeouts: f64,
+    assume_roles: u64,
+    assume_role_seconds: f64,
+    ec2_region_seconds: f64,
+    run_stop: f64,
+    run_start: f64,
+    dominant: &'static str,
+}
+
+/// Seconds to issue `calls` requests against a token bucket that starts full.
+fn bucket_seconds(calls: f64, bucket: f64, refill: f64) -> f64 {
+    if calls <= bucket {
+        0.0
+    } else {
+        (calls - bucket) / refill
+    }
+}
+
+fn model(d: &Definition, accounts: u64, regions: u64) -> Row {
+    let regions_in_flight = regions.min(d.regions_in_flight);
+    let accounts_in_flight = accounts.min(d.accounts_in_flight);
+    // list-accounts or summarize-run, one each, around the fan-out (counted as if overlapping).
+    let peak_concurrency = accounts_in_flight * regions_in_flight.max(1) + 2;
+
+    // list-accounts: one tag read per account, bounded by its own concurrency and by the
+    // organization-wide Organizations rate.
+    let tag_rate = ORGANIZATIONS_RPS.min(TAG_READ_CONCURRENCY / TAG_READ_SECONDS);
+    let list_seconds = accounts as f64 / tag_rate;
+
+    // One account's child: per region, DescribeInstances pages and StopInstances batches; EC2
+    // buckets are per account per region, so they never add up across accounts or regions.
+    let pages = INSTANCES_PER_REGION.div_ceil(DESCRIBE_PAGE) as f64;
+    let batches = INSTANCES_PER_REGION.div_ceil(STOP_BATCH) as f64;
+    let ec2_region_seconds = bucket_seconds(pages + 1.0, EC2_DESCRIBE_BUCKET, EC2_DESCRIBE_REFILL)
+        .max(bucket_seconds(
+            batches,
+            EC2_MUTATING_BUCKET,
+            EC2_MUTATING_REFILL,
+        ));
+    let waves = regions.div_ceil(d.regions_in_flight) as f64;
+    let child_stop =
+        PREPARE_ACCOUNT_SECONDS + waves * (SCHEDULE_REGION_SECONDS + ec2_region_seconds);
+    let child_start = child_stop + d.wait_for_starts + VERIFY_STARTS_SECONDS;
+    let child_start_timeouts =
+        d.prepare_timeout + waves * d.region_timeout + d.wait_for_starts + d.verify_timeout;
+
+    // AssumeRole: one per function container: prepare-account, each schedule-region in flight.
+    let assume_roles = accounts * (1 + regions_in_flight);
+    let assume_role_seconds = assume_roles as f64 / STS_ASSUME_ROLE_RPS;
+
+    let account_waves = accounts.div_ceil(d.accounts_in_flight) as f64;
+    let children_stop = account_waves * child_stop;
+    let children_start = account_waves * child_start;
+    let run_stop = list_seconds + children_stop.max(assume_role_seconds) + SUMMARIZE_RUN_SECONDS;
+    let run_start = list_seconds + children_start.max(assume_role_seconds) + SUMMARIZE_RUN_SECONDS;
+    let dominant = if assume_role_seconds > children_stop.max(list_seconds) {
+        "STS AssumeRole rate"
+    } else if list_seconds > children_stop {
+        "Organizations rate (list-accounts)"
+    } else {
+        "ForEachAccount MaxConcurrency"
+    };
+    Row {
+        accounts,
+        regions,
+        peak_concurrency,
+        list_seconds,
+        child_stop,
+        child_start,
+        child_start_timeouts,
+        assume_roles,
+        assume_role_seconds,
+        ec2_region_seconds,
+        run_stop,
+        run_start,
+        dominant,
+    }
+}
+
+fn minutes(seconds: f64) -> String {
+    format!("{:.1} min", seconds / 60.0)
+}
+
+#[test]
+fn scale_limits_at_ten_thousand_accounts() {
+    let d = definition();
+    println!(
+        "definition: ForEachAccount MaxConcurrency {}, ForEachRegion MaxConcurrency {}, WaitForStarts {} s, \
+         timeouts ListAccounts {} s, PrepareAccount {} s, ScheduleRegion {} s, VerifyStarts {} s",
+        d.accounts_in_flight,
+        d.regions_in_flight,
+        d.wait_for_starts,
+        d.list_timeout,
+        d.prepare_timeout,
+        d.region_timeout,
+        d.verify_timeout
+    );
+    println!();
+    println!(
+        "| accounts × regions | peak Lambda concurrency (quota {LAMBDA_CONCURRENCY_QUOTA}) | list-accounts | \
+         child stop / start (assumed latencies) | child start, all timeouts | AssumeRoles (time at {STS_ASSUME_ROLE_RPS}/s) | \
+         EC2 throttle wait per region | run stop / start | dominant bound |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for (accounts, regions) in [(2, 2), (100, 4), (1_000, 10), (10_000, 20)] {
+        let r = model(&d, accounts, regions);
+        println!(
+            "| {} × {} | {} | {:.0} s{} | {:.0} s / {:.0} s | {:.0} s | {} ({:.0} s) | {:.0} s | {} / {} | {} |",
+            r.accounts,
+            r.regions,
+            r.peak_concurrency,
+            r.list_seconds,
+            if r.list_seconds > d.list_timeout { " (over its timeout)" } else { "" },
+            r.child_stop,
+            r.child_start,
+            r.child_start_timeouts,
+            r.assume_roles,
+            r.assume_role_seconds,
+            r.ec2_region_seconds,
+            minutes(r.run_stop),
+            minutes(r.run_start),
+            r.dominant
+        );
+        assert!(r.peak_concurrency <= LAMBDA_CONCURRENCY_QUOTA);
+        assert!(r.run_start < STANDARD_MAX_SECONDS);
+        assert!(r.child_start < EXPRESS_MAX_SECONDS);
+    }
+}
