@@ -105,25 +105,29 @@ fn a_run_on_the_emulator_reports_in_json_and_as_a_table() {
         ("AWS_ENDPOINT_URL", moto.endpoint()),
     ];
 
-    let dry = cli(
-        &[
+    // One `run` on eu-west-1 with `output` and extra flags; exits 0 or the test fails.
+    let run = |output: &str, extra: &[&str], input: Value| {
+        let mut args = vec![
             "run",
             "--input",
             "-",
             "--regions",
             "eu-west-1",
             "--output",
-            "table",
-        ],
-        &json!({"action": "stop", "dry_run": true}),
-        &env,
-    );
-    assert_eq!(
-        dry.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&dry.stderr)
-    );
+            output,
+        ];
+        args.extend_from_slice(extra);
+        let out = cli(&args, &input, &env);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    };
+
+    let dry = run("table", &[], json!({"action": "stop", "dry_run": true}));
     let table = String::from_utf8_lossy(&dry.stdout);
     assert!(
         table.contains("DRY RUN") && table.contains("would stop") && table.contains(&account),
@@ -131,25 +135,7 @@ fn a_run_on_the_emulator_reports_in_json_and_as_a_table() {
     );
     assert!(table.contains("1 opted-out"), "{table}");
 
-    let real = cli(
-        &[
-            "run",
-            "--input",
-            "-",
-            "--regions",
-            "eu-west-1",
-            "--output",
-            "json",
-        ],
-        &json!({"action": "stop"}),
-        &env,
-    );
-    assert_eq!(
-        real.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&real.stderr)
-    );
+    let real = run("json", &[], json!({"action": "stop"}));
     let summary: Value = serde_json::from_slice(&real.stdout).unwrap();
     assert_eq!(summary["status"], "succeeded");
     assert_eq!(summary["instances"]["stopped"], 2);
@@ -163,27 +149,7 @@ fn a_run_on_the_emulator_reports_in_json_and_as_a_table() {
     assert_eq!(stopped, 2);
 
     // Start them again; the starts are verified after the wait (moto's starts hold).
-    let start = cli(
-        &[
-            "run",
-            "--input",
-            "-",
-            "--regions",
-            "eu-west-1",
-            "--output",
-            "json",
-            "--verify-after",
-            "1",
-        ],
-        &json!({"action": "start"}),
-        &env,
-    );
-    assert_eq!(
-        start.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&start.stderr)
-    );
+    let start = run("json", &["--verify-after", "1"], json!({"action": "start"}));
     let summary: Value = serde_json::from_slice(&start.stdout).unwrap();
     assert_eq!(summary["instances"]["started"], 2);
     assert_eq!(summary["instances"]["failed"], 0);

@@ -252,10 +252,7 @@ pub async fn resolve_deferred_regions(
             ErrorName::Internal,
             format!(
                 "the account's tags changed during the run ({}{})",
-                serde_json::to_value(reason)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                reason.as_str(),
                 detail.map(|d| format!(": {d}")).unwrap_or_default()
             ),
         )

@@ -352,6 +352,19 @@ pub enum AccountSkipReason {
     InvalidRegionsTag,
 }
 
+impl AccountSkipReason {
+    /// The contract spelling (as serialised).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotInOrganization => "not-in-organization",
+            Self::NotActive => "not-active",
+            Self::NotOptedIn => "not-opted-in",
+            Self::OutsideRequestedUnits => "outside-requested-units",
+            Self::InvalidRegionsTag => "invalid-regions-tag",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SkippedAccount {
     pub account: AccountId,
@@ -814,5 +827,18 @@ mod tests {
             150
         );
         assert_eq!(summary.accounts.failed, 150);
+    }
+
+    #[test]
+    fn account_skip_reasons_spell_as_they_serialise() {
+        for r in [
+            AccountSkipReason::NotInOrganization,
+            AccountSkipReason::NotActive,
+            AccountSkipReason::NotOptedIn,
+            AccountSkipReason::OutsideRequestedUnits,
+            AccountSkipReason::InvalidRegionsTag,
+        ] {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
     }
 }
