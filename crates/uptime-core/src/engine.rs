@@ -30,6 +30,8 @@ pub struct Settings {
     /// Concurrent Organizations tag reads.
     pub tag_read_concurrency: usize,
     pub retry: RetryPolicy,
+    /// Reconcile mode: the catch-up window.
+    pub reconcile: uptime_model::reconcile::ReconcileSettings,
 }
 
 impl Settings {
@@ -41,6 +43,7 @@ impl Settings {
             home_region,
             tag_read_concurrency: 8,
             retry: RetryPolicy::default(),
+            reconcile: Default::default(),
         }
     }
 }

@@ -64,6 +64,8 @@ impl Config {
             hibernate_key: key("HIBERNATE_TAG_KEY", defaults.hibernate_key)?,
             account_enabled_key: key("ACCOUNT_ENABLED_TAG_KEY", defaults.account_enabled_key)?,
             account_regions_key: key("ACCOUNT_REGIONS_TAG_KEY", defaults.account_regions_key)?,
+            last_action_key: key("LAST_ACTION_TAG_KEY", defaults.last_action_key)?,
+            override_key: key("OVERRIDE_TAG_KEY", defaults.override_key)?,
         };
         let number =
             |name: &'static str, default: usize, max: usize| -> Result<usize, ConfigError> {
@@ -82,6 +84,8 @@ impl Config {
         settings.tags = tags;
         settings.batch_size = number("BATCH_SIZE", 50, 1000)?;
         settings.tag_read_concurrency = number("TAG_READ_CONCURRENCY", 8, 64)?;
+        settings.reconcile.catch_up =
+            jiff::SignedDuration::from_mins(number("CATCH_UP_MINUTES", 60, 1440)? as i64);
         Ok(Self {
             member_role,
             region,

@@ -1,5 +1,6 @@
-//! The per-instance decision for action mode: a pure function of the instance, the requested
-//! action and the tag configuration, returning what to do *and why*.
+//! The per-instance decision: a pure function of the instance, the requested action and the tag
+//! configuration, returning what to do *and why*. The eligibility checks and the state change
+//! are shared with reconcile mode ([`crate::reconcile`]).
 
 use crate::ids::{check_tag_value, ScheduleName};
 use crate::input::Action;
@@ -39,6 +40,24 @@ pub enum SkipReason {
     InvalidScheduleTag,
     /// The hibernate tag is neither `true` nor `false`.
     InvalidHibernateTag,
+    /// Reconcile: the schedule tag names no schedule of the document.
+    UnknownSchedule,
+    /// Reconcile: the schedule tag holds an inline expression that does not parse.
+    InvalidSchedule,
+    /// Reconcile: the override tag is malformed.
+    InvalidOverrideTag,
+    /// Reconcile: the instance differs from its schedule because someone changed it by hand
+    /// after the last transition was applied; left alone until the next transition.
+    ManualChangeRespected,
+    /// Reconcile: the last transition is older than the catch-up window and was never applied.
+    TransitionMissed,
+    /// Reconcile: a window ended, but the instance was already running when it began and the
+    /// schedule retains such instances.
+    RetainRunning,
+    /// Reconcile: the schedule has no event within a year, so it has no opinion.
+    NoScheduleEvents,
+    /// `decide` was asked about a reconcile run (a programming error, reported not panicked).
+    NotActionMode,
 }
 
 impl SkipReason {
@@ -53,6 +72,14 @@ impl SkipReason {
             Self::NotOptedIn => "not-opted-in",
             Self::InvalidScheduleTag => "invalid-schedule-tag",
             Self::InvalidHibernateTag => "invalid-hibernate-tag",
+            Self::UnknownSchedule => "unknown-schedule",
+            Self::InvalidSchedule => "invalid-schedule",
+            Self::InvalidOverrideTag => "invalid-override-tag",
+            Self::ManualChangeRespected => "manual-change-respected",
+            Self::TransitionMissed => "transition-missed",
+            Self::RetainRunning => "retain-running",
+            Self::NoScheduleEvents => "no-schedule-events",
+            Self::NotActionMode => "not-action-mode",
         }
     }
 }
@@ -67,58 +94,108 @@ pub enum Decision {
     Skip(SkipReason),
 }
 
-/// Decides for one instance in action mode.
+/// An instance the scheduler may act on, with what its tags say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Eligible<'a> {
+    /// The schedule tag's value, trimmed: a schedule name or an inline expression.
+    pub schedule: &'a str,
+    /// The instance's hibernate tag asks for hibernation.
+    pub hibernate_tag: bool,
+}
+
+/// The checks every mode shares: the schedule tag is present and valid and not the opt-out
+/// value, the instance is on-demand, not an Auto Scaling member and not shutting down or
+/// terminated, the run's schedule (if any) is this one, and the hibernate tag is valid.
 ///
 /// Order of the checks matters only for which reason is reported; every path that is not
-/// `Act` leaves the instance alone.
+/// `Ok` leaves the instance alone.
+pub fn eligibility<'a>(
+    instance: &'a Instance,
+    schedule: Option<&ScheduleName>,
+    tags: &TagConfig,
+) -> Result<Eligible<'a>, SkipReason> {
+    let Some(value) = instance.tags.get(&tags.schedule_key) else {
+        return Err(SkipReason::NotOptedIn);
+    };
+    if value.trim().is_empty() || check_tag_value(value).is_err() {
+        return Err(SkipReason::InvalidScheduleTag);
+    }
+    let value = value.trim();
+    if value.eq_ignore_ascii_case(&tags.opt_out_value) {
+        return Err(SkipReason::OptedOut);
+    }
+    if matches!(
+        instance.state,
+        InstanceState::ShuttingDown | InstanceState::Terminated
+    ) {
+        return Err(SkipReason::UnsupportedState);
+    }
+    if instance.tags.contains_key(AUTOSCALING_GROUP_TAG) {
+        return Err(SkipReason::AutoscalingMember);
+    }
+    if instance.lifecycle != Lifecycle::OnDemand {
+        return Err(SkipReason::Spot);
+    }
+    if let Some(wanted) = schedule {
+        if value != wanted.as_str() {
+            return Err(SkipReason::OtherSchedule);
+        }
+    }
+    let hibernate_tag = match instance.tags.get(&tags.hibernate_key).map(|v| v.trim()) {
+        None => false,
+        Some(v) if v.eq_ignore_ascii_case("true") => true,
+        Some(v) if v.eq_ignore_ascii_case("false") => false,
+        Some(_) => return Err(SkipReason::InvalidHibernateTag),
+    };
+    Ok(Eligible {
+        schedule: value,
+        hibernate_tag,
+    })
+}
+
+/// The state change that brings an instance to `running` (`want_running`) or `stopped`, if
+/// any: `None` when it is already there; `Err(InTransition)` while it is pending or stopping.
+/// A stop hibernates when asked to and the instance was launched with hibernation.
+pub fn change_towards(
+    instance: &Instance,
+    want_running: bool,
+    hibernate: bool,
+) -> Result<Option<Operation>, SkipReason> {
+    use InstanceState::*;
+    match (want_running, instance.state) {
+        (false, Running) if hibernate && instance.hibernation_configured => {
+            Ok(Some(Operation::Hibernate))
+        }
+        (false, Running) => Ok(Some(Operation::Stop)),
+        (false, Stopped) | (true, Running) => Ok(None),
+        (true, Stopped) => Ok(Some(Operation::Start)),
+        (_, Pending | Stopping) => Err(SkipReason::InTransition),
+        (_, ShuttingDown | Terminated) => Err(SkipReason::UnsupportedState),
+    }
+}
+
+/// Decides for one instance in action mode (`stop` or `start`). A `reconcile` run decides with
+/// [`crate::reconcile::reconcile`] instead; given `Reconcile` here, the instance is skipped as
+/// [`SkipReason::NotActionMode`].
 pub fn decide(
     instance: &Instance,
     action: Action,
     schedule: Option<&ScheduleName>,
     tags: &TagConfig,
 ) -> Decision {
-    let Some(value) = instance.tags.get(&tags.schedule_key) else {
-        return Decision::Skip(SkipReason::NotOptedIn);
+    let eligible = match eligibility(instance, schedule, tags) {
+        Ok(e) => e,
+        Err(reason) => return Decision::Skip(reason),
     };
-    if value.trim().is_empty() || check_tag_value(value).is_err() {
-        return Decision::Skip(SkipReason::InvalidScheduleTag);
-    }
-    if value.trim().eq_ignore_ascii_case(&tags.opt_out_value) {
-        return Decision::Skip(SkipReason::OptedOut);
-    }
-    if matches!(
-        instance.state,
-        InstanceState::ShuttingDown | InstanceState::Terminated
-    ) {
-        return Decision::Skip(SkipReason::UnsupportedState);
-    }
-    if instance.tags.contains_key(AUTOSCALING_GROUP_TAG) {
-        return Decision::Skip(SkipReason::AutoscalingMember);
-    }
-    if instance.lifecycle != Lifecycle::OnDemand {
-        return Decision::Skip(SkipReason::Spot);
-    }
-    if let Some(wanted) = schedule {
-        if value.trim() != wanted.as_str() {
-            return Decision::Skip(SkipReason::OtherSchedule);
-        }
-    }
-    let hibernate = match instance.tags.get(&tags.hibernate_key).map(|v| v.trim()) {
-        None => false,
-        Some(v) if v.eq_ignore_ascii_case("true") => true,
-        Some(v) if v.eq_ignore_ascii_case("false") => false,
-        Some(_) => return Decision::Skip(SkipReason::InvalidHibernateTag),
+    let want_running = match action {
+        Action::Start => true,
+        Action::Stop => false,
+        Action::Reconcile => return Decision::Skip(SkipReason::NotActionMode),
     };
-    use InstanceState::*;
-    match (action, instance.state) {
-        (Action::Stop, Running) if hibernate && instance.hibernation_configured => {
-            Decision::Act(Operation::Hibernate)
-        }
-        (Action::Stop, Running) => Decision::Act(Operation::Stop),
-        (Action::Stop, Stopped) | (Action::Start, Running) => Decision::Already,
-        (Action::Start, Stopped) => Decision::Act(Operation::Start),
-        (_, Pending | Stopping) => Decision::Skip(SkipReason::InTransition),
-        (_, ShuttingDown | Terminated) => Decision::Skip(SkipReason::UnsupportedState),
+    match change_towards(instance, want_running, eligible.hibernate_tag) {
+        Ok(Some(op)) => Decision::Act(op),
+        Ok(None) => Decision::Already,
+        Err(reason) => Decision::Skip(reason),
     }
 }
 

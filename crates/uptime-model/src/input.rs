@@ -19,6 +19,8 @@ use std::collections::BTreeSet;
 pub enum Action {
     Stop,
     Start,
+    /// Per-instance schedules: each instance follows the schedule its tag names.
+    Reconcile,
 }
 
 impl Action {
@@ -27,6 +29,7 @@ impl Action {
         match self {
             Action::Stop => "stop",
             Action::Start => "start",
+            Action::Reconcile => "reconcile",
         }
     }
 }
@@ -68,6 +71,10 @@ pub struct RunRequest {
     pub regions: Vec<Region>,
     /// The instant the run acts for; defaults to the execution start time.
     pub now: Timestamp,
+    /// Reconcile: a schedules document laid over the deployed one (previews and tests).
+    /// Validated as a document; kept as JSON so that it travels with the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedules: Option<Value>,
 }
 
 const FIELDS: &[&str] = &[
@@ -79,6 +86,7 @@ const FIELDS: &[&str] = &[
     "organizational_units",
     "regions",
     "now",
+    "schedules",
 ];
 
 impl RunRequest {
@@ -95,19 +103,19 @@ impl RunRequest {
             ));
         }
         let action = match obj.get("action") {
-            None => return Err(bad("action", "is required (stop or start)")),
+            None => return Err(bad("action", "is required (stop, start or reconcile)")),
             Some(Value::String(s)) => match s.as_str() {
                 "stop" => Action::Stop,
                 "start" => Action::Start,
-                "reconcile" => {
+                "reconcile" => Action::Reconcile,
+                other => {
                     return Err(bad(
                         "action",
-                        "`reconcile` (per-instance schedules) is not supported by this version; use stop or start",
+                        format!("`{other}` is not one of stop, start, reconcile"),
                     ))
                 }
-                other => return Err(bad("action", format!("`{other}` is not one of stop, start"))),
             },
-            Some(_) => return Err(bad("action", "must be a string (stop or start)")),
+            Some(_) => return Err(bad("action", "must be a string (stop, start or reconcile)")),
         };
         let schedule = match obj.get("schedule") {
             None => None,
@@ -143,6 +151,21 @@ impl RunRequest {
             })?,
             Some(_) => return Err(bad("now", "must be an RFC 3339 timestamp string")),
         };
+        let schedules = match obj.get("schedules") {
+            None => None,
+            Some(v @ Value::Object(_)) => {
+                if action != Action::Reconcile {
+                    return Err(bad(
+                        "schedules",
+                        "is only used by `reconcile` runs; stop and start select by `schedule`",
+                    ));
+                }
+                uptime_schedule::ScheduleDocument::from_json(v)
+                    .map_err(|e| bad(format!("schedules.{}", e.path), e.message))?;
+                Some(v.clone())
+            }
+            Some(_) => return Err(bad("schedules", "must be a schedules document (an object)")),
+        };
         crate::schema::check_execution_input(input)?;
         Ok(RunRequest {
             action,
@@ -153,6 +176,7 @@ impl RunRequest {
             organizational_units,
             regions,
             now,
+            schedules,
         })
     }
 }
@@ -241,10 +265,22 @@ mod tests {
     }
 
     #[test]
-    fn reconcile_is_refused_until_supported() {
-        let e = RunRequest::from_json(&json!({"action": "reconcile"}), now()).unwrap_err();
-        assert_eq!(e.field, "action");
-        assert!(e.message.contains("not supported"));
+    fn reconcile_is_an_action() {
+        let r = RunRequest::from_json(&json!({"action": "reconcile"}), now()).unwrap();
+        assert_eq!(r.action, Action::Reconcile);
+        assert!(r.schedules.is_none());
+    }
+
+    #[test]
+    fn schedules_belong_to_reconcile_runs_only() {
+        assert_eq!(
+            field_of(json!({"action": "stop", "schedules": {"schedules": {}}})),
+            "schedules"
+        );
+        assert_eq!(
+            field_of(json!({"action": "reconcile", "schedules": []})),
+            "schedules"
+        );
     }
 
     #[test]

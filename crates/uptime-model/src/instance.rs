@@ -100,6 +100,11 @@ pub struct TagConfig {
     pub account_enabled_key: String,
     /// Organizations account tag with a comma-separated region list for that account.
     pub account_regions_key: String,
+    /// Instance tag where reconcile records the last transition it applied
+    /// (`stop@2026-11-25T19:00Z`): the only tag the scheduler writes.
+    pub last_action_key: String,
+    /// Instance tag with a temporary override (`running until 2026-11-25T23:00Z`).
+    pub override_key: String,
 }
 
 impl Default for TagConfig {
@@ -110,6 +115,8 @@ impl Default for TagConfig {
             hibernate_key: "uptime-scheduler:hibernate".into(),
             account_enabled_key: "uptime-scheduler:enabled".into(),
             account_regions_key: "uptime-scheduler:regions".into(),
+            last_action_key: "uptime-scheduler:last-action".into(),
+            override_key: "uptime-scheduler:override".into(),
         }
     }
 }

@@ -10,6 +10,8 @@
 //! - [`input`]: the execution input contract and its validation.
 //! - [`instance`]: the instance snapshot and the tag configuration.
 //! - [`decision`]: the per-instance decision of action mode, with its reason.
+//! - [`reconcile`]: the per-instance decision of reconcile mode (schedules, overrides,
+//!   last-action tag).
 //! - [`accounts`]: account opt-in and region selection.
 //! - [`batch`]: batching and the bisect planner.
 //! - [`report`]: outcomes, region/account reports, the run summary.
@@ -23,11 +25,14 @@ pub mod emf;
 pub mod ids;
 pub mod input;
 pub mod instance;
+pub mod reconcile;
 pub mod report;
 pub mod schema;
 
 pub use accounts::{AccountStatus, AccountTarget, OrgAccount};
-pub use decision::{decide, Decision, Operation, SkipReason};
+pub use decision::{
+    change_towards, decide, eligibility, Decision, Eligible, Operation, SkipReason,
+};
 pub use ids::{AccountId, InstanceId, OuId, Region, RoleName, ScheduleName};
 pub use input::{Action, InputError, RunRequest};
 pub use instance::{Instance, InstanceState, Lifecycle, StateReason, TagConfig};

@@ -1,0 +1,253 @@
+//! The schedule model: what a schedule *is*, independent of how it was written down.
+
+use jiff::civil::{Date, Time, Weekday};
+use jiff::tz::{TimeZone, TimeZoneDatabase};
+use std::collections::BTreeSet;
+use std::fmt;
+use std::sync::OnceLock;
+
+/// An IANA time zone from the compiled-in database, with the name it was given by.
+#[derive(Clone)]
+pub struct Zone {
+    name: String,
+    tz: TimeZone,
+}
+
+/// A time zone name the database does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not an IANA time zone name (such as Europe/London, America/New_York or UTC)")]
+pub struct ZoneError(pub String);
+
+fn database() -> &'static TimeZoneDatabase {
+    static DB: OnceLock<TimeZoneDatabase> = OnceLock::new();
+    DB.get_or_init(TimeZoneDatabase::bundled)
+}
+
+impl Zone {
+    /// Looks a zone up by its IANA name (case-insensitive, as the database is) in the bundled
+    /// database; never in the machine's zoneinfo.
+    pub fn parse(name: &str) -> Result<Self, ZoneError> {
+        let tz = database()
+            .get(name)
+            .map_err(|_| ZoneError(name.to_owned()))?;
+        let name = tz.iana_name().unwrap_or(name).to_owned();
+        Ok(Self { name, tz })
+    }
+
+    /// UTC.
+    pub fn utc() -> Self {
+        Self {
+            name: "UTC".into(),
+            tz: TimeZone::UTC,
+        }
+    }
+
+    /// The canonical spelling of the name, as the database has it.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn tz(&self) -> &TimeZone {
+        &self.tz
+    }
+}
+
+impl fmt::Debug for Zone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Zone({})", self.name)
+    }
+}
+
+impl PartialEq for Zone {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+impl Eq for Zone {}
+
+/// One weekday rule: every such weekday, the nth one of the month (1–5), or the last one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WeekdayRule {
+    Every(WeekdayKey),
+    Nth(WeekdayKey, u8),
+    Last(WeekdayKey),
+}
+
+/// A weekday that sorts Monday first (jiff's `Weekday` is not `Ord`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WeekdayKey(pub u8);
+
+impl WeekdayKey {
+    pub fn new(w: Weekday) -> Self {
+        Self(w.to_monday_one_offset() as u8)
+    }
+    pub fn weekday(self) -> Weekday {
+        // 1..=7 by construction.
+        Weekday::from_monday_one_offset(self.0 as i8).unwrap_or(Weekday::Monday)
+    }
+}
+
+/// The weekdays a period applies on. Empty = every day.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Weekdays(pub BTreeSet<WeekdayRule>);
+
+impl Weekdays {
+    pub fn matches(&self, date: Date) -> bool {
+        if self.0.is_empty() {
+            return true;
+        }
+        let key = WeekdayKey::new(date.weekday());
+        let nth = (date.day() as u8 - 1) / 7 + 1;
+        let is_last = date.day() as u8 + 7 > date.days_in_month() as u8;
+        self.0.iter().any(|rule| match *rule {
+            WeekdayRule::Every(w) => w == key,
+            WeekdayRule::Nth(w, n) => w == key && n == nth,
+            WeekdayRule::Last(w) => w == key && is_last,
+        })
+    }
+}
+
+/// The days of the month a period applies on: a set of day numbers 1–31 and/or the last day.
+/// Empty = every day. Day 31 simply never matches in a 30-day month.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MonthDays {
+    /// Bit `d` set = day `d` (1–31).
+    pub days: u32,
+    pub last: bool,
+}
+
+impl MonthDays {
+    pub fn is_empty(&self) -> bool {
+        self.days == 0 && !self.last
+    }
+    pub fn matches(&self, date: Date) -> bool {
+        self.is_empty()
+            || self.days & (1 << date.day()) != 0
+            || (self.last && date.day() == date.days_in_month())
+    }
+}
+
+/// The months a period applies in. Bit `m` set = month `m` (1–12). Empty = every month.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Months(pub u16);
+
+impl Months {
+    pub fn matches(&self, date: Date) -> bool {
+        self.0 == 0 || self.0 & (1 << date.month()) != 0
+    }
+}
+
+/// One period: a begin and/or an end time of day on the days its rules select.
+///
+/// - Both times: a window; when `begin > end` it runs overnight and ends the next day. The day
+///   rules select the day the window **begins**.
+/// - Begin only: a start at that time (start-only); end only: a stop (stop-only).
+///
+/// `begin == end` and a period with neither are refused when parsing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Period {
+    pub begin: Option<Time>,
+    pub end: Option<Time>,
+    pub weekdays: Weekdays,
+    pub month_days: MonthDays,
+    pub months: Months,
+}
+
+impl Period {
+    /// Whether the period's day rules select `date` (all of weekdays, month days and months).
+    pub fn matches(&self, date: Date) -> bool {
+        self.weekdays.matches(date) && self.month_days.matches(date) && self.months.matches(date)
+    }
+
+    /// Whether the window runs past midnight into the next day.
+    pub fn is_overnight(&self) -> bool {
+        matches!((self.begin, self.end), (Some(b), Some(e)) if b > e)
+    }
+}
+
+/// What a holiday means for a schedule.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HolidayState {
+    /// Instances stay stopped for the whole holiday (local midnight to midnight).
+    #[default]
+    Stopped,
+    /// Holidays are ignored: the periods apply as on any other day.
+    AsUsual,
+}
+
+/// Options of a schedule.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScheduleOptions {
+    /// Re-assert the desired state on every run, instead of acting only on transitions.
+    pub enforced: bool,
+    /// An instance already running (started by hand) when a window began is not stopped when
+    /// that window ends.
+    pub retain_running: bool,
+    /// Stop by hibernating where the instance supports it.
+    pub hibernate: bool,
+}
+
+/// A schedule, resolved: periods, zone, holiday dates and options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule {
+    /// The name in the schedules document, or `None` for an inline expression.
+    pub name: Option<String>,
+    pub zone: Zone,
+    pub periods: Vec<Period>,
+    /// Holiday dates, in the schedule's own zone (the union of its calendars).
+    pub holidays: BTreeSet<Date>,
+    pub holiday_state: HolidayState,
+    pub options: ScheduleOptions,
+}
+
+impl Schedule {
+    /// Whether `date` (a civil date in the schedule's zone) is a holiday that changes the
+    /// schedule.
+    pub fn is_holiday(&self, date: Date) -> bool {
+        self.holiday_state == HolidayState::Stopped && self.holidays.contains(&date)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn zones_come_from_the_bundled_database() {
+        assert_eq!(
+            Zone::parse("Europe/London").unwrap().name(),
+            "Europe/London"
+        );
+        assert_eq!(
+            Zone::parse("europe/london").unwrap().name(),
+            "Europe/London"
+        );
+        assert!(Zone::parse("Europe/Atlantis").is_err());
+        assert!(Zone::parse("").is_err());
+    }
+
+    #[test]
+    fn nth_and_last_weekdays_of_the_month() {
+        let fri = WeekdayKey::new(Weekday::Friday);
+        let last_fri = Weekdays([WeekdayRule::Last(fri)].into());
+        assert!(last_fri.matches(date(2026, 11, 27)));
+        assert!(!last_fri.matches(date(2026, 11, 20)));
+        let second_fri = Weekdays([WeekdayRule::Nth(fri, 2)].into());
+        assert!(second_fri.matches(date(2026, 11, 13)));
+        assert!(!second_fri.matches(date(2026, 11, 6)));
+    }
+
+    #[test]
+    fn last_day_of_the_month_includes_leap_days() {
+        let last = MonthDays {
+            days: 0,
+            last: true,
+        };
+        assert!(last.matches(date(2028, 2, 29)));
+        assert!(!last.matches(date(2028, 2, 28)));
+        assert!(last.matches(date(2027, 2, 28)));
+        assert!(last.matches(date(2026, 4, 30)));
+    }
+}
