@@ -4,18 +4,22 @@
 use crate::ports::{Compute, Connect, Directory, Discovery, ErrorKind, Pause, PortError};
 use crate::retry::RetryPolicy;
 use futures::stream::{self, StreamExt};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
 use uptime_model::accounts::{opt_in, requested_regions};
 use uptime_model::batch::{batches, Bisector};
+use uptime_model::reconcile::{reconcile, Note};
 use uptime_model::report::{
     clip, summarize, AccountSkipReason, InstanceFailure, RegionSkipReason, RunHeader,
     SkippedAccount, SkippedRegion, MAX_LISTED_INSTANCE_FAILURES,
 };
 use uptime_model::{
-    decide, AccountId, AccountReport, AccountStatus, AccountTarget, Decision, ErrorName,
-    FailReason, InstanceId, InstanceRecord, Operation, OrgAccount, Outcome, Region, RegionReport,
-    RunRequest, RunSummary, TagConfig, TargetError,
+    decide, eligibility, AccountId, AccountReport, AccountStatus, AccountTarget, Action, Decision,
+    ErrorName, FailReason, Instance, InstanceId, InstanceRecord, Operation, OrgAccount, Outcome,
+    Region, RegionReport, RunRequest, RunSummary, SkipReason, TagConfig, TargetError,
 };
+use uptime_schedule::document::ResolveError;
+use uptime_schedule::{Schedule, ScheduleDocument};
 
 /// Deployment-level settings of the engine.
 #[derive(Debug, Clone)]
@@ -32,6 +36,9 @@ pub struct Settings {
     pub retry: RetryPolicy,
     /// Reconcile mode: the catch-up window.
     pub reconcile: uptime_model::reconcile::ReconcileSettings,
+    /// Reconcile mode: the deployed schedules document (an execution input's `schedules` is
+    /// laid over it). The Lambdas get it from the state machine with each task instead.
+    pub schedules: Arc<ScheduleDocument>,
 }
 
 impl Settings {
@@ -44,6 +51,7 @@ impl Settings {
             tag_read_concurrency: 8,
             retry: RetryPolicy::default(),
             reconcile: Default::default(),
+            schedules: Arc::new(ScheduleDocument::empty()),
         }
     }
 }
@@ -332,6 +340,126 @@ pub struct RegionTask {
     pub region: Region,
     #[serde(flatten)]
     pub header: RunHeader,
+    /// Reconcile: the schedules in force (deployed, with the run's own laid over them).
+    #[serde(skip, default = "no_schedules")]
+    pub schedules: Arc<ScheduleDocument>,
+}
+
+impl RegionTask {
+    /// A task with no schedules (action mode, or reconcile with only inline schedules).
+    pub fn new(account: AccountId, region: Region, header: RunHeader) -> Self {
+        Self {
+            account,
+            region,
+            header,
+            schedules: no_schedules(),
+        }
+    }
+}
+
+fn no_schedules() -> Arc<ScheduleDocument> {
+    Arc::new(ScheduleDocument::empty())
+}
+
+/// The schedules a run uses: the deployed document with the request's own laid over it.
+pub fn schedules_for(
+    deployed: &ScheduleDocument,
+    req: &RunRequest,
+) -> Result<Arc<ScheduleDocument>, TargetError> {
+    match &req.schedules {
+        None => Ok(Arc::new(deployed.clone())),
+        Some(v) => ScheduleDocument::from_json(v)
+            .map(|own| Arc::new(deployed.overlay(&own)))
+            .map_err(|e| TargetError::new(ErrorName::InvalidInput, e.to_string())),
+    }
+}
+
+/// One instance's decision, in either mode, with what reconcile adds to it.
+#[derive(Debug)]
+struct Decided {
+    decision: Decision,
+    /// Reconcile: the reason (every reconcile decision has one).
+    reason: Option<String>,
+    note: Option<Note>,
+    /// A message for the log (why a schedule does not resolve).
+    message: Option<String>,
+    /// Reconcile: the last-action tag value to write once the decision is carried out.
+    last_action: Option<String>,
+}
+
+impl Decided {
+    fn action_mode(decision: Decision) -> Self {
+        Self {
+            decision,
+            reason: None,
+            note: None,
+            message: None,
+            last_action: None,
+        }
+    }
+
+    fn skipped(reason: SkipReason, message: Option<String>) -> Self {
+        Self {
+            decision: Decision::Skip(reason),
+            reason: Some(reason.as_str().to_owned()),
+            note: None,
+            message,
+            last_action: None,
+        }
+    }
+}
+
+/// Schedules resolved once per distinct tag value in a region run.
+type ScheduleCache = HashMap<String, Result<Schedule, ResolveError>>;
+
+/// Decides for one instance: [`decide`] in action mode; in reconcile mode eligibility, the
+/// schedule its tag names (resolved once per distinct value), then [`reconcile`].
+fn decide_instance(
+    instance: &Instance,
+    task: &RegionTask,
+    settings: &Settings,
+    cache: &mut ScheduleCache,
+) -> Decided {
+    let header = &task.header;
+    if header.action != Action::Reconcile {
+        return Decided::action_mode(decide(
+            instance,
+            header.action,
+            header.schedule.as_ref(),
+            &settings.tags,
+        ));
+    }
+    let eligible = match eligibility(instance, header.schedule.as_ref(), &settings.tags) {
+        Ok(e) => e,
+        Err(reason) => return Decided::skipped(reason, None),
+    };
+    let resolved = cache
+        .entry(eligible.schedule.to_owned())
+        .or_insert_with(|| task.schedules.resolve(eligible.schedule));
+    let schedule = match resolved {
+        Ok(s) => s,
+        Err(e @ ResolveError::Unknown(_)) => {
+            return Decided::skipped(SkipReason::UnknownSchedule, Some(e.to_string()))
+        }
+        Err(e @ ResolveError::Invalid(_)) => {
+            return Decided::skipped(SkipReason::InvalidSchedule, Some(e.to_string()))
+        }
+    };
+    let d = reconcile(
+        instance,
+        &eligible,
+        schedule,
+        header.now,
+        &settings.tags,
+        &settings.reconcile,
+    );
+    Decided {
+        decision: d.decision,
+        reason: Some(d.reason),
+        note: d.note,
+        message: None,
+        last_action: d.write_last_action.map(|a| a.to_tag_value()),
+    }
 }
 
 /// What discovery asks EC2 for: the schedule tag, with the run's schedule as its value if any.
@@ -365,14 +493,14 @@ pub async fn schedule_region<C: Connect>(
 
     let mut records = Vec::with_capacity(instances.len());
     let mut planned: BTreeMap<Operation, Vec<InstanceId>> = BTreeMap::new();
+    // Reconcile: the reason and note of each instance acted on, and the last-action tag
+    // values to write (for an instance acted on, only once the change succeeded).
+    let mut pending: HashMap<InstanceId, Decided> = HashMap::new();
+    let mut tag_writes: BTreeMap<String, Vec<InstanceId>> = BTreeMap::new();
+    let mut cache = ScheduleCache::new();
     for instance in &instances {
-        let decision = decide(
-            instance,
-            task.header.action,
-            task.header.schedule.as_ref(),
-            &settings.tags,
-        );
-        let outcome = match decision {
+        let decided = decide_instance(instance, task, settings, &mut cache);
+        let outcome = match decided.decision {
             Decision::Already => Outcome::Already,
             Decision::Skip(reason) => Outcome::Skipped(reason),
             Decision::Act(op) if task.header.dry_run => match op {
@@ -381,20 +509,48 @@ pub async fn schedule_region<C: Connect>(
             },
             Decision::Act(op) => {
                 planned.entry(op).or_default().push(instance.id.clone());
+                pending.insert(instance.id.clone(), decided);
                 continue;
             }
         };
+        if let (Some(value), false) = (&decided.last_action, task.header.dry_run) {
+            tag_writes
+                .entry(value.clone())
+                .or_default()
+                .push(instance.id.clone());
+        }
         records.push(InstanceRecord {
             instance: instance.id.clone(),
             outcome,
-            message: None,
+            message: decided.message,
+            reason: decided.reason,
+            note: decided.note.map(|n| n.as_str().to_owned()),
         });
     }
+    let applied_from = records.len();
     for (op, ids) in planned {
         for batch in batches(&ids, settings.batch_size) {
             apply_batch(&compute, pause, &retry, op, batch, &mut records).await;
         }
     }
+    for record in &mut records[applied_from..] {
+        let Some(decided) = pending.remove(&record.instance) else {
+            continue;
+        };
+        record.reason = decided.reason;
+        record.note = decided.note.map(|n| n.as_str().to_owned());
+        let changed = matches!(
+            record.outcome,
+            Outcome::Started | Outcome::Stopped | Outcome::Hibernated
+        );
+        if let (Some(value), true) = (decided.last_action, changed) {
+            tag_writes
+                .entry(value)
+                .or_default()
+                .push(record.instance.clone());
+        }
+    }
+    write_last_actions(&compute, pause, settings, tag_writes, &mut records).await;
     let report = RegionReport::from_records(task.account.clone(), task.region.clone(), &records);
     Ok(RegionRun { report, records })
 }
@@ -429,14 +585,14 @@ pub async fn verify_starts<C: Connect>(
     // Instances whose StartInstances call already failed are in the report; not again.
     let reported: BTreeSet<InstanceId> =
         report.failures.iter().map(|f| f.instance.clone()).collect();
+    let mut cache = ScheduleCache::new();
     for instance in &instances {
+        // Reconcile recorded the start in the last-action tag; without it, the decision is
+        // the one taken before the start.
+        let mut before = instance.clone();
+        before.tags.remove(&settings.tags.last_action_key);
         let still_to_start = matches!(
-            decide(
-                instance,
-                task.header.action,
-                task.header.schedule.as_ref(),
-                &settings.tags
-            ),
+            decide_instance(&before, task, settings, &mut cache).decision,
             Decision::Act(Operation::Start)
         );
         if !still_to_start || report.counts.started == 0 || reported.contains(&instance.id) {
@@ -476,6 +632,38 @@ pub async fn verify_starts<C: Connect>(
     Ok(report)
 }
 
+/// Writes the last-action tags, one CreateTags call per value and batch. A failed write does
+/// not undo the change it records: the instance is noted (`last-action-not-written`) and the
+/// next run, finding the transition unrecorded but the instance already in its state, writes
+/// the tag then.
+async fn write_last_actions(
+    compute: &impl Compute,
+    pause: &impl Pause,
+    settings: &Settings,
+    writes: BTreeMap<String, Vec<InstanceId>>,
+    records: &mut [InstanceRecord],
+) {
+    let key = &settings.tags.last_action_key;
+    for (value, ids) in writes {
+        for batch in batches(&ids, settings.batch_size) {
+            if let Err(e) = settings
+                .retry
+                .run(pause, || compute.tag(&batch, key, &value))
+                .await
+            {
+                let failed: BTreeSet<&InstanceId> = batch.iter().collect();
+                for r in records.iter_mut().filter(|r| failed.contains(&r.instance)) {
+                    r.note = Some(NOTE_LAST_ACTION_NOT_WRITTEN.to_owned());
+                    r.message = Some(clip(&format!("writing {key}={value}: {}", e.message)));
+                }
+            }
+        }
+    }
+}
+
+/// The note on an instance whose last-action tag could not be written.
+pub const NOTE_LAST_ACTION_NOT_WRITTEN: &str = "last-action-not-written";
+
 async fn call(compute: &impl Compute, op: Operation, ids: &[InstanceId]) -> Result<(), PortError> {
     match op {
         Operation::Start => compute.start(ids).await,
@@ -507,6 +695,8 @@ async fn apply_batch(
             instance: id,
             outcome,
             message,
+            reason: None,
+            note: None,
         })
     };
     let mut plan = Bisector::new(batch);
@@ -615,6 +805,7 @@ pub async fn run_organization<D: Directory, C: Connect>(
         concurrency,
         observe,
     } = options;
+    let schedules = schedules_for(&settings.schedules, req)?;
     let selection = select_accounts(dir, pause, req, settings).await?;
     let header = RunHeader {
         action: req.action,
@@ -623,6 +814,7 @@ pub async fn run_organization<D: Directory, C: Connect>(
         now: req.now,
     };
     let header = &header;
+    let schedules = &schedules;
     let mut accounts: Vec<AccountReport> =
         stream::iter(selection.accounts.iter())
             .map(|target| async move {
@@ -646,6 +838,7 @@ pub async fn run_organization<D: Directory, C: Connect>(
                             account: target.id.clone(),
                             region: region.clone(),
                             header: header.clone(),
+                            schedules: schedules.clone(),
                         };
                         match schedule_region(connect, pause, &task, settings, session).await {
                             Ok(run) => {
@@ -696,12 +889,16 @@ pub async fn verify_organization_starts<C: Connect>(
         schedule: req.schedule.clone(),
         now: req.now,
     };
+    // The run's request was accepted before, so its schedules are valid; an empty document
+    // here could only make verification skip instances, never act.
+    let schedules = schedules_for(&settings.schedules, req).unwrap_or_else(|_| no_schedules());
     for account in run.accounts.iter_mut().filter(|a| a.error.is_none()) {
         for report in account.regions.iter_mut() {
             let task = RegionTask {
                 account: account.account.clone(),
                 region: report.region.clone(),
                 header: header.clone(),
+                schedules: schedules.clone(),
             };
             match verify_starts(connect, pause, &task, report.clone(), settings, session).await {
                 Ok(verified) => *report = verified,

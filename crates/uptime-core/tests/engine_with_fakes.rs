@@ -541,16 +541,16 @@ async fn instances_in_transition_are_skipped() {
         "eu-west-1",
         Launch::new(InstanceState::Pending).schedule("s"),
     );
-    let task = RegionTask {
-        account: a.clone(),
-        region: Region::parse("eu-west-1").unwrap(),
-        header: RunHeader {
+    let task = RegionTask::new(
+        a.clone(),
+        Region::parse("eu-west-1").unwrap(),
+        RunHeader {
             action: Action::Stop,
             dry_run: false,
             schedule: None,
             now: "2026-11-24T19:00:00Z".parse().unwrap(),
         },
-    };
+    );
     let run = schedule_region(&cloud, &RecordingPause::default(), &task, &settings(), "t")
         .await
         .unwrap();

@@ -102,6 +102,35 @@ pub struct ScheduleRegionEvent {
     pub account: AccountTarget,
     pub region: Region,
     pub execution: String,
+    /// The deployed schedules document, as a JSON string (the state machine's definition holds
+    /// it; see [`schedules`]).
+    #[serde(default)]
+    pub deployed_schedules: Option<String>,
+}
+
+/// The schedules a region task uses: the deployed document, which the state machine passes
+/// with each task as a JSON string, with the request's own `schedules` laid over it. A
+/// deployed document that does not parse is the deployment's fault (`Misconfigured`); the
+/// request's was validated when the execution began.
+pub fn schedules(
+    deployed: Option<&str>,
+    request: &RunRequest,
+) -> Result<std::sync::Arc<uptime_schedule::ScheduleDocument>, LambdaError> {
+    let deployed = match deployed.map(str::trim) {
+        None | Some("") | Some("{}") => uptime_schedule::ScheduleDocument::empty(),
+        Some(text) => {
+            let value: Value = serde_json::from_str(text).map_err(|e| {
+                LambdaError::new(
+                    ErrorName::Misconfigured,
+                    format!("the deployed schedules document is not JSON: {e}"),
+                )
+            })?;
+            uptime_schedule::ScheduleDocument::from_json(&value)
+                .map_err(|e| LambdaError::new(ErrorName::Misconfigured, format!("deployed {e}")))?
+        }
+    };
+    uptime_core::engine::schedules_for(&deployed, request)
+        .map_err(|e| LambdaError::new(e.error, e.message))
 }
 
 /// `summarize-run` event: the state machine's ListAccounts output fields plus the account

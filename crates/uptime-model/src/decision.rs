@@ -61,6 +61,27 @@ pub enum SkipReason {
 }
 
 impl SkipReason {
+    /// Every reason (the payload-limit checks count them all).
+    pub const ALL: [SkipReason; 17] = [
+        Self::OptedOut,
+        Self::AutoscalingMember,
+        Self::Spot,
+        Self::OtherSchedule,
+        Self::InTransition,
+        Self::UnsupportedState,
+        Self::NotOptedIn,
+        Self::InvalidScheduleTag,
+        Self::InvalidHibernateTag,
+        Self::UnknownSchedule,
+        Self::InvalidSchedule,
+        Self::InvalidOverrideTag,
+        Self::ManualChangeRespected,
+        Self::TransitionMissed,
+        Self::RetainRunning,
+        Self::NoScheduleEvents,
+        Self::NotActionMode,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::OptedOut => "opted-out",

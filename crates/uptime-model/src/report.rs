@@ -107,6 +107,23 @@ pub struct InstanceRecord {
     /// EC2's message for failures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// Reconcile: why the decision was taken (`in-window`, `override-until-…`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Reconcile: a fact worth reporting that did not change the decision
+    /// (`override-expired`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The kind of a reconcile reason, as counted in reports: `override-until-<instant>` counts
+/// as `override`, so that the counts stay a small closed set; other reasons are their own kind.
+pub fn reason_kind(reason: &str) -> &str {
+    if reason.starts_with("override-until-") {
+        "override"
+    } else {
+        reason
+    }
 }
 
 /// Counts of outcomes, with skipped and failed broken down by reason.
@@ -124,6 +141,12 @@ pub struct Counts {
     pub skipped_by_reason: BTreeMap<String, u64>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub failed_by_reason: BTreeMap<String, u64>,
+    /// Reconcile: every decision counted by the kind of its reason ([`reason_kind`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub decided_by_reason: BTreeMap<String, u64>,
+    /// Reconcile: notes (`override-expired`, `invalid-last-action-tag`) by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub notes: BTreeMap<String, u64>,
 }
 
 impl Counts {
@@ -160,6 +183,26 @@ impl Counts {
         }
         for (k, v) in &other.failed_by_reason {
             *self.failed_by_reason.entry(k.clone()).or_default() += v;
+        }
+        for (k, v) in &other.decided_by_reason {
+            *self.decided_by_reason.entry(k.clone()).or_default() += v;
+        }
+        for (k, v) in &other.notes {
+            *self.notes.entry(k.clone()).or_default() += v;
+        }
+    }
+
+    /// Counts a record: its outcome, and its reason and note if it has them.
+    pub fn record_instance(&mut self, record: &InstanceRecord) {
+        self.record(&record.outcome);
+        if let Some(reason) = &record.reason {
+            *self
+                .decided_by_reason
+                .entry(reason_kind(reason).to_owned())
+                .or_default() += 1;
+        }
+        if let Some(note) = &record.note {
+            *self.notes.entry(note.clone()).or_default() += 1;
         }
     }
 
@@ -287,7 +330,7 @@ impl RegionReport {
         let mut failures = Vec::new();
         let mut not_listed = 0;
         for r in records {
-            counts.record(&r.outcome);
+            counts.record_instance(r);
             if let Outcome::Failed(reason) = r.outcome {
                 if failures.len() < MAX_LISTED_INSTANCE_FAILURES {
                     failures.push(InstanceFailure {
@@ -664,11 +707,15 @@ mod tests {
                 instance: iid(1),
                 outcome: Outcome::Stopped,
                 message: None,
+                reason: None,
+                note: None,
             },
             InstanceRecord {
                 instance: iid(2),
                 outcome: Outcome::Skipped(SkipReason::Spot),
                 message: None,
+                reason: None,
+                note: None,
             },
         ];
         for n in 0..25 {
@@ -676,6 +723,8 @@ mod tests {
                 instance: iid(100 + n),
                 outcome: Outcome::Failed(FailReason::InvalidState),
                 message: Some("IncorrectInstanceState".into()),
+                reason: None,
+                note: None,
             });
         }
         let r = RegionReport::from_records(acct(1), region("eu-west-1"), &recs);
@@ -699,6 +748,8 @@ mod tests {
                     instance: iid(1),
                     outcome: Outcome::Stopped,
                     message: None,
+                    reason: None,
+                    note: None,
                 }],
             )],
             skipped_regions: vec![],
@@ -738,6 +789,8 @@ mod tests {
                 instance: iid(1),
                 outcome: Outcome::Failed(FailReason::InsufficientCapacity),
                 message: Some("no capacity".into()),
+                reason: None,
+                note: None,
             }],
         );
         let a = AccountReport {
@@ -792,6 +845,8 @@ mod tests {
             instance: iid(1),
             outcome: Outcome::Skipped(SkipReason::AutoscalingMember),
             message: None,
+            reason: None,
+            note: None,
         };
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(v["outcome"], "skipped");

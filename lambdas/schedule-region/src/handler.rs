@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 use uptime_core::{schedule_region, Connect, Pause, RegionTask};
-use uptime_lambda::events::{decode, request, ScheduleRegionEvent};
+use uptime_lambda::events::{decode, request, schedules, ScheduleRegionEvent};
 use uptime_lambda::{Config, LambdaError};
 use uptime_model::ids::session_name;
 use uptime_model::report::RunHeader;
@@ -16,6 +16,7 @@ pub async fn handle(
 ) -> Result<RegionReport, LambdaError> {
     let event: ScheduleRegionEvent = decode(event, "schedule-region")?;
     let request = request(&event.request)?;
+    let schedules = schedules(event.deployed_schedules.as_deref(), &request)?;
     let task = RegionTask {
         account: event.account.id.clone(),
         region: event.region.clone(),
@@ -25,6 +26,7 @@ pub async fn handle(
             schedule: request.schedule.clone(),
             now: request.now,
         },
+        schedules,
     };
     let span = tracing::info_span!(
         "schedule_region",
@@ -45,7 +47,8 @@ pub async fn handle(
         tracing::info!(
             instance = %r.instance,
             outcome = r.outcome.name(),
-            reason = r.outcome.reason().unwrap_or(""),
+            reason = r.reason.as_deref().or(r.outcome.reason()).unwrap_or(""),
+            note = r.note.as_deref().unwrap_or(""),
             message = r.message.as_deref().unwrap_or(""),
             dry_run = request.dry_run,
             "decision"

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 use uptime_core::{verify_starts, Connect, Pause, RegionTask};
-use uptime_lambda::events::{decode, request};
+use uptime_lambda::events::{decode, request, schedules};
 use uptime_lambda::{Config, LambdaError};
 use uptime_model::ids::session_name;
 use uptime_model::report::RunHeader;
@@ -19,6 +19,9 @@ struct VerifyStartsEvent {
     execution: String,
     /// Region reports, or caught region failures (passed through unchanged).
     reports: Vec<Value>,
+    /// The deployed schedules document, as a JSON string.
+    #[serde(default)]
+    deployed_schedules: Option<String>,
 }
 
 /// Returns the region results in the same order, verified.
@@ -31,6 +34,7 @@ pub async fn handle(
     let event: VerifyStartsEvent = decode(event, "verify-starts")?;
     let request = request(&event.request)?;
     let session = session_name(&event.execution);
+    let schedules = schedules(event.deployed_schedules.as_deref(), &request)?;
     let mut out = Vec::with_capacity(event.reports.len());
     for item in event.reports {
         // A caught region failure has no report to verify.
@@ -47,6 +51,7 @@ pub async fn handle(
                 schedule: request.schedule.clone(),
                 now: request.now,
             },
+            schedules: schedules.clone(),
         };
         let failed_before = report.counts.failed;
         let verified =

@@ -137,18 +137,7 @@ fn fail_reasons() -> Vec<FailReason> {
 
 /// The instance skip reasons (by hand: keep in step with `SkipReason`).
 fn skip_reasons() -> Vec<SkipReason> {
-    use SkipReason::*;
-    vec![
-        OptedOut,
-        AutoscalingMember,
-        Spot,
-        OtherSchedule,
-        InTransition,
-        UnsupportedState,
-        NotOptedIn,
-        InvalidScheduleTag,
-        InvalidHibernateTag,
-    ]
+    SkipReason::ALL.to_vec()
 }
 
 /// The largest region report schedule-region returns: every counter large, every reason
@@ -161,6 +150,8 @@ fn worst_region_report(account: AccountId, region: Region) -> RegionReport {
             instance: instance(n),
             outcome: Outcome::Failed(reasons[n % reasons.len()]),
             message: Some(long_message("StopInstances")),
+            reason: None,
+            note: None,
         })
         .collect();
     // The real bounding: at most 20 listed, each message clipped.
@@ -183,6 +174,27 @@ fn worst_region_report(account: AccountId, region: Region) -> RegionReport {
             .into_iter()
             .map(|r| (r.as_str().to_owned(), BIG))
             .collect(),
+        // Reconcile: every reason kind a decision can have, and every note.
+        decided_by_reason: [
+            "in-window",
+            "outside-window",
+            "holiday",
+            "enforced",
+            "override",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(skip_reasons().into_iter().map(|r| r.as_str().to_owned()))
+        .map(|r| (r, BIG))
+        .collect(),
+        notes: [
+            "override-expired",
+            "invalid-last-action-tag",
+            uptime_core::NOTE_LAST_ACTION_NOT_WRITTEN,
+        ]
+        .into_iter()
+        .map(|n| (n.to_owned(), BIG))
+        .collect(),
     };
     report.failures_not_listed = BIG;
     report
