@@ -1,0 +1,971 @@
+//! Evaluation at the edges: DST gaps and overlaps in three hemispheres' worth of zones, leap
+//! days, month ends, nth and last weekdays, months, holidays, overnight, touching windows,
+//! one-sided schedules and schedules without events. Every instant is injected; the expected
+//! instants are written out in UTC.
+//!
+//! Schedules are built from the model directly, not parsed, so that these tests do not depend
+//! on the grammar.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use jiff::civil::{date, time, Date, Weekday};
+use jiff::{SignedDuration, Timestamp};
+use std::collections::BTreeSet;
+use uptime_schedule::eval::LOOKBACK_DAYS;
+use uptime_schedule::model::WeekdayKey;
+use uptime_schedule::{
+    Desired, HolidayState, Period, Schedule, ScheduleOptions, StateCause, Transition,
+    TransitionCause, WeekdayRule, Weekdays, Zone,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+fn ts(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+fn hm(s: &str) -> Option<jiff::civil::Time> {
+    (!s.is_empty()).then(|| s.parse().unwrap())
+}
+
+/// A period from `"08:00"`, `"18:00"` (either may be empty), every day.
+fn period(begin: &str, end: &str) -> Period {
+    Period {
+        begin: hm(begin),
+        end: hm(end),
+        ..Period::default()
+    }
+}
+
+fn on(mut p: Period, days: &[Weekday]) -> Period {
+    p.weekdays = Weekdays(
+        days.iter()
+            .map(|d| WeekdayRule::Every(WeekdayKey::new(*d)))
+            .collect(),
+    );
+    p
+}
+
+fn rule(mut p: Period, r: WeekdayRule) -> Period {
+    p.weekdays = Weekdays([r].into());
+    p
+}
+
+/// Days of the month; 0 stands for `L`, the last day.
+fn days(mut p: Period, days: &[u8]) -> Period {
+    for &d in days {
+        if d == 0 {
+            p.month_days.last = true;
+        } else {
+            p.month_days.days |= 1 << d;
+        }
+    }
+    p
+}
+
+fn months(mut p: Period, months: &[u8]) -> Period {
+    for &m in months {
+        p.months.0 |= 1 << m;
+    }
+    p
+}
+
+/// A period selecting one date only (its day of the month, in its month).
+fn only_on(p: Period, d: Date) -> Period {
+    months(days(p, &[d.day() as u8]), &[d.month() as u8])
+}
+
+fn schedule(zone: &str, periods: Vec<Period>) -> Schedule {
+    Schedule {
+        name: None,
+        zone: Zone::parse(zone).unwrap(),
+        periods,
+        holidays: BTreeSet::new(),
+        holiday_state: HolidayState::Stopped,
+        options: ScheduleOptions::default(),
+    }
+}
+
+fn with_holidays(mut s: Schedule, holidays: &[Date]) -> Schedule {
+    s.holidays = holidays.iter().copied().collect();
+    s
+}
+
+const WEEKDAYS: [Weekday; 5] = [
+    Weekday::Monday,
+    Weekday::Tuesday,
+    Weekday::Wednesday,
+    Weekday::Thursday,
+    Weekday::Friday,
+];
+
+const NS: SignedDuration = SignedDuration::from_nanos(1);
+
+/// The transitions as `(UTC instant, to)`, for compact comparisons.
+fn brief(ts: &[Transition]) -> Vec<(String, Desired)> {
+    ts.iter().map(|t| (t.at.to_string(), t.to)).collect()
+}
+
+fn desired(s: &Schedule, at: Timestamp) -> Option<Desired> {
+    s.state_at(at).desired
+}
+
+use Desired::{Running, Stopped};
+
+// ---------------------------------------------------------------------------------------------
+// DST: one table per change, each window selected on the day of the change only
+
+struct DstCase {
+    what: &'static str,
+    zone: &'static str,
+    /// The date the window begins on.
+    date: Date,
+    begin: &'static str,
+    end: &'static str,
+    start_utc: &'static str,
+    stop_utc: &'static str,
+}
+
+const DST_CASES: &[DstCase] = &[
+    // Europe/London, spring forward 2026-03-29 01:00 UTC (01:00 GMT → 02:00 BST).
+    DstCase {
+        what: "London spring: begin in the gap",
+        zone: "Europe/London",
+        date: date(2026, 3, 29),
+        begin: "01:30",
+        end: "03:00",
+        start_utc: "2026-03-29T01:30:00Z", // 01:30 GMT = 02:30 BST
+        stop_utc: "2026-03-29T02:00:00Z",
+    },
+    DstCase {
+        what: "London spring: end in the gap",
+        zone: "Europe/London",
+        date: date(2026, 3, 29),
+        begin: "00:30",
+        end: "01:30",
+        start_utc: "2026-03-29T00:30:00Z",
+        stop_utc: "2026-03-29T01:30:00Z",
+    },
+    DstCase {
+        what: "London spring: office hours, an hour earlier in UTC",
+        zone: "Europe/London",
+        date: date(2026, 3, 29),
+        begin: "08:00",
+        end: "18:00",
+        start_utc: "2026-03-29T07:00:00Z",
+        stop_utc: "2026-03-29T17:00:00Z",
+    },
+    DstCase {
+        what: "London spring: overnight across the change (7 real hours)",
+        zone: "Europe/London",
+        date: date(2026, 3, 28),
+        begin: "22:00",
+        end: "06:00",
+        start_utc: "2026-03-28T22:00:00Z",
+        stop_utc: "2026-03-29T05:00:00Z",
+    },
+    // Europe/London, fall back 2026-10-25 01:00 UTC (02:00 BST → 01:00 GMT).
+    DstCase {
+        what: "London autumn: begin in the overlap (first occurrence)",
+        zone: "Europe/London",
+        date: date(2026, 10, 25),
+        begin: "01:30",
+        end: "03:00",
+        start_utc: "2026-10-25T00:30:00Z",
+        stop_utc: "2026-10-25T03:00:00Z",
+    },
+    DstCase {
+        what: "London autumn: end in the overlap (first occurrence only)",
+        zone: "Europe/London",
+        date: date(2026, 10, 25),
+        begin: "00:30",
+        end: "01:30",
+        start_utc: "2026-10-24T23:30:00Z",
+        stop_utc: "2026-10-25T00:30:00Z",
+    },
+    DstCase {
+        what: "London autumn: office hours, an hour later in UTC",
+        zone: "Europe/London",
+        date: date(2026, 10, 25),
+        begin: "08:00",
+        end: "18:00",
+        start_utc: "2026-10-25T08:00:00Z",
+        stop_utc: "2026-10-25T18:00:00Z",
+    },
+    DstCase {
+        what: "London autumn: overnight across the change (9 real hours)",
+        zone: "Europe/London",
+        date: date(2026, 10, 24),
+        begin: "22:00",
+        end: "06:00",
+        start_utc: "2026-10-24T21:00:00Z",
+        stop_utc: "2026-10-25T06:00:00Z",
+    },
+    // America/New_York, spring forward 2026-03-08 07:00 UTC (02:00 EST → 03:00 EDT).
+    DstCase {
+        what: "New York spring: begin in the gap",
+        zone: "America/New_York",
+        date: date(2026, 3, 8),
+        begin: "02:30",
+        end: "04:00",
+        start_utc: "2026-03-08T07:30:00Z", // 02:30 EST = 03:30 EDT
+        stop_utc: "2026-03-08T08:00:00Z",
+    },
+    DstCase {
+        what: "New York spring: end in the gap",
+        zone: "America/New_York",
+        date: date(2026, 3, 8),
+        begin: "01:00",
+        end: "02:30",
+        start_utc: "2026-03-08T06:00:00Z",
+        stop_utc: "2026-03-08T07:30:00Z",
+    },
+    DstCase {
+        what: "New York spring: office hours",
+        zone: "America/New_York",
+        date: date(2026, 3, 8),
+        begin: "08:00",
+        end: "18:00",
+        start_utc: "2026-03-08T12:00:00Z",
+        stop_utc: "2026-03-08T22:00:00Z",
+    },
+    DstCase {
+        what: "New York spring: overnight across the change",
+        zone: "America/New_York",
+        date: date(2026, 3, 7),
+        begin: "22:00",
+        end: "06:00",
+        start_utc: "2026-03-08T03:00:00Z",
+        stop_utc: "2026-03-08T10:00:00Z",
+    },
+    // America/New_York, fall back 2026-11-01 06:00 UTC (02:00 EDT → 01:00 EST).
+    DstCase {
+        what: "New York autumn: begin in the overlap",
+        zone: "America/New_York",
+        date: date(2026, 11, 1),
+        begin: "01:30",
+        end: "03:00",
+        start_utc: "2026-11-01T05:30:00Z",
+        stop_utc: "2026-11-01T08:00:00Z",
+    },
+    DstCase {
+        what: "New York autumn: end in the overlap",
+        zone: "America/New_York",
+        date: date(2026, 11, 1),
+        begin: "00:30",
+        end: "01:30",
+        start_utc: "2026-11-01T04:30:00Z",
+        stop_utc: "2026-11-01T05:30:00Z",
+    },
+    DstCase {
+        what: "New York autumn: office hours",
+        zone: "America/New_York",
+        date: date(2026, 11, 1),
+        begin: "08:00",
+        end: "18:00",
+        start_utc: "2026-11-01T13:00:00Z",
+        stop_utc: "2026-11-01T23:00:00Z",
+    },
+    DstCase {
+        what: "New York autumn: overnight across the change",
+        zone: "America/New_York",
+        date: date(2026, 10, 31),
+        begin: "22:00",
+        end: "06:00",
+        start_utc: "2026-11-01T02:00:00Z",
+        stop_utc: "2026-11-01T11:00:00Z",
+    },
+    // Australia/Sydney, fall back 2026-04-05 (03:00 AEDT → 02:00 AEST at 2026-04-04 16:00 UTC).
+    DstCase {
+        what: "Sydney autumn: begin in the overlap",
+        zone: "Australia/Sydney",
+        date: date(2026, 4, 5),
+        begin: "02:30",
+        end: "04:00",
+        start_utc: "2026-04-04T15:30:00Z",
+        stop_utc: "2026-04-04T18:00:00Z",
+    },
+    DstCase {
+        what: "Sydney autumn: end in the overlap",
+        zone: "Australia/Sydney",
+        date: date(2026, 4, 5),
+        begin: "01:00",
+        end: "02:30",
+        start_utc: "2026-04-04T14:00:00Z",
+        stop_utc: "2026-04-04T15:30:00Z",
+    },
+    DstCase {
+        what: "Sydney autumn: office hours",
+        zone: "Australia/Sydney",
+        date: date(2026, 4, 5),
+        begin: "08:00",
+        end: "18:00",
+        start_utc: "2026-04-04T22:00:00Z",
+        stop_utc: "2026-04-05T08:00:00Z",
+    },
+    DstCase {
+        what: "Sydney autumn: overnight across the change",
+        zone: "Australia/Sydney",
+        date: date(2026, 4, 4),
+        begin: "22:00",
+        end: "06:00",
+        start_utc: "2026-04-04T11:00:00Z",
+        stop_utc: "2026-04-04T20:00:00Z",
+    },
+    // Australia/Sydney, spring forward 2026-10-04 (02:00 AEST → 03:00 AEDT at 2026-10-03 16:00
+    // UTC).
+    DstCase {
+        what: "Sydney spring: begin in the gap",
+        zone: "Australia/Sydney",
+        date: date(2026, 10, 4),
+        begin: "02:30",
+        end: "04:00",
+        start_utc: "2026-10-03T16:30:00Z",
+        stop_utc: "2026-10-03T17:00:00Z",
+    },
+    DstCase {
+        what: "Sydney spring: end in the gap",
+        zone: "Australia/Sydney",
+        date: date(2026, 10, 4),
+        begin: "01:00",
+        end: "02:30",
+        start_utc: "2026-10-03T15:00:00Z",
+        stop_utc: "2026-10-03T16:30:00Z",
+    },
+    DstCase {
+        what: "Sydney spring: office hours",
+        zone: "Australia/Sydney",
+        date: date(2026, 10, 4),
+        begin: "08:00",
+        end: "18:00",
+        start_utc: "2026-10-03T21:00:00Z",
+        stop_utc: "2026-10-04T07:00:00Z",
+    },
+    DstCase {
+        what: "Sydney spring: overnight across the change",
+        zone: "Australia/Sydney",
+        date: date(2026, 10, 3),
+        begin: "22:00",
+        end: "06:00",
+        start_utc: "2026-10-03T12:00:00Z",
+        stop_utc: "2026-10-03T19:00:00Z",
+    },
+];
+
+#[test]
+fn windows_around_dst_changes_start_and_stop_exactly_once_at_the_expected_instants() {
+    for case in DST_CASES {
+        let what = case.what;
+        let s = schedule(
+            case.zone,
+            vec![only_on(period(case.begin, case.end), case.date)],
+        );
+        let (start, stop) = (ts(case.start_utc), ts(case.stop_utc));
+        let from = start - SignedDuration::from_hours(72);
+        let to = stop + SignedDuration::from_hours(72);
+        let got = s.transitions(from, to);
+        assert_eq!(
+            brief(&got),
+            vec![
+                (case.start_utc.to_owned(), Running),
+                (case.stop_utc.to_owned(), Stopped)
+            ],
+            "{what}"
+        );
+        assert_eq!(got[0].cause, TransitionCause::PeriodBegin, "{what}");
+        assert_eq!(got[1].cause, TransitionCause::PeriodEnd, "{what}");
+
+        assert_eq!(
+            desired(&s, start - NS),
+            Some(Stopped),
+            "{what}: before start"
+        );
+        assert_eq!(desired(&s, start), Some(Running), "{what}: at start");
+        assert_eq!(desired(&s, stop - NS), Some(Running), "{what}: before stop");
+        assert_eq!(desired(&s, stop), Some(Stopped), "{what}: at stop");
+        // Hours later, in the second occurrence of a repeated hour, nothing happens again.
+        assert_eq!(
+            desired(&s, stop + SignedDuration::from_hours(1)),
+            Some(Stopped),
+            "{what}: an hour after stop"
+        );
+        assert_eq!(s.last_transition(stop).unwrap().at, stop, "{what}");
+        assert_eq!(s.last_transition(stop - NS).unwrap().at, start, "{what}");
+    }
+}
+
+#[test]
+fn every_day_windows_start_and_stop_once_per_day_across_each_dst_change() {
+    for case in DST_CASES {
+        let what = case.what;
+        // The same window every day, over the two days either side of the change.
+        let s = schedule(case.zone, vec![period(case.begin, case.end)]);
+        let local = |d: Date| d.to_zoned(s.zone.tz().clone()).unwrap().timestamp();
+        let from = local(case.date.checked_sub(jiff::Span::new().days(2)).unwrap());
+        let to = local(case.date.checked_add(jiff::Span::new().days(3)).unwrap());
+        let got = s.transitions(from, to);
+        for pair in got.windows(2) {
+            assert_ne!(pair[0].to, pair[1].to, "{what}: alternates");
+            assert!(pair[0].at < pair[1].at, "{what}: increases");
+        }
+        let starts = got.iter().filter(|t| t.to == Running).count();
+        let stops = got.iter().filter(|t| t.to == Stopped).count();
+        // Five dates' windows begin in the range (the overnight one from the day before the
+        // range may end inside it).
+        assert_eq!(starts, 5, "{what}: {:?}", brief(&got));
+        assert!((5..=6).contains(&stops), "{what}: {:?}", brief(&got));
+        assert!(got.iter().any(|t| t.at == ts(case.start_utc)), "{what}");
+        assert!(got.iter().any(|t| t.at == ts(case.stop_utc)), "{what}");
+    }
+}
+
+#[test]
+fn windows_inside_a_dst_gap_run_by_the_offset_before_the_gap() {
+    // 01:15–01:45 on the London spring-forward day is entirely in the gap: both ends are read
+    // at the offset before the gap (01:15 and 01:45 GMT = 02:15 and 02:45 BST): 30 minutes.
+    let s = schedule(
+        "Europe/London",
+        vec![only_on(period("01:15", "01:45"), date(2026, 3, 29))],
+    );
+    let got = s.transitions(ts("2026-03-28T00:00:00Z"), ts("2026-03-30T00:00:00Z"));
+    assert_eq!(
+        brief(&got),
+        vec![
+            ("2026-03-29T01:15:00Z".to_owned(), Running),
+            ("2026-03-29T01:45:00Z".to_owned(), Stopped)
+        ]
+    );
+    // 01:30–02:00: the begin is in the gap (01:30 GMT = 01:30 UTC) and the end is not (02:00
+    // BST = 01:00 UTC): the end comes first, the window is empty and never runs (a year ago's
+    // window already stopped the schedule, so nothing changes).
+    let s = schedule(
+        "Europe/London",
+        vec![only_on(period("01:30", "02:00"), date(2026, 3, 29))],
+    );
+    let got = s.transitions(ts("2026-03-27T00:00:00Z"), ts("2026-03-31T00:00:00Z"));
+    assert!(got.is_empty(), "{:?}", brief(&got));
+    for at in [
+        "2026-03-29T01:00:00Z",
+        "2026-03-29T01:30:00Z",
+        "2026-03-29T01:45:00Z",
+    ] {
+        assert_eq!(desired(&s, ts(at)), Some(Stopped), "{at}");
+    }
+}
+
+#[test]
+fn lone_starts_and_stops_in_gaps_and_overlaps_happen_once() {
+    // Start at 02:30 (in the New York gap on 2026-03-08), stop at 01:30 (in the overlap on
+    // 2026-11-01), every day.
+    let s = schedule(
+        "America/New_York",
+        vec![period("02:30", ""), period("", "01:30")],
+    );
+    let spring = s.transitions(ts("2026-03-07T12:00:00Z"), ts("2026-03-09T12:00:00Z"));
+    assert_eq!(
+        brief(&spring),
+        vec![
+            ("2026-03-08T06:30:00Z".to_owned(), Stopped), // 01:30 EST
+            ("2026-03-08T07:30:00Z".to_owned(), Running), // 02:30 EST = 03:30 EDT
+            ("2026-03-09T05:30:00Z".to_owned(), Stopped), // 01:30 EDT
+            ("2026-03-09T06:30:00Z".to_owned(), Running),
+        ]
+    );
+    let autumn = s.transitions(ts("2026-10-31T12:00:00Z"), ts("2026-11-02T12:00:00Z"));
+    assert_eq!(
+        brief(&autumn),
+        vec![
+            ("2026-11-01T05:30:00Z".to_owned(), Stopped), // first 01:30 (EDT)
+            ("2026-11-01T07:30:00Z".to_owned(), Running), // 02:30 EST
+            ("2026-11-02T06:30:00Z".to_owned(), Stopped),
+            ("2026-11-02T07:30:00Z".to_owned(), Running),
+        ]
+    );
+    // The second 01:30 (EST, 06:30 UTC) stops nothing.
+    assert_eq!(desired(&s, ts("2026-11-01T06:30:00Z")), Some(Stopped));
+}
+
+#[test]
+fn thirty_minute_and_quarter_hour_zones() {
+    // Lord Howe moves its clocks by 30 minutes: 02:00 → 02:30 on 2026-10-04 (15:30 UTC the day
+    // before), so 02:15 is in the gap and happens at 02:45 new time.
+    let s = schedule(
+        "Australia/Lord_Howe",
+        vec![only_on(period("02:15", "04:00"), date(2026, 10, 4))],
+    );
+    let got = s.transitions(ts("2026-10-01T00:00:00Z"), ts("2026-10-06T00:00:00Z"));
+    assert_eq!(
+        brief(&got),
+        vec![
+            ("2026-10-03T15:45:00Z".to_owned(), Running),
+            ("2026-10-03T17:00:00Z".to_owned(), Stopped)
+        ]
+    );
+    let s = schedule(
+        "Asia/Kathmandu",
+        vec![only_on(period("08:00", "18:00"), date(2026, 6, 1))],
+    );
+    let got = s.transitions(ts("2026-05-30T00:00:00Z"), ts("2026-06-03T00:00:00Z"));
+    assert_eq!(
+        brief(&got),
+        vec![
+            ("2026-06-01T02:15:00Z".to_owned(), Running),
+            ("2026-06-01T12:15:00Z".to_owned(), Stopped)
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Day rules
+
+/// The dates (UTC) on which a UTC schedule's transitions to `Running` happen in a range.
+fn start_dates(s: &Schedule, from: &str, to: &str) -> Vec<Date> {
+    s.transitions(ts(from), ts(to))
+        .iter()
+        .filter(|t| t.to == Running)
+        .map(|t| t.at.to_zoned(jiff::tz::TimeZone::UTC).date())
+        .collect()
+}
+
+#[test]
+fn the_last_day_of_february_is_the_29th_in_a_leap_year() {
+    let s = schedule(
+        "UTC",
+        vec![months(days(period("08:00", "18:00"), &[0]), &[2])],
+    );
+    assert_eq!(
+        start_dates(&s, "2027-01-01T00:00:00Z", "2029-01-01T00:00:00Z"),
+        vec![date(2027, 2, 28), date(2028, 2, 29)]
+    );
+    assert_eq!(desired(&s, ts("2028-02-29T12:00:00Z")), Some(Running));
+    assert_eq!(desired(&s, ts("2028-02-28T12:00:00Z")), Some(Stopped));
+}
+
+#[test]
+fn the_29th_of_february_only_comes_in_leap_years() {
+    let s = schedule(
+        "UTC",
+        vec![months(days(period("08:00", "18:00"), &[29]), &[2])],
+    );
+    assert_eq!(
+        start_dates(&s, "2024-01-01T00:00:00Z", "2029-01-01T00:00:00Z"),
+        vec![date(2024, 2, 29), date(2028, 2, 29)]
+    );
+    // In 2027 the last 29 February is more than a year back: no opinion.
+    let state = s.state_at(ts("2027-02-28T12:00:00Z"));
+    assert_eq!(state.desired, None);
+    assert_eq!(state.cause, StateCause::NoEvents);
+    assert_eq!(s.last_transition(ts("2027-02-28T12:00:00Z")), None);
+    // Within a year of it, the window's end still decides.
+    assert_eq!(desired(&s, ts("2025-01-01T00:00:00Z")), Some(Stopped));
+}
+
+#[test]
+fn day_31_skips_thirty_day_months_and_l_takes_each_months_last_day() {
+    let d31 = schedule("UTC", vec![days(period("08:00", "18:00"), &[31])]);
+    assert_eq!(
+        start_dates(&d31, "2026-03-01T00:00:00Z", "2026-08-01T00:00:00Z"),
+        vec![date(2026, 3, 31), date(2026, 5, 31), date(2026, 7, 31)]
+    );
+    let last = schedule("UTC", vec![days(period("08:00", "18:00"), &[0])]);
+    assert_eq!(
+        start_dates(&last, "2026-03-01T00:00:00Z", "2026-08-01T00:00:00Z"),
+        vec![
+            date(2026, 3, 31),
+            date(2026, 4, 30),
+            date(2026, 5, 31),
+            date(2026, 6, 30),
+            date(2026, 7, 31)
+        ]
+    );
+}
+
+#[test]
+fn last_and_nth_weekdays_of_months_with_four_and_five_fridays() {
+    let fri = WeekdayKey::new(Weekday::Friday);
+    // January 2026 has five Fridays (2 … 30), February four (6 … 27).
+    let last_fri = schedule(
+        "UTC",
+        vec![rule(period("08:00", "18:00"), WeekdayRule::Last(fri))],
+    );
+    assert_eq!(
+        start_dates(&last_fri, "2026-01-01T00:00:00Z", "2026-03-01T00:00:00Z"),
+        vec![date(2026, 1, 30), date(2026, 2, 27)]
+    );
+    let fifth_fri = schedule(
+        "UTC",
+        vec![rule(period("08:00", "18:00"), WeekdayRule::Nth(fri, 5))],
+    );
+    assert_eq!(
+        start_dates(&fifth_fri, "2026-01-01T00:00:00Z", "2026-03-01T00:00:00Z"),
+        vec![date(2026, 1, 30)]
+    );
+    let second_fri = schedule(
+        "UTC",
+        vec![rule(period("08:00", "18:00"), WeekdayRule::Nth(fri, 2))],
+    );
+    assert_eq!(
+        start_dates(&second_fri, "2026-01-01T00:00:00Z", "2026-03-01T00:00:00Z"),
+        vec![date(2026, 1, 9), date(2026, 2, 13)]
+    );
+}
+
+#[test]
+fn a_months_filter_selects_whole_months() {
+    let s = schedule(
+        "UTC",
+        vec![months(days(period("08:00", "18:00"), &[1]), &[6, 12])],
+    );
+    assert_eq!(
+        start_dates(&s, "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"),
+        vec![date(2026, 6, 1), date(2026, 12, 1)]
+    );
+    // A yearly window is found half a year back.
+    let last = s.last_transition(ts("2026-11-30T00:00:00Z")).unwrap();
+    assert_eq!(last.at, ts("2026-06-01T18:00:00Z"));
+    assert_eq!(last.to, Stopped);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Holidays
+
+#[test]
+fn a_window_on_a_holiday_does_not_open() {
+    let s = with_holidays(
+        schedule("UTC", vec![on(period("08:00", "18:00"), &WEEKDAYS)]),
+        &[date(2026, 6, 3)],
+    );
+    assert_eq!(
+        start_dates(&s, "2026-06-01T00:00:00Z", "2026-06-06T00:00:00Z"),
+        vec![
+            date(2026, 6, 1),
+            date(2026, 6, 2),
+            date(2026, 6, 4),
+            date(2026, 6, 5)
+        ]
+    );
+    let noon = s.state_at(ts("2026-06-03T12:00:00Z"));
+    assert_eq!(noon.desired, Some(Stopped));
+    assert_eq!(noon.cause, StateCause::Holiday);
+    // Already stopped at midnight: the holiday causes no transition.
+    assert!(s
+        .transitions(ts("2026-06-02T18:00:00Z"), ts("2026-06-04T08:00:00Z") - NS)
+        .is_empty());
+}
+
+#[test]
+fn holidays_as_usual_are_ignored() {
+    let mut s = with_holidays(
+        schedule("UTC", vec![on(period("08:00", "18:00"), &WEEKDAYS)]),
+        &[date(2026, 6, 3)],
+    );
+    s.holiday_state = HolidayState::AsUsual;
+    let noon = s.state_at(ts("2026-06-03T12:00:00Z"));
+    assert_eq!(noon.desired, Some(Running));
+    assert_eq!(noon.cause, StateCause::InWindow);
+    assert_eq!(
+        start_dates(&s, "2026-06-01T00:00:00Z", "2026-06-06T00:00:00Z").len(),
+        5
+    );
+}
+
+#[test]
+fn a_holiday_in_a_start_stop_stretch_stops_at_local_midnight_and_resumes_at_the_next() {
+    // Start Monday 08:00, stop Friday 18:00, London (BST in June); Wednesday 2026-06-03 off.
+    let s = with_holidays(
+        schedule(
+            "Europe/London",
+            vec![
+                on(period("08:00", ""), &[Weekday::Monday]),
+                on(period("", "18:00"), &[Weekday::Friday]),
+            ],
+        ),
+        &[date(2026, 6, 3)],
+    );
+    let got = s.transitions(ts("2026-05-31T00:00:00Z"), ts("2026-06-07T00:00:00Z"));
+    assert_eq!(
+        brief(&got),
+        vec![
+            ("2026-06-01T07:00:00Z".to_owned(), Running),
+            ("2026-06-02T23:00:00Z".to_owned(), Stopped),
+            ("2026-06-03T23:00:00Z".to_owned(), Running),
+            ("2026-06-05T17:00:00Z".to_owned(), Stopped),
+        ]
+    );
+    let causes: Vec<_> = got.iter().map(|t| t.cause).collect();
+    assert_eq!(
+        causes,
+        vec![
+            TransitionCause::PeriodBegin,
+            TransitionCause::HolidayBegin,
+            TransitionCause::HolidayEnd,
+            TransitionCause::PeriodEnd
+        ]
+    );
+    let thursday = s.state_at(ts("2026-06-04T12:00:00Z"));
+    assert_eq!(thursday.desired, Some(Running));
+    assert_eq!(thursday.cause, StateCause::InWindow);
+}
+
+#[test]
+fn a_holiday_begins_at_midnight_in_the_schedules_zone_not_in_utc() {
+    // Start every day at 06:00 and never stop: running all the time, except on Christmas Day
+    // in Sydney, which is 2026-12-24 13:00 UTC to 2026-12-25 13:00 UTC (AEDT, +11).
+    let s = with_holidays(
+        schedule("Australia/Sydney", vec![period("06:00", "")]),
+        &[date(2026, 12, 25)],
+    );
+    let got = s.transitions(ts("2026-12-23T00:00:00Z"), ts("2026-12-27T00:00:00Z"));
+    assert_eq!(
+        brief(&got),
+        vec![
+            ("2026-12-24T13:00:00Z".to_owned(), Stopped),
+            ("2026-12-25T13:00:00Z".to_owned(), Running),
+        ]
+    );
+    assert_eq!(desired(&s, ts("2026-12-24T13:00:00Z") - NS), Some(Running));
+    // On 25 December UTC, after midnight in Sydney has passed again, it runs.
+    assert_eq!(desired(&s, ts("2026-12-25T18:00:00Z")), Some(Running));
+    assert_eq!(
+        s.last_transition(ts("2026-12-25T00:00:00Z")).unwrap().cause,
+        TransitionCause::HolidayBegin
+    );
+}
+
+#[test]
+fn a_holiday_cuts_an_overnight_window_at_midnight_and_its_own_window_does_not_open() {
+    // 22:00–06:00 every night, UTC; Wednesday 2026-06-03 is a holiday.
+    let s = with_holidays(
+        schedule("UTC", vec![period("22:00", "06:00")]),
+        &[date(2026, 6, 3)],
+    );
+    let got = s.transitions(ts("2026-06-02T12:00:00Z"), ts("2026-06-05T12:00:00Z"));
+    assert_eq!(
+        brief(&got),
+        vec![
+            ("2026-06-02T22:00:00Z".to_owned(), Running),
+            ("2026-06-03T00:00:00Z".to_owned(), Stopped), // the holiday begins
+            ("2026-06-04T22:00:00Z".to_owned(), Running), // Wednesday's window never opened
+            ("2026-06-05T06:00:00Z".to_owned(), Stopped),
+        ]
+    );
+    assert_eq!(got[1].cause, TransitionCause::HolidayBegin);
+    assert_eq!(desired(&s, ts("2026-06-04T03:00:00Z")), Some(Stopped));
+}
+
+#[test]
+fn a_holiday_on_a_midnight_dst_gap_begins_when_the_date_does() {
+    // Cuba springs forward at midnight (00:00 → 01:00), so 2026-03-08 begins at 01:00 local.
+    let tz = Zone::parse("America/Havana").unwrap();
+    let start = date(2026, 3, 8).to_zoned(tz.tz().clone()).unwrap();
+    assert_eq!(start.time(), time(1, 0, 0, 0));
+    let s = with_holidays(
+        schedule("America/Havana", vec![period("06:00", "")]),
+        &[date(2026, 3, 8)],
+    );
+    let got = s.transitions(ts("2026-03-06T00:00:00Z"), ts("2026-03-10T00:00:00Z"));
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].at, start.timestamp());
+    assert_eq!(got[0].to, Stopped);
+    assert_eq!(desired(&s, start.timestamp() - NS), Some(Running));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Windows
+
+#[test]
+fn an_overnight_window_selected_on_friday_ends_on_saturday_morning() {
+    let s = schedule(
+        "UTC",
+        vec![on(period("22:00", "06:00"), &[Weekday::Friday])],
+    );
+    // 2026-06-05 is a Friday.
+    let got = s.transitions(ts("2026-06-01T00:00:00Z"), ts("2026-06-12T00:00:00Z"));
+    assert_eq!(
+        brief(&got),
+        vec![
+            ("2026-06-05T22:00:00Z".to_owned(), Running),
+            ("2026-06-06T06:00:00Z".to_owned(), Stopped),
+        ]
+    );
+    assert_eq!(desired(&s, ts("2026-06-06T05:59:59Z")), Some(Running));
+    assert_eq!(desired(&s, ts("2026-06-06T22:00:00Z")), Some(Stopped));
+}
+
+#[test]
+fn a_window_ending_at_midnight_ends_at_the_next_days_midnight() {
+    let s = schedule(
+        "UTC",
+        vec![on(period("18:00", "00:00"), &[Weekday::Friday])],
+    );
+    let got = s.transitions(ts("2026-06-01T00:00:00Z"), ts("2026-06-08T00:00:00Z"));
+    assert_eq!(
+        brief(&got),
+        vec![
+            ("2026-06-05T18:00:00Z".to_owned(), Running),
+            ("2026-06-06T00:00:00Z".to_owned(), Stopped),
+        ]
+    );
+}
+
+#[test]
+fn touching_and_overlapping_windows_make_one_running_stretch() {
+    for (what, periods) in [
+        (
+            "touching",
+            vec![period("08:00", "12:00"), period("12:00", "18:00")],
+        ),
+        (
+            "overlapping",
+            vec![period("08:00", "13:00"), period("12:00", "18:00")],
+        ),
+        (
+            "nested",
+            vec![period("08:00", "18:00"), period("10:00", "12:00")],
+        ),
+    ] {
+        let s = schedule("Europe/London", periods);
+        let got = s.transitions(ts("2026-06-01T00:00:00Z"), ts("2026-06-02T00:00:00Z"));
+        assert_eq!(
+            brief(&got),
+            vec![
+                ("2026-06-01T07:00:00Z".to_owned(), Running),
+                ("2026-06-01T17:00:00Z".to_owned(), Stopped),
+            ],
+            "{what}"
+        );
+        assert_eq!(
+            desired(&s, ts("2026-06-01T11:00:00Z")),
+            Some(Running),
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn an_overnight_window_touching_a_morning_window_runs_through() {
+    // 22:00–06:00 and 06:00–09:00 every day: one stretch from 22:00 to 09:00.
+    let s = schedule(
+        "UTC",
+        vec![period("22:00", "06:00"), period("06:00", "09:00")],
+    );
+    let got = s.transitions(ts("2026-06-01T12:00:00Z"), ts("2026-06-02T12:00:00Z"));
+    assert_eq!(
+        brief(&got),
+        vec![
+            ("2026-06-01T22:00:00Z".to_owned(), Running),
+            ("2026-06-02T09:00:00Z".to_owned(), Stopped),
+        ]
+    );
+}
+
+#[test]
+fn a_start_at_the_instant_a_window_ends_keeps_running() {
+    // 08:00–12:00 and a lone start at 12:00, every day: the start wins over the window's end
+    // at the same instant, so the schedule runs all the time.
+    let s = schedule("UTC", vec![period("08:00", "12:00"), period("12:00", "")]);
+    assert_eq!(desired(&s, ts("2026-06-01T12:00:00Z")), Some(Running));
+    assert_eq!(desired(&s, ts("2026-06-01T03:00:00Z")), Some(Running));
+    let got = s.transitions(ts("2026-06-01T00:00:00Z"), ts("2026-06-03T00:00:00Z"));
+    assert!(got.is_empty(), "{:?}", brief(&got));
+}
+
+// ---------------------------------------------------------------------------------------------
+// One-sided schedules and schedules without events
+
+#[test]
+fn a_start_only_and_stop_only_schedule_holds_its_state_between_events() {
+    let s = schedule(
+        "UTC",
+        vec![
+            on(period("08:00", ""), &[Weekday::Monday]),
+            on(period("", "18:00"), &[Weekday::Friday]),
+        ],
+    );
+    let got = s.transitions(ts("2026-06-01T00:00:00Z"), ts("2026-06-15T00:00:00Z"));
+    assert_eq!(
+        brief(&got),
+        vec![
+            ("2026-06-01T08:00:00Z".to_owned(), Running),
+            ("2026-06-05T18:00:00Z".to_owned(), Stopped),
+            ("2026-06-08T08:00:00Z".to_owned(), Running),
+            ("2026-06-12T18:00:00Z".to_owned(), Stopped),
+        ]
+    );
+    let wednesday = s.state_at(ts("2026-06-03T03:00:00Z"));
+    assert_eq!(wednesday.desired, Some(Running));
+    assert_eq!(wednesday.cause, StateCause::InWindow);
+    let sunday = s.state_at(ts("2026-06-07T03:00:00Z"));
+    assert_eq!(sunday.desired, Some(Stopped));
+    assert_eq!(sunday.cause, StateCause::OutsideWindow);
+}
+
+#[test]
+fn a_stop_only_schedule_never_starts() {
+    let s = schedule("UTC", vec![period("", "19:00")]);
+    let got = s.transitions(ts("2026-06-01T00:00:00Z"), ts("2026-06-08T00:00:00Z"));
+    assert!(got.is_empty());
+    assert_eq!(desired(&s, ts("2026-06-03T12:00:00Z")), Some(Stopped));
+    let last = s.last_transition(ts("2026-06-03T12:00:00Z"));
+    assert_eq!(last, None, "stopped for longer than the lookback");
+}
+
+#[test]
+fn a_schedule_whose_days_never_come_has_no_opinion() {
+    // Day 31 of February.
+    let s = schedule(
+        "UTC",
+        vec![months(days(period("08:00", "18:00"), &[31]), &[2])],
+    );
+    for at in [
+        "2024-01-01T00:00:00Z",
+        "2026-02-28T12:00:00Z",
+        "2030-12-31T23:59:59Z",
+    ] {
+        let state = s.state_at(ts(at));
+        assert_eq!(state.desired, None, "{at}");
+        assert_eq!(state.cause, StateCause::NoEvents, "{at}");
+        assert_eq!(s.last_transition(ts(at)), None, "{at}");
+    }
+    assert!(s
+        .transitions(ts("2026-01-01T00:00:00Z"), ts("2027-01-01T00:00:00Z"))
+        .is_empty());
+}
+
+#[test]
+fn a_lone_start_falls_back_to_no_opinion_after_the_lookback_and_counts_again() {
+    // Start on 29 February only: 2024 and 2028.
+    let s = schedule("UTC", vec![months(days(period("08:00", ""), &[29]), &[2])]);
+    let start = ts("2024-02-29T08:00:00Z");
+    let expiry = start + SignedDuration::from_hours(24 * LOOKBACK_DAYS);
+    assert_eq!(desired(&s, expiry), Some(Running));
+    assert_eq!(s.state_at(expiry + NS).cause, StateCause::NoEvents);
+    let got = s.transitions(ts("2024-01-01T00:00:00Z"), ts("2029-01-01T00:00:00Z"));
+    assert_eq!(
+        brief(&got),
+        vec![
+            ("2024-02-29T08:00:00Z".to_owned(), Running),
+            ("2028-02-29T08:00:00Z".to_owned(), Running),
+        ]
+    );
+    assert_eq!(s.last_transition(expiry).unwrap().at, start);
+    assert_eq!(s.last_transition(expiry + NS), None);
+}
+
+#[test]
+fn last_transition_finds_the_nearest_change_in_daily_and_sparse_schedules() {
+    let s = schedule(
+        "Europe/London",
+        vec![on(period("08:00", "18:00"), &WEEKDAYS)],
+    );
+    // Monday 2026-06-08 at 05:00 UTC: the last change was Friday's 18:00 BST stop.
+    let last = s.last_transition(ts("2026-06-08T05:00:00Z")).unwrap();
+    assert_eq!(last.at, ts("2026-06-05T17:00:00Z"));
+    assert_eq!(last.to, Stopped);
+    assert_eq!(last.cause, TransitionCause::PeriodEnd);
+    // At the instant of a transition, that transition.
+    let last = s.last_transition(ts("2026-06-08T07:00:00Z")).unwrap();
+    assert_eq!(last.at, ts("2026-06-08T07:00:00Z"));
+    assert_eq!(last.to, Running);
+}
