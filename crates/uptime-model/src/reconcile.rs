@@ -921,6 +921,14 @@ mod tests {
                 ("2026-11-26T08:05Z", Stopped, last, START,     "in-window",               "start@2026-11-26T08:00Z", None),
             ],
         );
+        // A holiday that begins during an overnight window stops it at local midnight.
+        let mut late = schedule(vec![window((22, 0), (2, 0), mon_fri())], ScheduleOptions::default());
+        late.holidays.insert(date(2026, 11, 25));
+        let started = &[(LAST, "start@2026-11-24T22:00Z")][..];
+        check(
+            &late,
+            &[("2026-11-25T00:05Z", Running, started, STOP, "holiday", "stop@2026-11-25T00:00Z", None)],
+        );
     }
 
     #[test]
