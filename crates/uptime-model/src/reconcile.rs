@@ -240,6 +240,29 @@ impl ReconcileDecision {
     }
 }
 
+impl ReconcileDecision {
+    /// Not acting on a transition: `already` (with `reason`) when the instance is in `to`'s
+    /// state, `differs` when it is not, `in-transition` while it is pending or stopping.
+    fn left_alone(
+        instance: &Instance,
+        to: Desired,
+        reason: String,
+        differs: SkipReason,
+        note: Option<Note>,
+    ) -> Self {
+        match change_towards(instance, to == Desired::Running, false) {
+            Ok(None) => Self {
+                decision: Decision::Already,
+                reason,
+                write_last_action: None,
+                note,
+            },
+            Ok(Some(_)) => Self::skip(differs, note),
+            Err(skip) => Self::skip(skip, note),
+        }
+    }
+}
+
 /// Where the latest transition comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Source {
@@ -346,20 +369,14 @@ pub fn reconcile(
 
     // Already applied: leave the instance as it is, whatever someone did since.
     if last.is_some_and(|l| l.at >= t.at) {
-        return match change_towards(instance, t.to == Desired::Running, hibernate) {
-            Ok(None) => ReconcileDecision::towards(instance, t.to, hibernate, reason, None, note),
-            Ok(Some(_)) => ReconcileDecision::skip(SkipReason::ManualChangeRespected, note),
-            Err(skip) => ReconcileDecision::skip(skip, note),
-        };
+        let differs = SkipReason::ManualChangeRespected;
+        return ReconcileDecision::left_alone(instance, t.to, reason, differs, note);
     }
 
     // Never applied, and too late: report, do nothing, write nothing.
     if now.duration_since(t.at) > settings.catch_up {
-        return match change_towards(instance, t.to == Desired::Running, hibernate) {
-            Ok(None) => ReconcileDecision::towards(instance, t.to, hibernate, reason, None, note),
-            Ok(Some(_)) => ReconcileDecision::skip(SkipReason::TransitionMissed, note),
-            Err(skip) => ReconcileDecision::skip(skip, note),
-        };
+        let differs = SkipReason::TransitionMissed;
+        return ReconcileDecision::left_alone(instance, t.to, reason, differs, note);
     }
 
     // Apply T, and record it.
