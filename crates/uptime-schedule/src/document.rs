@@ -555,6 +555,36 @@ mod tests {
     }
 
     #[test]
+    fn the_example_document_is_valid() {
+        let v: Value =
+            serde_json::from_str(include_str!("../../../examples/schedules.json")).unwrap();
+        assert!(validator().is_valid(&v));
+        let d = doc(v);
+        assert_eq!(d.default_zone.name(), "Europe/London");
+        assert_eq!(d.calendars["uk-bank-holidays-2026"].len(), 8);
+        let s = |name: &str| &d.schedules[name];
+        let office = s("uk-office-hours");
+        assert_eq!(office.holidays.len(), 16);
+        assert!(office.options.hibernate);
+        assert_eq!(s("us-late-shift").zone.name(), "America/New_York");
+        assert_eq!(s("us-late-shift").holidays.len(), 11);
+        assert_eq!(s("apac-business-hours").zone.name(), "Australia/Sydney");
+        assert!(s("overnight-batch").periods[0].is_overnight());
+        assert_eq!(s("overnight-batch").holiday_state, HolidayState::AsUsual);
+        assert_eq!(s("weekday-morning-start").periods[0].end, None);
+        assert_eq!(s("evening-stop").periods[0].begin, None);
+        assert_eq!(s("evening-stop").zone.name(), "Europe/London");
+        assert_eq!(
+            s("month-end-maintenance").periods[0].weekdays,
+            Weekdays([WeekdayRule::Last(WeekdayKey(5))].into())
+        );
+        assert!(s("quarter-end-close").periods[0].month_days.days & (1 << 31) != 0);
+        assert!(s("dev-workstations").options.retain_running);
+        assert!(s("store-kiosks").options.enforced);
+        assert_eq!(d.schedules.len(), 10);
+    }
+
+    #[test]
     fn object_and_string_forms_mean_the_same() {
         let d = doc(json!({
             "default_timezone": "Australia/Sydney",
@@ -878,19 +908,18 @@ mod tests {
         let e = error(v);
         assert_eq!(e.path, "$");
         assert!(e.message.contains("at most 32768"), "{e}");
-        // Just under the limit is fine.
-        let mut v = json!({"calendars": {"long": []}, "schedules": {}});
-        let mut n = 0;
-        while serde_json::to_vec(&v).unwrap().len() + 13 <= MAX_DOCUMENT_BYTES {
-            v["calendars"]["long"]
-                .as_array_mut()
-                .unwrap()
-                .push(json!(
-                    (date(2000, 1, 1) + jiff::Span::new().days(n)).to_string()
-                ));
-            n += 1;
-        }
-        assert!(serde_json::to_vec(&v).unwrap().len() <= MAX_DOCUMENT_BYTES);
+        // Up to the limit is fine: each date adds 13 bytes (`"2000-01-01",`).
+        let empty = json!({"calendars": {"long": []}, "schedules": {}});
+        let room = (MAX_DOCUMENT_BYTES - serde_json::to_vec(&empty).unwrap().len() + 1) / 13;
+        let dates: Vec<String> = (0..room as i64)
+            .map(|i| (date(2000, 1, 1) + jiff::Span::new().days(i)).to_string())
+            .collect();
+        let v = json!({"calendars": {"long": dates}, "schedules": {}});
+        let size = serde_json::to_vec(&v).unwrap().len();
+        assert!(
+            size <= MAX_DOCUMENT_BYTES && size + 13 > MAX_DOCUMENT_BYTES,
+            "{size}"
+        );
         doc(v);
     }
 
