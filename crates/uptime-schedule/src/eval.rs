@@ -445,7 +445,9 @@ impl Schedule {
     }
 
     /// The transitions in `(from, to]`, in order. Consecutive transitions alternate (unless a
-    /// stretch without opinion lies between them, see the module documentation).
+    /// stretch without opinion lies between them, see the module documentation). The cost grows
+    /// with the length of the range (every local date in it is evaluated): meant for ranges of
+    /// days to weeks, such as a reconcile interval or a preview.
     pub fn transitions(&self, from: Timestamp, to: Timestamp) -> Vec<Transition> {
         Evaluator::new(self).transitions(from, to)
     }
@@ -461,5 +463,81 @@ impl Schedule {
     /// Real time in `[from, to)` during which the schedule does not want the instance stopped.
     pub(crate) fn time_not_stopped(&self, from: Timestamp, to: Timestamp) -> SignedDuration {
         Evaluator::new(self).time_not_stopped(from, to)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{HolidayState, Period, ScheduleOptions, Zone};
+    use jiff::civil::time;
+
+    fn every_day(begin: Option<Time>, end: Option<Time>) -> Schedule {
+        Schedule {
+            name: None,
+            zone: Zone::utc(),
+            periods: vec![Period {
+                begin,
+                end,
+                ..Period::default()
+            }],
+            holidays: Default::default(),
+            holiday_state: HolidayState::Stopped,
+            options: ScheduleOptions::default(),
+        }
+    }
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn last_transition_of_a_daily_schedule_looks_at_a_few_dates_only() {
+        let s = every_day(Some(time(8, 0, 0, 0)), Some(time(18, 0, 0, 0)));
+        let mut evaluator = Evaluator::new(&s);
+        let last = evaluator.last_transition(ts("2026-06-01T12:00:00Z"));
+        assert_eq!(last.map(|t| t.at), Some(ts("2026-06-01T08:00:00Z")));
+        assert!(evaluator.days.len() <= 10, "{}", evaluator.days.len());
+    }
+
+    #[test]
+    fn without_events_the_search_stops_at_the_lookback() {
+        let mut s = every_day(None, Some(time(18, 0, 0, 0)));
+        s.periods[0].months = crate::model::Months(1 << 2);
+        s.periods[0].month_days.days = 1 << 30;
+        let mut evaluator = Evaluator::new(&s);
+        assert_eq!(evaluator.last_transition(ts("2026-06-01T12:00:00Z")), None);
+        let dates = evaluator.days.len() as i64;
+        assert!(dates <= LOOKBACK_DAYS + 10, "{dates}");
+    }
+
+    #[test]
+    fn a_start_and_a_stop_at_the_same_instant_leave_the_schedule_running() {
+        let mut s = every_day(Some(time(12, 0, 0, 0)), None);
+        s.periods.push(Period {
+            end: Some(time(12, 0, 0, 0)),
+            ..Period::default()
+        });
+        let state = s.state_at(ts("2026-06-01T13:00:00Z"));
+        assert_eq!(state.desired, Some(Desired::Running));
+        assert_eq!(state.cause, StateCause::InWindow);
+    }
+
+    #[test]
+    fn a_window_with_equal_begin_and_end_is_empty_but_stops() {
+        let mut s = every_day(Some(time(6, 0, 0, 0)), None);
+        s.periods.push(Period {
+            begin: Some(time(12, 0, 0, 0)),
+            end: Some(time(12, 0, 0, 0)),
+            ..Period::default()
+        });
+        assert_eq!(
+            s.state_at(ts("2026-06-01T12:00:00Z")).desired,
+            Some(Desired::Stopped)
+        );
+        let got = s.transitions(ts("2026-06-01T00:00:00Z"), ts("2026-06-02T00:00:00Z"));
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].at, ts("2026-06-01T06:00:00Z"));
+        assert_eq!(got[1].at, ts("2026-06-01T12:00:00Z"));
     }
 }
