@@ -1,6 +1,7 @@
 //! Properties of the inline grammar on the stable toolchain (the nightly fuzz target in `fuzz/`
 //! goes further): no input panics the parser, and `parse(describe(s)) == s` for every schedule
 //! it returns.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use proptest::prelude::*;
 use std::collections::BTreeSet;
