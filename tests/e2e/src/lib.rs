@@ -97,6 +97,31 @@ impl Stack {
         execution
     }
 
+    /// Changes made by hand, straight in moto and not through the scheduler (see
+    /// tests/harness/act.py): `ops` such as `{"op": "stop", "account": id, "region": r,
+    /// "instances": [...]}` or `{"op": "tag", ..., "tags": {...}}`, applied in order.
+    pub fn act(&self, ops: &Value) {
+        self.moto.script("act.py", &[], &json!({"ops": ops}));
+    }
+
+    /// Every seeded instance's state and tags, read independently from moto:
+    /// `{id: {"account", "region", "state", "tags": {...}}}`.
+    pub fn describe(&self) -> Value {
+        let accounts: Vec<&str> = self.inventory["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap())
+            .collect();
+        let regions: Vec<&str> = DEFAULT_REGIONS.split(',').collect();
+        self.moto.script(
+            "act.py",
+            &[],
+            &json!({"describe": {"accounts": accounts, "regions": regions}}),
+        )["instances"]
+            .clone()
+    }
+
     /// Starts moto's recorder (after seeding) so that only the run's calls are counted.
     pub fn record(&self) {
         self.moto.calls("start");
