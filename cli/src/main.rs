@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use uptime_aws::{sdk, AwsConnect, AwsDirectory, TokioPause};
-use uptime_cli::table;
+use uptime_cli::{explain, table};
 use uptime_core::{
     run_organization, verify_organization_starts, Concurrency, RegionTask, RunOptions,
 };
@@ -16,6 +16,8 @@ use uptime_lambda::Config;
 use uptime_model::ids::session_name;
 use uptime_model::report::RunStatus;
 use uptime_model::{Action, InstanceRecord, RunRequest};
+use uptime_schedule::document::ResolveError;
+use uptime_schedule::ScheduleDocument;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -37,6 +39,37 @@ enum Command {
         /// The execution input file, or - for standard input.
         #[arg(long)]
         input: PathBuf,
+    },
+    /// Schedules: preview and check (contacts nothing).
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ScheduleCommand {
+    /// Print a schedule's transitions over a range in its own time zone, its running hours per
+    /// week and the share of hours saved compared with always-on.
+    Explain {
+        /// A schedule name from --schedules, or an inline expression such as
+        /// "mon-fri 08:00-18:00 Europe/London".
+        schedule: String,
+        /// The schedules document (JSON) that names and calendars come from.
+        #[arg(long, value_name = "FILE")]
+        schedules: Option<PathBuf>,
+        /// Start of the range (RFC 3339) [default: now].
+        #[arg(long, value_name = "TIMESTAMP")]
+        from: Option<String>,
+        /// Length of the range in days.
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=366))]
+        days: u32,
+        /// table for people, json for tools.
+        #[arg(long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Validate a schedules document and list the schedules it defines.
+    Check {
+        /// The schedules document (JSON), or - for standard input.
+        schedules: PathBuf,
     },
 }
 
@@ -63,6 +96,10 @@ struct RunArgs {
     /// and is reported failed). 0 skips the check.
     #[arg(long, default_value_t = 45, value_name = "SECONDS")]
     verify_after: u64,
+    /// Reconcile: the schedules document, as deployed (the input's `schedules` is laid over
+    /// it).
+    #[arg(long, value_name = "FILE")]
+    schedules: Option<PathBuf>,
     /// Log every per-instance decision to standard error.
     #[arg(long, short)]
     verbose: bool,
@@ -110,6 +147,81 @@ async fn main() -> ExitCode {
             }
         }
         Command::Run(args) => run(args).await,
+        Command::Schedule(c) => schedule_command(c),
+    }
+}
+
+fn read_schedules(path: &PathBuf) -> Result<ScheduleDocument, String> {
+    let raw = read_input(path)?;
+    ScheduleDocument::from_json(&raw).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn schedule_command(command: ScheduleCommand) -> ExitCode {
+    match command {
+        ScheduleCommand::Explain {
+            schedule,
+            schedules,
+            from,
+            days,
+            output,
+        } => {
+            let doc = match schedules.as_ref().map(read_schedules).transpose() {
+                Ok(d) => d.unwrap_or_else(ScheduleDocument::empty),
+                Err(e) => return usage_error(e),
+            };
+            let from = match from {
+                None => jiff::Timestamp::now()
+                    .round(jiff::Unit::Minute)
+                    .unwrap_or_else(|_| jiff::Timestamp::now()),
+                Some(s) => match s.parse::<jiff::Timestamp>() {
+                    Ok(t) => t,
+                    Err(e) => {
+                        return usage_error(format!(
+                            "--from: `{s}` is not an RFC 3339 timestamp such as 2026-11-25T00:00:00Z ({e})"
+                        ))
+                    }
+                },
+            };
+            let resolved = match doc.resolve(schedule.trim()) {
+                Ok(s) => s,
+                Err(ResolveError::Unknown(name)) => {
+                    let known: Vec<&str> = doc.schedules.keys().map(String::as_str).collect();
+                    return usage_error(format!(
+                        "no schedule named `{name}`{}; an inline expression needs a time, such as \"mon-fri 08:00-18:00 Europe/London\"",
+                        if known.is_empty() {
+                            " (no --schedules document given)".to_owned()
+                        } else {
+                            format!(" in the document (it has: {})", known.join(", "))
+                        }
+                    ));
+                }
+                Err(e) => return usage_error(e),
+            };
+            let v = explain::view(&resolved, from, days);
+            match output {
+                Output::Json => {
+                    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default())
+                }
+                Output::Table => print!("{}", explain::render(&v)),
+            }
+            ExitCode::SUCCESS
+        }
+        ScheduleCommand::Check { schedules } => match read_schedules(&schedules) {
+            Ok(doc) => {
+                println!(
+                    "{}: {} schedule(s), {} calendar(s), default time zone {}",
+                    schedules.display(),
+                    doc.schedules.len(),
+                    doc.calendars.len(),
+                    doc.default_zone.name()
+                );
+                for (name, s) in &doc.schedules {
+                    println!("  {name}: {}", uptime_schedule::grammar::describe(s));
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => usage_error(e),
+        },
     }
 }
 
@@ -137,7 +249,7 @@ async fn run(args: RunArgs) -> ExitCode {
         "DEFAULT_REGIONS" if args.regions.is_some() => args.regions.clone(),
         _ => std::env::var(k).ok(),
     });
-    let config = match config {
+    let mut config = match config {
         Ok(c) => c,
         Err(e) => {
             return usage_error(
@@ -147,6 +259,15 @@ async fn run(args: RunArgs) -> ExitCode {
             )
         }
     };
+    if let Some(path) = &args.schedules {
+        match read_schedules(path) {
+            Ok(doc) => config.settings.schedules = std::sync::Arc::new(doc),
+            Err(e) => return usage_error(format!("--schedules: {e}")),
+        }
+    }
+    if let Err(e) = uptime_core::schedules_for(&config.settings.schedules, &request) {
+        return usage_error(e.message);
+    }
     let sdk = sdk::load().await;
     let directory = AwsDirectory::new(&sdk);
     let connect = AwsConnect::new(&sdk, config.member_role.clone(), config.partition());
@@ -155,7 +276,9 @@ async fn run(args: RunArgs) -> ExitCode {
         for r in records {
             tracing::info!(
                 account = %task.account, region = %task.region, instance = %r.instance,
-                outcome = r.outcome.name(), reason = r.outcome.reason().unwrap_or(""),
+                outcome = r.outcome.name(),
+                reason = r.reason.as_deref().or(r.outcome.reason()).unwrap_or(""),
+                note = r.note.as_deref().unwrap_or(""),
                 message = r.message.as_deref().unwrap_or(""), "decision"
             );
         }
@@ -187,7 +310,7 @@ async fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    if request.action == Action::Start
+    if matches!(request.action, Action::Start | Action::Reconcile)
         && !request.dry_run
         && out.summary.instances.started > 0
         && args.verify_after > 0

@@ -84,6 +84,12 @@ pub fn table(s: &RunSummary, accounts: &[AccountReport], label: AccountLabel) ->
         let c = &line.counts;
         let (st, sp) = changed(c, dry);
         let mut notes = Vec::new();
+        if !c.decided_by_reason.is_empty() {
+            notes.push(format!("because: {}", reasons(&c.decided_by_reason)));
+        }
+        if !c.notes.is_empty() {
+            notes.push(format!("noted: {}", reasons(&c.notes)));
+        }
         if !c.skipped_by_reason.is_empty() {
             notes.push(format!("skipped: {}", reasons(&c.skipped_by_reason)));
         }

@@ -155,3 +155,167 @@ fn a_run_on_the_emulator_reports_in_json_and_as_a_table() {
     assert_eq!(summary["instances"]["failed"], 0);
     assert!(String::from_utf8_lossy(&start.stderr).contains("verifying in 1 s"));
 }
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn schedule_explain_prints_the_transitions_in_the_schedules_zone_across_a_dst_change() {
+    // London leaves summer time on Sunday 2026-10-25: Friday's window is 07:00–17:00 UTC,
+    // Monday's 08:00–18:00 UTC.
+    let out = cli(
+        &[
+            "schedule",
+            "explain",
+            "mon-fri 08:00-18:00 Europe/London",
+            "--from",
+            "2026-10-23T00:00:00Z",
+            "--days",
+            "7",
+            "--output",
+            "json",
+        ],
+        &json!(null),
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let at: Vec<(&str, &str)> = v["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["at"].as_str().unwrap(), t["to"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        &at[..4],
+        [
+            ("2026-10-23T07:00:00Z", "running"),
+            ("2026-10-23T17:00:00Z", "stopped"),
+            ("2026-10-26T08:00:00Z", "running"),
+            ("2026-10-26T18:00:00Z", "stopped"),
+        ]
+    );
+    assert_eq!(at.len(), 10, "five working days");
+    assert_eq!(v["state_now"], "stopped");
+    assert_eq!(v["running_hours_per_week"], 50.0);
+    // The week has 169 real hours (the clocks go back): 1 − 50/169.
+    let saved = v["saved_share"].as_f64().unwrap();
+    assert!((saved - (1.0 - 50.0 / 169.0)).abs() < 1e-9, "{saved}");
+
+    let table = cli(
+        &[
+            "schedule",
+            "explain",
+            "mon-fri 08:00-18:00 Europe/London",
+            "--from",
+            "2026-10-23T00:00:00Z",
+        ],
+        &json!(null),
+        &[],
+    );
+    let text = stdout(&table);
+    assert!(text.contains("Fri 2026-10-23 08:00 BST"), "{text}");
+    assert!(text.contains("Mon 2026-10-26 08:00 GMT"), "{text}");
+    assert!(text.contains("Running 50.0 h per week"), "{text}");
+}
+
+#[test]
+fn schedule_explain_resolves_names_from_the_document_and_names_what_is_wrong() {
+    let doc = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/schedules.json");
+    let out = cli(
+        &[
+            "schedule",
+            "explain",
+            "uk-office-hours",
+            "--schedules",
+            doc,
+            "--from",
+            "2026-12-24T00:00:00Z",
+            "--days",
+            "5",
+            "--output",
+            "json",
+        ],
+        &json!(null),
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["name"], "uk-office-hours");
+    // Thursday 24th works; the 25th and the 28th are bank holidays; the 26th–27th a weekend.
+    let starts: Vec<&str> = v["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["to"] == "running")
+        .map(|t| t["at"].as_str().unwrap())
+        .collect();
+    assert_eq!(starts, ["2026-12-24T08:00:00Z"]);
+
+    let unknown = cli(
+        &["schedule", "explain", "nosuch", "--schedules", doc],
+        &json!(null),
+        &[],
+    );
+    assert_eq!(unknown.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&unknown.stderr);
+    assert!(err.contains("no schedule named `nosuch`"), "{err}");
+    assert!(
+        err.contains("uk-office-hours"),
+        "lists the known names: {err}"
+    );
+
+    let bad = cli(
+        &["schedule", "explain", "mon-fri 08:00-25:00 Europe/London"],
+        &json!(null),
+        &[],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("at character 9"), "{err}");
+    assert!(err.contains("25:00"), "{err}");
+}
+
+#[test]
+fn schedule_check_lists_a_documents_schedules_and_rejects_a_bad_one() {
+    let doc = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/schedules.json");
+    let out = cli(&["schedule", "check", doc], &json!(null), &[]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(stdout(&out).contains("uk-office-hours: mon-fri 08:00-18:00 Europe/London"));
+
+    let out = cli(
+        &["schedule", "check", "-"],
+        &json!({"schedules": {"x": {"periods": [{"begin": "8am"}]}}}),
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("schedules.x.periods[0].begin"), "{err}");
+}
+
+#[test]
+fn a_reconcile_run_with_a_bad_schedules_file_exits_2_and_contacts_nothing() {
+    let dir = std::env::temp_dir().join(format!("uptime-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad-schedules.json");
+    std::fs::write(
+        &path,
+        r#"{"schedules": {"a": "mon-fri 08:00-18:00 Mars/Olympus"}}"#,
+    )
+    .unwrap();
+    let env = [
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("AWS_ENDPOINT_URL", dead_endpoint()),
+    ];
+    let out = cli(
+        &["run", "--input", "-", "--schedules", path.to_str().unwrap()],
+        &json!({"action": "reconcile"}),
+        &env,
+    );
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Mars/Olympus"), "{err}");
+    assert!(!err.contains("dispatch failure"), "{err}");
+}

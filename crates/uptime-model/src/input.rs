@@ -77,6 +77,11 @@ pub struct RunRequest {
     pub schedules: Option<Value>,
 }
 
+/// The largest `schedules` document an execution input may carry, as compact JSON. It travels
+/// in every task's input, beside up to 240,000 bytes of account list (Step Functions allows
+/// 262,144 per state).
+pub const MAX_INPUT_SCHEDULES_BYTES: usize = 8_192;
+
 const FIELDS: &[&str] = &[
     "action",
     "schedule",
@@ -154,6 +159,17 @@ impl RunRequest {
         let schedules = match obj.get("schedules") {
             None => None,
             Some(v @ Value::Object(_)) => {
+                let size = v.to_string().len();
+                if size > MAX_INPUT_SCHEDULES_BYTES {
+                    return Err(bad(
+                        "schedules",
+                        format!(
+                            "is {size} bytes of JSON; an execution input may carry at most \
+                             {MAX_INPUT_SCHEDULES_BYTES} (it travels with every task); deploy \
+                             larger documents with the Terraform variable `schedules`"
+                        ),
+                    ));
+                }
                 if action != Action::Reconcile {
                     return Err(bad(
                         "schedules",
@@ -281,6 +297,20 @@ mod tests {
             field_of(json!({"action": "reconcile", "schedules": []})),
             "schedules"
         );
+    }
+
+    #[test]
+    fn an_input_schedules_document_is_bounded() {
+        let calendar: Vec<String> = (0..1000)
+            .map(|d| format!("2026-01-{:02}", d % 28 + 1))
+            .collect();
+        let e = RunRequest::from_json(
+            &json!({"action": "reconcile", "schedules": {"calendars": {"big": calendar}}}),
+            now(),
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "schedules");
+        assert!(e.message.contains("at most 8192"), "{}", e.message);
     }
 
     #[test]
