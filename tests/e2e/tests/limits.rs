@@ -64,7 +64,51 @@ fn definition() -> Value {
         env!("CARGO_MANIFEST_DIR"),
         "/../../statemachine/uptime-scheduler.asl.json"
     );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    let mut d: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    fill_schedules_document(&mut d, &schedules_document(32_768));
+    d
+}
+
+/// Terraform fills `${schedules_document}` with the deployed document as a JSON string: here
+/// the largest one the module accepts.
+fn fill_schedules_document(v: &mut Value, doc: &Value) {
+    match v {
+        Value::String(s) if s == "${schedules_document}" => *s = doc.to_string(),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|i| fill_schedules_document(i, doc)),
+        Value::Object(map) => map
+            .values_mut()
+            .for_each(|i| fill_schedules_document(i, doc)),
+        _ => {}
+    }
+}
+
+/// A valid schedules document of at most `max` bytes of compact JSON, padded with holiday
+/// dates (quotes: the most escaping when it travels as a string).
+fn schedules_document(max: usize) -> Value {
+    let start = jiff::civil::date(2000, 1, 1);
+    let mut dates: Vec<String> = Vec::new();
+    let doc = |dates: &[String]| {
+        json!({
+            "default_timezone": "Europe/London",
+            "calendars": {"bank-holidays": dates},
+            "schedules": {"office-hours": "mon-fri 08:00-18:00 Europe/London holidays=bank-holidays"},
+        })
+    };
+    loop {
+        let next = start
+            .checked_add(jiff::Span::new().days(dates.len() as i64))
+            .unwrap()
+            .to_string();
+        dates.push(next);
+        if bytes(&doc(&dates)) > max {
+            dates.pop();
+            let d = doc(&dates);
+            uptime_schedule::ScheduleDocument::from_json(&d).expect("a valid document");
+            return d;
+        }
+    }
 }
 
 fn bytes(v: &Value) -> usize {
@@ -200,12 +244,14 @@ fn worst_region_report(account: AccountId, region: Region) -> RegionReport {
     report
 }
 
-/// The largest realistic execution input: a long schedule name (256 characters, the most a tag
-/// value holds), 20 regions, 50 excluded accounts, a `now` with nanoseconds and an offset.
+/// The largest realistic execution input: a reconcile run with the largest schedules document
+/// an input may carry (8 KiB), a long schedule name (256 characters, the most a tag value
+/// holds), 20 regions, 50 excluded accounts, a `now` with nanoseconds and an offset.
 fn execution_input() -> Value {
     let schedule: String = "office-hours:eu/".repeat(20).chars().take(256).collect();
     let input = json!({
-        "action": "stop",
+        "action": "reconcile",
+        "schedules": schedules_document(uptime_model::input::MAX_INPUT_SCHEDULES_BYTES),
         "schedule": schedule,
         "dry_run": true,
         "exclude_accounts": (0..50).map(|n| account(90_000 + n)).collect::<Vec<_>>(),
