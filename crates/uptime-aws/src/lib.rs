@@ -40,6 +40,8 @@ pub mod iam_actions {
         "ec2:DescribeInstances",
         "ec2:StopInstances",
         "ec2:StartInstances",
+        // Reconcile mode's last-action tag only; the policy restricts the tag key.
+        "ec2:CreateTags",
     ];
 }
 

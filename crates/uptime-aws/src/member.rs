@@ -3,7 +3,7 @@
 use crate::errors::classify;
 use aws_config::SdkConfig;
 use aws_sdk_ec2::config::{Credentials, Region as SdkRegion, SharedCredentialsProvider};
-use aws_sdk_ec2::types::{Filter, InstanceLifecycleType, InstanceStateName};
+use aws_sdk_ec2::types::{Filter, InstanceLifecycleType, InstanceStateName, Tag};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
@@ -280,6 +280,23 @@ impl Compute for AwsCompute {
         self.ec2
             .start_instances()
             .set_instance_ids(Some(ids(instance_ids)))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify(&e))
+    }
+
+    async fn tag(
+        &self,
+        instance_ids: &[InstanceId],
+        key: &str,
+        value: &str,
+    ) -> Result<(), PortError> {
+        // CreateTags is atomic like Start/StopInstances: one unknown id fails the whole call.
+        self.ec2
+            .create_tags()
+            .set_resources(Some(ids(instance_ids)))
+            .tags(Tag::builder().key(key).value(value).build())
             .send()
             .await
             .map(|_| ())

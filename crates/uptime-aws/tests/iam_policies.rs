@@ -12,7 +12,8 @@
 //! 4. with IAM enforcement switched on in moto: the core runs a stop and a start with principals
 //!    that carry the rendered policies; without any one of the actions the code calls, the same
 //!    run is refused and changes nothing, and the port call that needs the action is answered
-//!    AccessDenied.
+//!    AccessDenied. CreateTags (reconcile's last-action tag) is called through the port directly:
+//!    allowed as rendered, refused without the action (moto ignores its conditions).
 //!
 //! `iam/README.md` explains every statement and every allowed finding.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -63,6 +64,7 @@ const PLACEHOLDERS: &[&str] = &[
     "hub_lambda_role_arn",
     "schedule_tag_key",
     "opt_out_value",
+    "last_action_tag_key",
     "kms_key_arns",
 ];
 
@@ -479,6 +481,46 @@ fn the_member_policies_allow_exactly_what_the_member_code_calls_on_scheduled_ins
         );
         assert_eq!(c.as_object().unwrap().len(), 2, "{a}: {c}");
     }
+
+    // ec2:CreateTags: reconcile's last-action tag only, on the same instances as start/stop.
+    let g: Vec<Grant> = grants(doc)
+        .into_iter()
+        .filter(|g| g.action == "ec2:CreateTags")
+        .collect();
+    assert_eq!(g.len(), 1, "ec2:CreateTags in one statement");
+    let g = &g[0];
+    assert_eq!(
+        g.resources,
+        [format!(
+            "arn:{}:ec2:*:*:instance/*",
+            value(&values, "partition")
+        )],
+        "ec2:CreateTags: instances only"
+    );
+    let c = &g.condition;
+    assert_eq!(
+        c["ForAllValues:StringEquals"]["aws:TagKeys"],
+        json!([values["last_action_tag_key"]]),
+        "ec2:CreateTags: no tag key but the last-action key"
+    );
+    assert_eq!(
+        c["Null"]["aws:TagKeys"], "false",
+        "ec2:CreateTags: ForAllValues holds for an empty key list; the request must name keys"
+    );
+    assert_eq!(c["Null"][&tag], "false", "ec2:CreateTags: scheduled only");
+    assert_eq!(
+        c["Null"]["aws:ResourceTag/aws:autoscaling:groupName"], "true",
+        "ec2:CreateTags: never an Auto Scaling group member"
+    );
+    assert_eq!(
+        c["StringNotEqualsIgnoreCase"][&tag], values["opt_out_value"],
+        "ec2:CreateTags: never an opted-out instance"
+    );
+    assert_eq!(c.as_object().unwrap().len(), 3, "ec2:CreateTags: {c}");
+    assert_ne!(
+        values["last_action_tag_key"], values["schedule_tag_key"],
+        "the scheduler may never rewrite the schedule tag"
+    );
 
     // kms:CreateGrant is not called by our code: EC2 calls it with the caller's identity when a
     // started instance has volumes encrypted with a customer managed key. Separate document, so
@@ -1132,6 +1174,13 @@ impl Env<'_> {
                 }
                 "ec2:StopInstances" => compute().await?.stop(&self.office, false).await,
                 "ec2:StartInstances" => compute().await?.start(&self.office).await,
+                "ec2:CreateTags" => {
+                    let key = value(&self.values, "last_action_tag_key");
+                    compute()
+                        .await?
+                        .tag(&self.office, &key, "stop@2026-11-24T19:00Z")
+                        .await
+                }
                 "s3:GetObject" => AwsResultStore::new(&self.hub)
                     .get_object(
                         &value(&self.values, "results_bucket"),
@@ -1261,7 +1310,13 @@ async fn moto_enforces_the_rendered_policies_in_a_run_of_the_core() {
         hub_changed,
         set(["WalkRequestedOrganizationalUnits", "ReadAccountOptInTags"])
     );
-    assert_eq!(member_changed, set(["StartStopOnlyScheduledInstances"]));
+    assert_eq!(
+        member_changed,
+        set([
+            "StartStopOnlyScheduledInstances",
+            "TagOnlyTheLastActionOfScheduledInstances"
+        ])
+    );
 
     // The principals, with enforcement off (moto's default): the hub Lambda role in the hub
     // account, the member role in every member account, the results bucket; then the hub
@@ -1447,6 +1502,49 @@ async fn moto_enforces_the_rendered_policies_in_a_run_of_the_core() {
     eprintln!("without s3:GetObject: {}", e.message);
     assert_eq!(refusal(&e), Some("AccessDenied"), "{e:?}");
     covered.insert("s3:GetObject");
+
+    // ec2:CreateTags (reconcile's last-action tag; no stop or start run calls it): allowed with
+    // the rendered policy, refused without the action. moto ignores the statement's conditions
+    // (aws:TagKeys, aws:ResourceTag), so that another key or an unscheduled instance is refused
+    // is not shown here; it rests on the structure checks and parliament.
+    let key = value(&env.values, "last_action_tag_key");
+    let account = AccountId::parse(&env.members[0]).unwrap();
+    let ec2 = AwsConnect::new(&env.hub, RoleName::parse(&member_role).unwrap(), "aws")
+        .compute(&account, &Region::parse("eu-west-1").unwrap(), SESSION)
+        .await
+        .unwrap();
+    ec2.tag(&env.office, &key, "start@2026-11-25T07:00Z")
+        .await
+        .expect("CreateTags of the last-action key with the rendered member policy");
+    let office = Discovery {
+        tag_key: "Schedule".into(),
+        tag_value: Some("office-hours".into()),
+    };
+    let tagged: Vec<_> = ec2
+        .discover(&office)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|i| env.office.contains(&i.id))
+        .collect();
+    assert_eq!(tagged.len(), env.office.len());
+    for i in &tagged {
+        assert_eq!(
+            i.tags.get(&key).map(String::as_str),
+            Some("start@2026-11-25T07:00Z"),
+            "{}",
+            i.id
+        );
+    }
+    env.put(false, &without_action(&env.member_policy, "ec2:CreateTags"));
+    let e = env.probe("ec2:CreateTags").await;
+    env.put(false, &env.member_policy);
+    eprintln!("without ec2:CreateTags: {}", e.message);
+    assert_eq!(refusal(&e), Some("AccessDenied"), "{e:?}");
+    assert!(e
+        .message
+        .contains("is not authorized to perform: ec2:CreateTags"));
+    covered.insert("ec2:CreateTags");
     let mut code_calls = set_of(iam_actions::HUB);
     code_calls.extend(set_of(iam_actions::MEMBER));
     code_calls.extend(set_of(iam_actions::RESULTS));

@@ -116,6 +116,15 @@ pub trait Compute: Send + Sync {
     ) -> impl Future<Output = Result<(), PortError>> + Send;
     /// One StartInstances call.
     fn start(&self, ids: &[InstanceId]) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// One CreateTags call setting `key` to `value` on every instance in `ids`. The only write
+    /// besides start and stop: reconcile mode records the last action it applied (the
+    /// last-action tag) so that a later run does not apply the same schedule edge twice.
+    fn tag(
+        &self,
+        ids: &[InstanceId],
+        key: &str,
+        value: &str,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
 }
 
 /// Waiting between retries. The engine has no timer of its own so that it stays

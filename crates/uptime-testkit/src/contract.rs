@@ -156,4 +156,39 @@ pub async fn check_ports<D: Directory, C: Connect>(dir: &D, connect: &C, fleet: 
         Some(InstanceState::Running),
         "a failed call stops nothing"
     );
+
+    // Tagging: one call tags every instance given; discovery sees the value.
+    let key = "uptime-scheduler:last-action";
+    let value = "stop@2026-11-25T19:00Z";
+    let pair = [fleet.running[0].clone(), fleet.stopped[0].clone()];
+    ec2.tag(&pair, key, value).await.expect("tag");
+    let after = ec2.discover(&by_key).await.expect("discover after tag");
+    for id in &pair {
+        let tags = &after
+            .iter()
+            .find(|i| &i.id == id)
+            .unwrap_or_else(|| panic!("{id} still discovered after tagging"))
+            .tags;
+        assert_eq!(
+            tags.get(key).map(String::as_str),
+            Some(value),
+            "{id} carries the tag"
+        );
+        assert_eq!(
+            tags.get("Schedule").map(String::as_str),
+            Some(CONTRACT_SCHEDULE),
+            "tagging keeps {id}'s other tags"
+        );
+    }
+    let untouched = after
+        .iter()
+        .filter(|i| !pair.contains(&i.id))
+        .find(|i| i.tags.contains_key(key));
+    assert!(
+        untouched.is_none(),
+        "only the given instances are tagged: {untouched:?}"
+    );
+    // Not in the contract: a tag call with an unknown id. EC2 answers InvalidInstanceID.NotFound
+    // (the fake does too, see its own test); moto 5.2 accepts it and stores a tag for an
+    // instance that does not exist.
 }

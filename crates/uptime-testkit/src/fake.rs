@@ -1,6 +1,7 @@
 //! A stateful in-memory cloud implementing the core's ports, with the EC2 behaviour moto does
 //! not have (wrong-state errors, hibernation refusals) and scripted faults (throttling,
-//! access denied, per-instance failures). Every call is recorded.
+//! access denied, per-instance failures). Every call is recorded, tag writes with their key and
+//! value.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -23,11 +24,16 @@ pub enum Op {
     DescribeInstances,
     StopInstances,
     StartInstances,
+    CreateTags,
 }
 
 impl Op {
+    /// Writes: start, stop and tagging (a dry run makes none of them).
     pub fn is_mutating(self) -> bool {
-        matches!(self, Op::StopInstances | Op::StartInstances)
+        matches!(
+            self,
+            Op::StopInstances | Op::StartInstances | Op::CreateTags
+        )
     }
 }
 
@@ -39,6 +45,8 @@ pub struct Call {
     pub region: Option<Region>,
     pub ids: Vec<InstanceId>,
     pub hibernate: bool,
+    /// The tag a CreateTags call wrote: (key, value).
+    pub tag: Option<(String, String)>,
     /// Whether the fake answered with an error.
     pub failed: bool,
 }
@@ -274,6 +282,21 @@ impl FakeCloud {
         self.lock().instances.get(id).map(|i| i.instance.state)
     }
 
+    /// The value of tag `key` on instance `id`, if it has one.
+    pub fn tag_value(&self, id: &InstanceId, key: &str) -> Option<String> {
+        self.lock()
+            .instances
+            .get(id)
+            .and_then(|i| i.instance.tags.get(key).cloned())
+    }
+
+    /// Sets a tag behind the scheduler's back (a person adding an override in the console).
+    pub fn set_tag(&self, id: &InstanceId, key: &str, value: &str) {
+        if let Some(i) = self.lock().instances.get_mut(id) {
+            i.instance.tags.insert(key.into(), value.into());
+        }
+    }
+
     pub fn calls(&self) -> Vec<Call> {
         self.lock().calls.clone()
     }
@@ -298,6 +321,19 @@ impl FakeCloud {
         ids: &[InstanceId],
         hibernate: bool,
     ) -> Result<MutexGuard<'_, World>, PortError> {
+        self.enter_tagging(op, account, region, ids, hibernate, None)
+    }
+
+    /// [`Self::enter`] for a call that also writes a tag, recorded even when a fault answers.
+    fn enter_tagging(
+        &self,
+        op: Op,
+        account: Option<&AccountId>,
+        region: Option<&Region>,
+        ids: &[InstanceId],
+        hibernate: bool,
+        tag: Option<(String, String)>,
+    ) -> Result<MutexGuard<'_, World>, PortError> {
         let mut w = self.lock();
         let fault = w.faults.iter_mut().find(|f| {
             f.op == op
@@ -319,6 +355,7 @@ impl FakeCloud {
             region: region.cloned(),
             ids: ids.to_vec(),
             hibernate,
+            tag,
             failed: err.is_some(),
         });
         match err {
@@ -581,6 +618,52 @@ impl Compute for FakeCompute {
 
     async fn start(&self, ids: &[InstanceId]) -> Result<(), PortError> {
         self.change(Op::StartInstances, ids, false)
+    }
+
+    /// Like EC2's CreateTags: an empty list or an unknown id fails the whole call and tags
+    /// nothing; any instance state (even terminated) may be tagged. `poison` does not apply
+    /// (it stands for state-change failures); script tag failures with
+    /// `fail_next(Op::CreateTags, …)`.
+    async fn tag(&self, ids: &[InstanceId], key: &str, value: &str) -> Result<(), PortError> {
+        let mut w = self.cloud.enter_tagging(
+            Op::CreateTags,
+            Some(&self.account),
+            Some(&self.region),
+            ids,
+            false,
+            Some((key.to_owned(), value.to_owned())),
+        )?;
+        let error = if ids.is_empty() {
+            Some(PortError::new(
+                ErrorKind::Other,
+                Some("MissingParameter"),
+                "The request must contain the parameter resourceIdSet",
+            ))
+        } else {
+            ids.iter()
+                .find(|id| {
+                    !w.instances
+                        .get(*id)
+                        .is_some_and(|i| i.account == self.account && i.region == self.region)
+                })
+                .map(|id| {
+                    PortError::new(
+                        ErrorKind::NotFound,
+                        Some("InvalidInstanceID.NotFound"),
+                        format!("The instance ID '{id}' does not exist"),
+                    )
+                })
+        };
+        if let Some(e) = error {
+            FakeCloud::fail_last(&mut w);
+            return Err(e);
+        }
+        for id in ids {
+            if let Some(fi) = w.instances.get_mut(id) {
+                fi.instance.tags.insert(key.to_owned(), value.to_owned());
+            }
+        }
+        Ok(())
     }
 }
 
