@@ -9,6 +9,7 @@
 // Output: {"status": "SUCCEEDED"|"FAILED"|"TIMED_OUT"|"ABORTED", "output", "error", "cause",
 //          "events": {type: n}, "transitions", "retries", "invocations": {fn: n},
 //          "captured": {state: [{input, output}]}, "duration_ms"}
+// `--var schedules_document=...` defaults to `{}` (no deployed schedules).
 // A failed execution still exits 0 (status FAILED); exit 2 = usage error / unreadable file / bad definition.
 //
 // Notes on the library (aws-local-stepfunctions 3.0.0, checked in its build/main.node.esm.js):
@@ -71,7 +72,10 @@ for (const required of ['definition', 'lambda-endpoint', 'input']) {
 }
 const endpoint = args['lambda-endpoint'].replace(/\/+$/, '');
 if (!/^https?:\/\/[^/]+$/.test(endpoint)) usage(`--lambda-endpoint must look like http://127.0.0.1:9000, got ${endpoint}`);
-const vars = {};
+// `schedules_document` (the deployed schedules document, as the body of a JSON string) defaults
+// to the empty document `{}`: only inline schedule expressions resolve. Pass the encoded form of a
+// real document with --var schedules_document=... (uptime_testkit::local::schedules_document_var).
+const vars = { schedules_document: '{}' };
 for (const v of args.var) {
   const eq = v.indexOf('=');
   if (eq < 1) usage(`--var expects name=value, got ${v}`);

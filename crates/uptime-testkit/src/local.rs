@@ -7,12 +7,13 @@
 //! - [`FaultProxy`]: `tests/harness/fault_proxy.py` between the Lambdas and moto, injecting
 //!   throttling (and, later, rewritten answers) by rule.
 //! - [`run_state_machine`]: `tests/sfn/run-execution.mjs` executes the definition file with
-//!   `aws-local-stepfunctions` on Node 22, its Task states calling the Invoke API.
+//!   `aws-local-stepfunctions` on Node 22, its Task states calling the Invoke API; the deploy-time
+//!   placeholders are filled as the Terraform module fills them ([`schedules_document_var`]).
 //!
 //! Every server listens on 127.0.0.1 and is stopped by PID when its handle is dropped.
 
 use crate::moto::{free_port, repo_root, venv_bin};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -313,13 +314,36 @@ pub fn node() -> PathBuf {
     node
 }
 
+/// What `${schedules_document}` becomes for `document`, as Terraform's module fills it: the
+/// definition holds `"deployed_schedules": "${schedules_document}"`, so the placeholder is
+/// replaced by the *body* of a JSON string holding the document's compact JSON (the document
+/// encoded twice, the outer quotes dropped: `{\"schedules\":{}}`), and the definition stays
+/// valid JSON whatever the document holds.
+pub fn schedules_document_var(document: &Value) -> String {
+    let quoted = Value::String(document.to_string()).to_string();
+    quoted[1..quoted.len() - 1].to_owned()
+}
+
 /// Executes the definition file locally against the emulator's Invoke API as execution `name`
-/// (it names the STS sessions). `capture` names states whose inputs and outputs to return.
+/// (it names the STS sessions), with no deployed schedules (an empty document: only inline
+/// schedule expressions resolve). `capture` names states whose inputs and outputs to return.
 pub fn run_state_machine(
     lambda_endpoint: &str,
     name: &str,
     input: &Value,
     capture: &[&str],
+) -> LocalExecution {
+    run_state_machine_with_schedules(lambda_endpoint, name, input, capture, &json!({}))
+}
+
+/// [`run_state_machine`] with `schedules` as the deployed schedules document (what the Terraform
+/// module's `schedules_document` fills into the definition).
+pub fn run_state_machine_with_schedules(
+    lambda_endpoint: &str,
+    name: &str,
+    input: &Value,
+    capture: &[&str],
+    schedules: &Value,
 ) -> LocalExecution {
     let mut cmd = Command::new(node());
     cmd.arg(repo_root().join("tests/sfn/run-execution.mjs"))
@@ -327,6 +351,11 @@ pub fn run_state_machine(
         .arg(definition_path())
         .args(["--lambda-endpoint", lambda_endpoint, "--input", "-"])
         .args(["--var", "results_bucket=uptime-scheduler-results"])
+        .arg("--var")
+        .arg(format!(
+            "schedules_document={}",
+            schedules_document_var(schedules)
+        ))
         .args(["--retry-interval-ms", "0", "--wait-ms", "0", "--name", name]);
     for state in capture {
         cmd.args(["--capture", state]);
@@ -351,5 +380,25 @@ pub fn run_state_machine(
     );
     LocalExecution {
         raw: serde_json::from_slice(&out.stdout).expect("the runner prints JSON"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schedules_document_var_is_the_body_of_a_json_string() {
+        assert_eq!(schedules_document_var(&json!({})), "{}");
+        let doc = json!({"schedules": {"office": "mon-fri 08:00-18:00 Europe/London"}});
+        let var = schedules_document_var(&doc);
+        assert_eq!(
+            var,
+            r#"{\"schedules\":{\"office\":\"mon-fri 08:00-18:00 Europe/London\"}}"#
+        );
+        // In the definition it sits between quotes: a JSON string holding the document.
+        let field: Value = serde_json::from_str(&format!("\"{var}\"")).unwrap();
+        let back: Value = serde_json::from_str(field.as_str().unwrap()).unwrap();
+        assert_eq!(back, doc);
     }
 }

@@ -179,11 +179,52 @@ fn the_placeholders_are_the_deployment_variables() {
         "summarize_run_arn",
         "verify_starts_arn",
         "results_bucket",
+        "schedules_document",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
     assert_eq!(found, want);
+}
+
+/// The region tasks get the deployed schedules document as a JSON string that Terraform fills
+/// (`"deployed_schedules": "${schedules_document}"`, the document encoded as a string body), so
+/// the template is valid JSON before and after rendering, whatever the document holds.
+#[test]
+fn the_region_tasks_get_the_deployed_schedules_document_as_a_string() {
+    let machine = definition();
+    let all = states(&machine);
+    let mut tasks = Vec::new();
+    for (name, state) in &all {
+        let Some(parameters) = state.get("Parameters").filter(|_| state["Type"] == "Task") else {
+            continue;
+        };
+        if let Some(v) = parameters.get("deployed_schedules") {
+            assert_eq!(v, "${schedules_document}", "{name}");
+            assert!(
+                parameters.get("deployed_schedules.$").is_none(),
+                "{name}: a string, not a path"
+            );
+            tasks.push(name.as_str());
+        }
+    }
+    tasks.sort();
+    assert_eq!(tasks, ["ScheduleRegion", "VerifyStarts"]);
+
+    // Rendered as the module renders it, the field holds the document.
+    let doc =
+        serde_json::json!({"schedules": {"office": "mon-fri 08:00-18:00 \"x\" Europe/London"}});
+    let text = std::fs::read_to_string(definition_path()).unwrap().replace(
+        "${schedules_document}",
+        &uptime_testkit::local::schedules_document_var(&doc),
+    );
+    let rendered: Value = serde_json::from_str(&text).unwrap();
+    for (name, state) in states(&rendered) {
+        if let Some(v) = state["Parameters"].get("deployed_schedules") {
+            let back: Value = serde_json::from_str(v.as_str().unwrap()).unwrap();
+            assert_eq!(back, doc, "{name}");
+        }
+    }
 }
 
 #[test]
