@@ -5,7 +5,9 @@
 use libfuzzer_sys::fuzz_target;
 use std::collections::BTreeSet;
 use uptime_schedule::grammar::{describe, MAX_EXPRESSION_CHARS};
-use uptime_schedule::{parse_expression, Calendars, ParseContext, Schedule, ScheduleDocument, Zone};
+use uptime_schedule::{
+    parse_expression, Calendars, ParseContext, Schedule, ScheduleDocument, Zone,
+};
 
 fn round_trips(schedule: &Schedule, cx: &ParseContext<'_>) {
     let text = describe(schedule);
