@@ -40,4 +40,13 @@ resource "aws_lambda_function" "this" {
   # The log group (named as Lambda names it) exists before the function first logs, so Lambda
   # never creates one without retention.
   depends_on = [aws_iam_role_policy.hub_lambda, aws_cloudwatch_log_group.function]
+
+  lifecycle {
+    # A precondition, not a variable validation: validations may refer to other variables only
+    # from Terraform 1.9, and the module supports 1.5.
+    precondition {
+      condition     = !contains([var.schedule_tag_key, var.override_tag_key], var.last_action_tag_key)
+      error_message = "last_action_tag_key must differ from schedule_tag_key and override_tag_key: the member role may write that one key, and must never rewrite an instance's schedule or override."
+    }
+  }
 }

@@ -43,8 +43,11 @@ locals {
       HIBERNATE_TAG_KEY       = var.hibernate_tag_key
       ACCOUNT_ENABLED_TAG_KEY = var.account_enabled_tag_key
       ACCOUNT_REGIONS_TAG_KEY = var.account_regions_tag_key
+      LAST_ACTION_TAG_KEY     = var.last_action_tag_key
+      OVERRIDE_TAG_KEY        = var.override_tag_key
       BATCH_SIZE              = tostring(var.batch_size)
       TAG_READ_CONCURRENCY    = tostring(var.tag_read_concurrency)
+      CATCH_UP_MINUTES        = tostring(var.catch_up_minutes)
     },
     length(var.default_regions) > 0 ? { DEFAULT_REGIONS = join(",", var.default_regions) } : {},
   )
@@ -52,7 +55,12 @@ locals {
   # What the definition's ${...} placeholders become.
   definition_variables = merge(
     { for name in keys(local.functions) : "${replace(name, "-", "_")}_arn" => aws_lambda_function.this[name].arn },
-    { results_bucket = aws_s3_bucket.results.bucket },
+    {
+      results_bucket = aws_s3_bucket.results.bucket
+      # The document as the body of a JSON string ("deployed_schedules": "${...}"): encoded
+      # twice, the outer quotes trimmed, so the definition stays valid JSON whatever it holds.
+      schedules_document = trimsuffix(trimprefix(jsonencode(jsonencode(var.schedules_document)), "\""), "\"")
+    },
   )
 
   # What the policy documents in iam/ may name.
@@ -68,6 +76,7 @@ locals {
     hub_lambda_role_arn  = local.hub_lambda_role_arn
     schedule_tag_key     = var.schedule_tag_key
     opt_out_value        = var.opt_out_value
+    last_action_tag_key  = var.last_action_tag_key
     kms_key_arns         = jsonencode(var.kms_key_arns)
   }
 }

@@ -13,6 +13,7 @@ locals {
     MemberRoleName   = var.member_role_name
     ScheduleTagKey   = var.schedule_tag_key
     OptOutValue      = var.opt_out_value
+    LastActionTagKey = var.last_action_tag_key
     KmsKeyArns       = join(",", var.kms_key_arns)
   }
 }

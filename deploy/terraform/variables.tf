@@ -179,6 +179,39 @@ variable "account_regions_tag_key" {
   }
 }
 
+variable "last_action_tag_key" {
+  description = "Instance tag where reconcile mode records the last action it applied, e.g. stop@2026-11-25T19:00Z (LAST_ACTION_TAG_KEY). The only tag key the member role may write, and only on instances it may start or stop."
+  type        = string
+  default     = "uptime-scheduler:last-action"
+
+  validation {
+    condition     = length(var.last_action_tag_key) >= 1 && length(var.last_action_tag_key) <= 128 && !startswith(lower(var.last_action_tag_key), "aws:")
+    error_message = "last_action_tag_key must be a tag key of 1 to 128 characters that does not start with aws:."
+  }
+}
+
+variable "override_tag_key" {
+  description = "Instance tag with a temporary override in reconcile mode, e.g. `running until 2026-11-25T23:00Z` (OVERRIDE_TAG_KEY). People set it; the scheduler only reads it."
+  type        = string
+  default     = "uptime-scheduler:override"
+
+  validation {
+    condition     = length(var.override_tag_key) >= 1 && length(var.override_tag_key) <= 128 && !startswith(lower(var.override_tag_key), "aws:")
+    error_message = "override_tag_key must be a tag key of 1 to 128 characters that does not start with aws:."
+  }
+}
+
+variable "catch_up_minutes" {
+  description = "Reconcile mode: how long after a schedule's start or stop time a run still applies it, in minutes (CATCH_UP_MINUTES). Covers runs that were late or skipped; an edge older than this is left alone."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.catch_up_minutes >= 1 && var.catch_up_minutes <= 1440 && floor(var.catch_up_minutes) == var.catch_up_minutes
+    error_message = "catch_up_minutes must be a whole number of minutes from 1 to 1440."
+  }
+}
+
 variable "batch_size" {
   description = "Instances per StartInstances/StopInstances call (BATCH_SIZE)."
   type        = number
@@ -254,13 +287,31 @@ variable "state_machine_log_execution_data" {
 # Schedules
 ################################################################################
 
+variable "schedules_document" {
+  description = "The named schedules that instance schedule tags may refer to in reconcile mode: the schedules document (default_timezone, calendars, schedules), see docs/schedules.md and examples/schedules.json, for example jsondecode(file(\"schedules.json\")). Passed by the state machine to the region tasks. Empty: only inline schedule expressions in the tags work."
+  type        = any
+  default     = {}
+
+  validation {
+    condition     = can(keys(var.schedules_document))
+    error_message = "schedules_document must be an object (the schedules document), e.g. jsondecode(file(\"schedules.json\"))."
+  }
+
+  validation {
+    condition     = length(jsonencode(var.schedules_document)) <= 32768
+    error_message = "schedules_document must be at most 32768 bytes as compact JSON: it travels inside state machine payloads (docs/schedules.md)."
+  }
+}
+
 variable "schedules" {
   description = <<-EOT
     EventBridge Scheduler schedules that start the state machine, by schedule name. Each has
     `schedule_expression` (cron(...) or rate(...)), `timezone` (IANA, so daylight saving time is
-    right), `input` (the execution input: action, and optionally schedule, dry_run, accounts,
-    exclude_accounts, organizational_units, regions; see statemachine/execution-input.schema.json),
-    `enabled` and `description`.
+    right), `input` (the execution input: action stop, start or reconcile, and optionally schedule,
+    dry_run, accounts, exclude_accounts, organizational_units, regions; see
+    statemachine/execution-input.schema.json), `enabled` and `description`. For per-instance
+    schedules, one reconcile schedule every few minutes (rate(5 minutes)) is enough; the named
+    schedules themselves are schedules_document.
   EOT
   type = map(object({
     schedule_expression = string
@@ -297,8 +348,8 @@ variable "schedules" {
   }
 
   validation {
-    condition     = alltrue([for s in var.schedules : contains(["stop", "start"], s.input.action)])
-    error_message = "input.action must be \"stop\" or \"start\"."
+    condition     = alltrue([for s in var.schedules : contains(["stop", "start", "reconcile"], s.input.action)])
+    error_message = "input.action must be \"stop\", \"start\" or \"reconcile\"."
   }
 
   validation {

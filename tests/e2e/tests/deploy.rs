@@ -204,7 +204,8 @@ impl Terraform {
             return None;
         };
         let root = tmp.0.join("repo");
-        for part in ["deploy", "iam", "statemachine"] {
+        // examples/: the complete example reads examples/schedules.json.
+        for part in ["deploy", "iam", "statemachine", "examples"] {
             let from = repo_root().join(part);
             if from.is_dir() {
                 copy_tree(&from, &root.join(part));
@@ -403,6 +404,9 @@ fn the_module_validates_and_fills_every_placeholder() {
         "ACCOUNT_ENABLED_TAG_KEY",
         "ACCOUNT_REGIONS_TAG_KEY",
         "BATCH_SIZE",
+        "LAST_ACTION_TAG_KEY",
+        "OVERRIDE_TAG_KEY",
+        "CATCH_UP_MINUTES",
     ] {
         assert!(environment.get(key).is_some(), "no {key} in {environment}");
     }
@@ -427,48 +431,75 @@ fn the_module_rejects_bad_schedules() {
     };
     let dir = "deploy/terraform/examples/reject";
     std::fs::create_dir_all(tf.root.join(dir)).unwrap();
-    let call = |schedules: &str| {
+    let call = |arguments: &str| {
         format!(
             r#"module "m" {{
   source          = "../.."
   organization_id = "o-exampleorg1"
   lambda_zip_dir  = "/nonexistent"
-  schedules       = {schedules}
+  {arguments}
 }}
 "#
         )
     };
+    let schedules = |value: &str| format!("schedules = {value}");
+    let too_big = format!(
+        r#"schedules_document = {{ schedules = {{ office = "mon-fri 08:00-18:00 UTC" }}, padding = "{}" }}"#,
+        "x".repeat(32_768)
+    );
     let cases = [
         (
-            r#"{ nightly = { schedule_expression = "0 19 * * *", input = { action = "stop" } } }"#,
+            schedules(
+                r#"{ nightly = { schedule_expression = "0 19 * * *", input = { action = "stop" } } }"#,
+            ),
             "schedule_expression must be cron",
         ),
         (
-            r#"{ nightly = { schedule_expression = "cron(0 19 ? * MON-FRI *)", timezone = "London time", input = { action = "stop" } } }"#,
+            schedules(
+                r#"{ nightly = { schedule_expression = "cron(0 19 ? * MON-FRI *)", timezone = "London time", input = { action = "stop" } } }"#,
+            ),
             "timezone must be an IANA",
         ),
         (
-            r#"{ nightly = { schedule_expression = "cron(0 19 ? * MON-FRI *)", input = { action = "reconcile" } } }"#,
+            schedules(
+                r#"{ nightly = { schedule_expression = "cron(0 19 ? * MON-FRI *)", input = { action = "restart" } } }"#,
+            ),
             "input.action must be",
         ),
         (
-            r#"{ "bad name!" = { schedule_expression = "rate(1 hour)", input = { action = "stop" } } }"#,
+            schedules(
+                r#"{ "bad name!" = { schedule_expression = "rate(1 hour)", input = { action = "stop" } } }"#,
+            ),
             "Schedule names must be",
+        ),
+        (too_big, "schedules_document must be at most 32768 bytes"),
+        (
+            r#"schedules_document = "mon-fri 08:00-18:00 UTC""#.to_owned(),
+            "schedules_document must be an object",
+        ),
+        (
+            "catch_up_minutes = 0".to_owned(),
+            "catch_up_minutes must be",
+        ),
+        (
+            r#"last_action_tag_key = "aws:last""#.to_owned(),
+            "last_action_tag_key must be a tag key",
         ),
     ];
     let main = tf.root.join(dir).join("main.tf");
-    std::fs::write(&main, call("{}")).unwrap();
+    std::fs::write(&main, call(&schedules("{}"))).unwrap();
     tf.ok(
         dir,
         &["init", "-backend=false", "-input=false", "-no-color"],
     );
-    for (schedules, message) in cases {
-        std::fs::write(&main, call(schedules)).unwrap();
+    for (arguments, message) in cases {
+        std::fs::write(&main, call(&arguments)).unwrap();
         let out = tf.run(dir, &["validate", "-no-color"], None);
         let said = text(&out).split_whitespace().collect::<Vec<_>>().join(" ");
+        let shown: String = arguments.chars().take(200).collect();
         assert!(
             !out.status.success() && said.contains(message),
-            "{schedules}: expected a validation error containing {message:?}, got:\n{said}"
+            "{shown}: expected a validation error containing {message:?}, got:\n{said}"
         );
     }
 }
@@ -736,6 +767,7 @@ fn the_member_role_template_grants_exactly_the_iam_documents() {
             ("MemberRoleName", json!(values["member_role_name"])),
             ("ScheduleTagKey", json!(values["schedule_tag_key"])),
             ("OptOutValue", json!(values["opt_out_value"])),
+            ("LastActionTagKey", json!(values["last_action_tag_key"])),
             // A CommaDelimitedList: "" is the one-element list [""].
             (
                 "KmsKeyArns",
@@ -1137,6 +1169,47 @@ fn the_example_applies_to_moto_plans_clean_and_destroys() {
         .filter(|r| r["type"] == "aws_lambda_function")
         .count();
     assert_eq!(lambdas, functions.len());
+
+    // Reconcile: the example's schedules document reaches both region tasks, intact, as a JSON
+    // string; a reconcile schedule every 5 minutes; the functions know the reconcile settings.
+    let document: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("examples/schedules.json")).unwrap(),
+    )
+    .unwrap();
+    let account_states = &definition["States"]["ForEachAccount"]["ItemProcessor"]["States"];
+    for (task, state) in [
+        (
+            "ScheduleRegion",
+            &account_states["ForEachRegion"]["ItemProcessor"]["States"]["ScheduleRegion"],
+        ),
+        ("VerifyStarts", &account_states["VerifyStarts"]),
+    ] {
+        let text = state["Parameters"]["deployed_schedules"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{task}: deployed_schedules is not a string"));
+        let deployed: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            deployed, document,
+            "{task}: the deployed schedules document"
+        );
+    }
+    let reconcile = find("module.uptime_scheduler.aws_scheduler_schedule.this[\"reconcile\"]");
+    assert_eq!(
+        reconcile["values"]["schedule_expression"],
+        "rate(5 minutes)"
+    );
+    let input: Value =
+        serde_json::from_str(reconcile["values"]["target"][0]["input"].as_str().unwrap()).unwrap();
+    assert_eq!(input, json!({"action": "reconcile"}));
+    let environment =
+        &find("module.uptime_scheduler.aws_lambda_function.this[\"schedule-region\"]")["values"]
+            ["environment"][0]["variables"];
+    assert_eq!(environment["CATCH_UP_MINUTES"], "60");
+    assert_eq!(
+        environment["LAST_ACTION_TAG_KEY"],
+        "uptime-scheduler:last-action"
+    );
+    assert_eq!(environment["OVERRIDE_TAG_KEY"], "uptime-scheduler:override");
     let member: Value = serde_json::from_str(&python(
         MEMBER_ROLE_OF,
         &[&moto.endpoint(), org["account"].as_str().unwrap()],

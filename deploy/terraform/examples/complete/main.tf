@@ -22,6 +22,13 @@ module "uptime_scheduler" {
   opt_out_value           = "ignore"
   account_enabled_tag_key = "uptime-scheduler:enabled"
   account_regions_tag_key = "uptime-scheduler:regions"
+  last_action_tag_key     = "uptime-scheduler:last-action"
+  override_tag_key        = "uptime-scheduler:override"
+
+  # Reconcile mode: each instance follows the schedule its Schedule tag names (or spells out
+  # inline). The named schedules are the repository's example document (docs/schedules.md).
+  schedules_document = jsondecode(file("${path.module}/../../../../examples/schedules.json"))
+  catch_up_minutes   = 60
 
   schedules = {
     office-hours-stop = {
@@ -35,6 +42,11 @@ module "uptime_scheduler" {
       schedule_expression = "cron(0 7 ? * MON-FRI *)"
       timezone            = "Europe/London"
       input               = { action = "start", schedule = "office-hours" }
+    }
+    reconcile = {
+      description         = "Every instance by its own schedule, every 5 minutes (a start or stop happens within 5 minutes of its time)."
+      schedule_expression = "rate(5 minutes)"
+      input               = { action = "reconcile" }
     }
     weekend-check = {
       description         = "A dry run of the weekday stop on Saturday morning, disabled until wanted."
