@@ -436,7 +436,21 @@ fn verify_starts(event: &Value) -> Value {
         .map(String::as_str)
         .collect();
     fields.sort_unstable();
-    assert_eq!(fields, ["account", "execution", "reports", "request"]);
+    assert_eq!(
+        fields,
+        [
+            "account",
+            "deployed_schedules",
+            "execution",
+            "reports",
+            "request"
+        ]
+    );
+    uptime_lambda::events::schedules(
+        event["deployed_schedules"].as_str(),
+        &request(&event["request"]).unwrap(),
+    )
+    .unwrap();
     request(&event["request"]).unwrap();
     let results = event["reports"].as_array().unwrap();
     let verified: Vec<Value> = results
