@@ -1,15 +1,23 @@
 //! `uptime-bench`: API calls, wall time, Lambda cold start and memory, and the scheduler's own
 //! AWS bill, at growing fleet sizes. `scripts/bench` is the front door.
 //!
-//! For each size (accounts, regions, instances per account-region) it starts moto, seeds the
-//! fleet (every instance `Schedule=office-hours`, running, on-demand; the first account-region
-//! with `separate_calls`, one reservation per instance, so DescribeInstances can page), stops it
-//! once through the CLI and once (on a freshly seeded moto) through the local state machine
-//! with the real Lambda binaries, **verifies** that exactly the seeded instances were stopped,
-//! once each, and nothing else was touched, and records moto's API call counts against the
-//! floor and the wall times. It then measures each Lambda binary (init, per-invocation time,
-//! peak RSS, zip size) and prints the cost model of `docs/cost-model.md` from the figures.
-//! Writes `results.json` and `results.md` to `--out`.
+//! For each size (accounts, regions, instances per account-region) it starts moto and seeds the
+//! fleet (running, on-demand; the first account-region with `separate_calls`, one reservation per
+//! instance, so DescribeInstances can page). Three kinds of run, each through the CLI and (on a
+//! freshly seeded moto) through the local state machine with the real Lambda binaries:
+//!
+//! - **stop**: every instance `Schedule=office-hours`, an action run `stop`;
+//! - **reconcile transition**: every instance tagged with the inline schedule
+//!   [`INLINE_SCHEDULE`], a reconcile run at 18:05 London on a Thursday: every instance stops and
+//!   gets its last-action tag;
+//! - **reconcile steady state**: the next tick, 5 minutes later, on the same fleet: nothing to do.
+//!
+//! Each run's outcome is **verified** (exactly the seeded instances stopped and tagged, once
+//! each, with the right value, nothing else touched; no mutating call at all in steady state)
+//! and moto's API call counts are recorded against the floor with the wall times. It then
+//! measures each Lambda binary (init, per-invocation time, peak RSS, zip size; schedule-region
+//! also on a reconcile transition and a steady-state tick) and prints the cost model of
+//! `docs/cost-model.md` from the figures. Writes `results.json` and `results.md` to `--out`.
 //!
 //! Benchmarks print figures; they are not timed tests. A wrong outcome exits 1.
 
@@ -36,6 +44,45 @@ const DESCRIBE_PAGE: u64 = 1000;
 const LIST_ACCOUNTS_PAGE: u64 = 20;
 /// Lambda processes per function behind the emulator.
 const COPIES: usize = 2;
+/// The reconcile fleet's `Schedule` tag: an inline expression (no schedules document needed).
+const INLINE_SCHEDULE: &str = "mon-fri 08:00-18:00 Europe/London";
+/// Thursday 2026-11-26 18:05 in London (GMT, so UTC): 5 minutes after the stop transition.
+const TRANSITION_NOW: &str = "2026-11-26T18:05:00Z";
+/// The next tick.
+const STEADY_NOW: &str = "2026-11-26T18:10:00Z";
+const LAST_ACTION_KEY: &str = "uptime-scheduler:last-action";
+/// What the transition tick must write on every instance.
+const LAST_ACTION: &str = "stop@2026-11-26T18:00Z";
+/// The day before's stop: an instance running with this tag is back before the transition
+/// (used to replay the transition for the Lambda measurement).
+const LAST_ACTION_BEFORE: &str = "stop@2026-11-25T18:00Z";
+
+/// What a run does, which decides its floor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RunKind {
+    Stop,
+    Transition,
+    Steady,
+}
+
+impl RunKind {
+    const ALL: [RunKind; 3] = [RunKind::Stop, RunKind::Transition, RunKind::Steady];
+    fn label(self) -> &'static str {
+        match self {
+            RunKind::Stop => "stop",
+            RunKind::Transition => "reconcile transition",
+            RunKind::Steady => "reconcile steady state",
+        }
+    }
+    /// Where the run is in a size's results.
+    fn pointer(self, runner: &str) -> String {
+        match self {
+            RunKind::Stop => format!("/{runner}"),
+            RunKind::Transition => format!("/reconcile/{runner}/transition"),
+            RunKind::Steady => format!("/reconcile/{runner}/steady"),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Sizes {
@@ -79,7 +126,8 @@ impl Size {
     fn regions(&self) -> Vec<&'static str> {
         REGIONS[..self.regions as usize].to_vec()
     }
-    fn spec(&self) -> Value {
+    /// Every instance tagged `Schedule=<schedule>`.
+    fn spec(&self, schedule: &str) -> Value {
         let accounts: Vec<Value> = (0..self.accounts)
             .map(|a| {
                 let regions: Map<String, Value> = self
@@ -87,7 +135,7 @@ impl Size {
                     .iter()
                     .enumerate()
                     .map(|(r, region)| {
-                        let mut group = json!({"count": self.per_region, "tags": {"Schedule": "office-hours"}});
+                        let mut group = json!({"count": self.per_region, "tags": {"Schedule": schedule}});
                         if a == 0 && r == 0 {
                             group["separate_calls"] = json!(true);
                         }
@@ -99,15 +147,17 @@ impl Size {
             .collect();
         json!({"accounts": accounts})
     }
-    /// The fewest calls a stop run can make (see docs/cost-model.md for how they are counted).
+    /// The fewest calls a run can make (see docs/cost-model.md for how they are counted).
     /// `assume_per_account`: AssumeRole calls per account (the CLI: 1; the state machine: one
-    /// per function container that touches the account).
-    fn floor(&self, assume_per_account: u64) -> BTreeMap<String, u64> {
+    /// per function container that touches the account). A stop adds one StopInstances per 50
+    /// instances per account-region; a reconcile transition the same plus one CreateTags per 50
+    /// (one last-action value per account-region); a steady-state tick only discovers.
+    fn floor(&self, assume_per_account: u64, kind: RunKind) -> BTreeMap<String, u64> {
         let listed = self.accounts + 1; // the management account is listed too
         let per_region_pages = self.per_region.div_ceil(DESCRIBE_PAGE);
         let per_region_batches = self.per_region.div_ceil(BATCH);
         let ar = self.accounts * self.regions;
-        BTreeMap::from([
+        let mut floor = BTreeMap::from([
             (
                 "organizations:ListAccounts".to_owned(),
                 listed.div_ceil(LIST_ACCOUNTS_PAGE),
@@ -119,8 +169,14 @@ impl Size {
             ),
             ("ec2:DescribeRegions".to_owned(), self.accounts),
             ("ec2:DescribeInstances".to_owned(), ar * per_region_pages),
-            ("ec2:StopInstances".to_owned(), ar * per_region_batches),
-        ])
+        ]);
+        if kind != RunKind::Steady {
+            floor.insert("ec2:StopInstances".to_owned(), ar * per_region_batches);
+        }
+        if kind == RunKind::Transition {
+            floor.insert("ec2:CreateTags".to_owned(), ar * per_region_batches);
+        }
+        floor
     }
 }
 
@@ -215,6 +271,60 @@ fn seeded(inventory: &Value) -> (Vec<String>, BTreeSet<String>) {
     (accounts, ids)
 }
 
+/// The seeded instances grouped by (account, region).
+fn placed(inventory: &Value) -> BTreeMap<(String, String), Vec<String>> {
+    let mut out: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for a in inventory["accounts"].as_array().into_iter().flatten() {
+        let account = a["id"].as_str().unwrap_or_default().to_owned();
+        for i in a["instances"].as_array().into_iter().flatten() {
+            let region = i["region"].as_str().unwrap_or_default().to_owned();
+            if let Some(id) = i["id"].as_str() {
+                out.entry((account.clone(), region))
+                    .or_default()
+                    .push(id.to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// The recorded mutating calls are exactly `actions`, each touching every seeded instance once
+/// (no action: no mutating call at all).
+fn check_mutations(
+    what: &str,
+    recorded: &Value,
+    ids: &BTreeSet<String>,
+    actions: &[&str],
+) -> Result<(), String> {
+    let mut touched: BTreeMap<(&str, String), u64> = BTreeMap::new();
+    for m in recorded["mutating"].as_array().into_iter().flatten() {
+        let action = m["action"].as_str().unwrap_or_default();
+        let Some(action) = actions
+            .iter()
+            .find(|a| m["service"] == "ec2" && **a == action)
+        else {
+            return Err(format!("{what}: unexpected mutating call {m}"));
+        };
+        for id in m["instance_ids"].as_array().into_iter().flatten() {
+            let id = id.as_str().unwrap_or_default().to_owned();
+            if !ids.contains(&id) {
+                return Err(format!("{what}: {action} on {id}, which was not seeded"));
+            }
+            *touched.entry((action, id)).or_default() += 1;
+        }
+    }
+    for action in actions {
+        for id in ids {
+            match touched.get(&(*action, id.clone())) {
+                Some(1) => {}
+                Some(n) => return Err(format!("{what}: {action} on {id} {n} times")),
+                None => return Err(format!("{what}: no {action} on {id}")),
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Every seeded instance stopped, by exactly one StopInstances each, and no other mutating call.
 fn verify(
     what: &str,
@@ -231,31 +341,7 @@ fn verify(
             size.instances()
         ));
     }
-    let mut stopped: BTreeMap<String, u64> = BTreeMap::new();
-    for m in recorded["mutating"].as_array().into_iter().flatten() {
-        if m["service"] != "ec2" || m["action"] != "StopInstances" {
-            return Err(format!("{what}: unexpected mutating call {m}"));
-        }
-        for id in m["instance_ids"].as_array().into_iter().flatten() {
-            let id = id.as_str().unwrap_or_default().to_owned();
-            if !ids.contains(&id) {
-                return Err(format!(
-                    "{what}: stopped {id}, which was not seeded to be stopped"
-                ));
-            }
-            *stopped.entry(id).or_default() += 1;
-        }
-    }
-    if let Some((id, n)) = stopped.iter().find(|(_, n)| **n != 1) {
-        return Err(format!("{what}: {id} was stopped {n} times"));
-    }
-    if stopped.len() != ids.len() {
-        return Err(format!(
-            "{what}: {} of {} instances stopped",
-            stopped.len(),
-            ids.len()
-        ));
-    }
+    check_mutations(what, recorded, &ids, &["StopInstances"])?;
     accounts.push(MANAGEMENT.to_owned());
     let snapshot = moto.snapshot(&accounts, &REGIONS);
     let mut seen = 0;
@@ -267,6 +353,57 @@ fn verify(
         seen += 1;
         if !matches!(state, "stopped" | "stopping") {
             return Err(format!("{what}: {id} is {state} after the stop run"));
+        }
+    }
+    if seen != ids.len() {
+        return Err(format!(
+            "{what}: moto reports {seen} of {} seeded instances",
+            ids.len()
+        ));
+    }
+    Ok(())
+}
+
+/// After the transition tick: every seeded instance stopped once and tagged once (the
+/// mutating calls), and in moto stopped with exactly its seeded tags plus the last-action tag.
+fn verify_transition(
+    what: &str,
+    moto: &Moto,
+    inventory: &Value,
+    size: &Size,
+    recorded: &Value,
+) -> Result<(), String> {
+    let (mut accounts, ids) = seeded(inventory);
+    if ids.len() as u64 != size.instances() {
+        return Err(format!(
+            "{what}: seeded {} instances, expected {}",
+            ids.len(),
+            size.instances()
+        ));
+    }
+    check_mutations(what, recorded, &ids, &["StopInstances", "CreateTags"])?;
+    accounts.push(MANAGEMENT.to_owned());
+    let described = moto.script(
+        "act.py",
+        &[],
+        &json!({"describe": {"accounts": accounts, "regions": REGIONS}}),
+    );
+    let want_tags = json!({"Schedule": INLINE_SCHEDULE, LAST_ACTION_KEY: LAST_ACTION});
+    let mut seen = 0;
+    for (id, v) in described["instances"].as_object().into_iter().flatten() {
+        let state = v["state"].as_str().unwrap_or("?");
+        if !ids.contains(id) {
+            return Err(format!("{what}: an instance nobody seeded: {id} ({state})"));
+        }
+        seen += 1;
+        if !matches!(state, "stopped" | "stopping") {
+            return Err(format!("{what}: {id} is {state} after the transition"));
+        }
+        if v["tags"] != want_tags {
+            return Err(format!(
+                "{what}: {id} has tags {} (want {want_tags})",
+                v["tags"]
+            ));
         }
     }
     if seen != ids.len() {
@@ -307,28 +444,16 @@ fn compare(recorded: &Value, floor: &BTreeMap<String, u64>, instances: u64) -> V
         "total": total,
         "floor": floor_total,
         "ratio": if floor_total > 0 { total as f64 / floor_total as f64 } else { 0.0 },
+        "mutating": recorded["mutating"].as_array().map(Vec::len).unwrap_or_default(),
         "per_instance_calls": per_instance,
         "by_action": rows,
     })
 }
 
-/// One size: a CLI stop and a state machine stop, each on a freshly seeded moto.
-fn run_size(size: Size, lambda_figures: Option<Option<&Path>>) -> Result<(Value, Value), String> {
-    let regions = size.regions().join(",");
-    let input = json!({"action": "stop", "schedule": "office-hours"});
-
-    // --- the CLI ---
-    let moto = Moto::start();
-    let t = Instant::now();
-    let inventory = moto.seed(&size.spec());
-    progress(format!(
-        "{}: seeded {} instances in {:.1} s; CLI stop…",
-        size.label(),
-        size.instances(),
-        t.elapsed().as_secs_f64()
-    ));
+/// One CLI run with `input` on stdin, moto's recorder around it: (wall seconds, recorded calls).
+fn run_cli(moto: &Moto, regions: &str, input: &Value) -> Result<(f64, Value), String> {
     moto.calls("start");
-    let env = lambda_env(moto.endpoint(), &regions);
+    let env = lambda_env(moto.endpoint(), regions);
     let t = Instant::now();
     let mut child = Command::new(binary_dir().join("uptime-scheduler"))
         .args([
@@ -336,7 +461,7 @@ fn run_size(size: Size, lambda_figures: Option<Option<&Path>>) -> Result<(Value,
             "--input",
             "-",
             "--regions",
-            &regions,
+            regions,
             "--output",
             "json",
         ])
@@ -353,94 +478,290 @@ fn run_size(size: Size, lambda_figures: Option<Option<&Path>>) -> Result<(Value,
         .transpose()
         .map_err(|e| format!("CLI input: {e}"))?;
     let output = child.wait_with_output().map_err(|e| format!("CLI: {e}"))?;
-    let cli_wall = t.elapsed().as_secs_f64();
+    let wall = t.elapsed().as_secs_f64();
     moto.calls("stop");
-    let cli_calls = moto.calls("dump");
+    let calls = moto.calls("dump");
     if !output.status.success() {
         return Err(format!(
-            "the CLI run failed: {}",
+            "the CLI run ({input}) failed: {}",
             String::from_utf8_lossy(&output.stderr)
         ));
     }
-    verify("CLI", &moto, &inventory, &size, &cli_calls)?;
-    drop(moto);
+    Ok((wall, calls))
+}
 
-    // --- the state machine ---
-    let moto = Moto::start();
-    let inventory = moto.seed(&size.spec());
-    let lambdas = LambdaEmulator::start(&lambda_env(moto.endpoint(), &regions), COPIES);
-    // Let every function reach its first poll before the clock starts.
-    std::thread::sleep(Duration::from_millis(500));
-    progress(format!(
-        "{}: CLI {cli_wall:.2} s; state machine stop…",
-        size.label()
-    ));
-    let log_bytes_before = log_bytes(&lambdas);
+/// The states whose task inputs and outputs a state machine run keeps (for the Lambda events).
+const CAPTURE: [&str; 4] = [
+    "ListAccounts",
+    "PrepareAccount",
+    "ScheduleRegion",
+    "SummarizeRun",
+];
+
+/// One local state machine run with moto's recorder around it.
+struct SfnRun {
+    wall: f64,
+    calls: Value,
+    execution: uptime_testkit::LocalExecution,
+    log_bytes: u64,
+}
+
+impl SfnRun {
+    fn figures(&self, floor: &BTreeMap<String, u64>, instances: u64) -> Value {
+        let invocations: Map<String, Value> = FUNCTIONS
+            .iter()
+            .map(|f| ((*f).to_owned(), json!(self.execution.invocations(f))))
+            .collect();
+        json!({
+            "wall_s": self.wall,
+            "calls": compare(&self.calls, floor, instances),
+            "transitions": self.execution.transitions(),
+            "invocations": invocations,
+            "log_bytes": self.log_bytes,
+        })
+    }
+    fn captured(&self) -> Value {
+        Value::Object(
+            CAPTURE
+                .iter()
+                .map(|s| ((*s).to_owned(), json!(self.execution.captured(s))))
+                .collect(),
+        )
+    }
+}
+
+fn run_sfn(
+    moto: &Moto,
+    lambdas: &LambdaEmulator,
+    name: &str,
+    input: &Value,
+) -> Result<SfnRun, String> {
+    let before = log_bytes(lambdas);
     moto.calls("start");
     let t = Instant::now();
-    let capture = [
-        "ListAccounts",
-        "PrepareAccount",
-        "ScheduleRegion",
-        "SummarizeRun",
-    ];
-    let execution = run_state_machine(
-        &lambdas.endpoint(),
-        &format!("bench-{}", size.label()),
-        &input,
-        &capture,
-    );
-    let sfn_wall = t.elapsed().as_secs_f64();
+    let execution = run_state_machine(&lambdas.endpoint(), name, input, &CAPTURE);
+    let wall = t.elapsed().as_secs_f64();
     moto.calls("stop");
-    let sfn_calls = moto.calls("dump");
-    let log_bytes = log_bytes(&lambdas).saturating_sub(log_bytes_before);
+    let calls = moto.calls("dump");
+    let log_bytes = log_bytes(lambdas).saturating_sub(before);
     if execution.status() != "SUCCEEDED" {
         return Err(format!(
-            "the state machine run ended {}: {}\n{}",
+            "the state machine run {name} ended {}: {}\n{}",
             execution.status(),
             execution.raw,
             lambdas.log_tails()
         ));
     }
-    verify("state machine", &moto, &inventory, &size, &sfn_calls)?;
-    let invocations: Map<String, Value> = FUNCTIONS
-        .iter()
-        .map(|f| ((*f).to_owned(), json!(execution.invocations(f))))
-        .collect();
-    let captured: Map<String, Value> = capture
-        .iter()
-        .map(|s| ((*s).to_owned(), json!(execution.captured(s))))
-        .collect();
+    Ok(SfnRun {
+        wall,
+        calls,
+        execution,
+        log_bytes,
+    })
+}
+
+fn reconcile_input(now: &str) -> Value {
+    json!({"action": "reconcile", "now": now})
+}
+
+/// Starts the emulator with the functions against `moto` and lets every function reach its
+/// first poll before any clock starts.
+/// The functions log JSON, as Lambda's JSON log format asks them to (one line per decision), so
+/// the log bytes measured are the ones CloudWatch Logs would ingest from the functions.
+fn emulator(moto: &Moto, regions: &str) -> LambdaEmulator {
+    let mut env = lambda_env(moto.endpoint(), regions);
+    env.push(("AWS_LAMBDA_LOG_FORMAT", "JSON".to_owned()));
+    let lambdas = LambdaEmulator::start(&env, COPIES);
+    std::thread::sleep(Duration::from_millis(500));
+    lambdas
+}
+
+/// One size: stop, reconcile transition and reconcile steady state, each through the CLI and
+/// the state machine; the CLI and the state machine each on a freshly seeded moto.
+fn run_size(size: Size, lambda_figures: Option<Option<&Path>>) -> Result<(Value, Value), String> {
+    let regions = size.regions().join(",");
+    let n = size.instances();
+    let input = json!({"action": "stop", "schedule": "office-hours"});
+
+    // --- stop: the CLI ---
+    let moto = Moto::start();
+    let t = Instant::now();
+    let inventory = moto.seed(&size.spec("office-hours"));
     progress(format!(
-        "{}: state machine {sfn_wall:.2} s; outcome verified",
+        "{}: seeded {n} instances in {:.1} s; CLI stop…",
+        size.label(),
+        t.elapsed().as_secs_f64()
+    ));
+    let (cli_wall, cli_calls) = run_cli(&moto, &regions, &input)?;
+    verify("CLI stop", &moto, &inventory, &size, &cli_calls)?;
+    drop(moto);
+
+    // --- stop: the state machine ---
+    let moto = Moto::start();
+    let inventory = moto.seed(&size.spec("office-hours"));
+    let lambdas = emulator(&moto, &regions);
+    progress(format!(
+        "{}: CLI {cli_wall:.2} s; state machine stop…",
         size.label()
     ));
+    let sfn = run_sfn(&moto, &lambdas, &format!("bench-{}", size.label()), &input)?;
+    verify("state machine stop", &moto, &inventory, &size, &sfn.calls)?;
+    progress(format!(
+        "{}: state machine {:.2} s; outcome verified",
+        size.label(),
+        sfn.wall
+    ));
     drop(lambdas);
-    let lambda_figures = lambda_figures.map(|release_dir| {
-        measure_lambdas(
+    let mut lambda_figures = lambda_figures.map(|release_dir| {
+        (
             release_dir,
-            moto.endpoint(),
-            &regions,
-            &Value::Object(captured.clone()),
+            measure_lambdas(release_dir, moto.endpoint(), &regions, &sfn.captured()),
         )
     });
+    drop(moto);
+
+    let reconcile = reconcile_size(&size, &regions, lambda_figures.as_mut())?;
+
     let run = json!({
         "size": size.label(),
         "accounts": size.accounts,
         "regions": size.regions,
         "instances_per_region": size.per_region,
-        "instances": size.instances(),
-        "cli": {"wall_s": cli_wall, "calls": compare(&cli_calls, &size.floor(1), size.instances())},
-        "state_machine": {
-            "wall_s": sfn_wall,
-            "calls": compare(&sfn_calls, &size.floor(2), size.instances()),
-            "transitions": execution.transitions(),
-            "invocations": invocations,
-            "log_bytes": log_bytes,
-        },
+        "instances": n,
+        "cli": {"wall_s": cli_wall, "calls": compare(&cli_calls, &size.floor(1, RunKind::Stop), n)},
+        "state_machine": sfn.figures(&size.floor(2, RunKind::Stop), n),
+        "reconcile": reconcile,
     });
-    Ok((run, lambda_figures.unwrap_or(Value::Null)))
+    Ok((run, lambda_figures.map(|(_, f)| f).unwrap_or(Value::Null)))
 }
+
+/// Reconcile at one size: a transition tick and a steady-state tick through the CLI, then on a
+/// freshly seeded moto through the state machine. With `measure`, schedule-region is also
+/// measured on a steady-state tick and on a replayed transition (added to the figures).
+fn reconcile_size(
+    size: &Size,
+    regions: &str,
+    measure: Option<&mut (Option<&Path>, Value)>,
+) -> Result<Value, String> {
+    let n = size.instances();
+    let spec = size.spec(INLINE_SCHEDULE);
+
+    // --- the CLI ---
+    let moto = Moto::start();
+    let inventory = moto.seed(&spec);
+    progress(format!("{}: CLI reconcile transition tick…", size.label()));
+    let (t_wall, t_calls) = run_cli(&moto, regions, &reconcile_input(TRANSITION_NOW))?;
+    verify_transition(
+        "CLI reconcile transition",
+        &moto,
+        &inventory,
+        size,
+        &t_calls,
+    )?;
+    let (s_wall, s_calls) = run_cli(&moto, regions, &reconcile_input(STEADY_NOW))?;
+    check_mutations(
+        "CLI reconcile steady state",
+        &s_calls,
+        &seeded(&inventory).1,
+        &[],
+    )?;
+    progress(format!(
+        "{}: CLI reconcile {t_wall:.2} s / {s_wall:.2} s; state machine reconcile…",
+        size.label()
+    ));
+    let cli = json!({
+        "transition": {"wall_s": t_wall, "calls": compare(&t_calls, &size.floor(1, RunKind::Transition), n)},
+        "steady": {"wall_s": s_wall, "calls": compare(&s_calls, &size.floor(1, RunKind::Steady), n)},
+    });
+    drop(moto);
+
+    // --- the state machine ---
+    let moto = Moto::start();
+    let inventory = moto.seed(&spec);
+    let lambdas = emulator(&moto, regions);
+    let label = size.label();
+    let transition = run_sfn(
+        &moto,
+        &lambdas,
+        &format!("bench-reconcile-transition-{label}"),
+        &reconcile_input(TRANSITION_NOW),
+    )?;
+    verify_transition(
+        "state machine reconcile transition",
+        &moto,
+        &inventory,
+        size,
+        &transition.calls,
+    )?;
+    let steady = run_sfn(
+        &moto,
+        &lambdas,
+        &format!("bench-reconcile-steady-{label}"),
+        &reconcile_input(STEADY_NOW),
+    )?;
+    check_mutations(
+        "state machine reconcile steady state",
+        &steady.calls,
+        &seeded(&inventory).1,
+        &[],
+    )?;
+    progress(format!(
+        "{label}: state machine reconcile {:.2} s / {:.2} s; outcomes verified",
+        transition.wall, steady.wall
+    ));
+    drop(lambdas);
+    let sfn = json!({
+        "transition": transition.figures(&size.floor(2, RunKind::Transition), n),
+        "steady": steady.figures(&size.floor(2, RunKind::Steady), n),
+    });
+
+    if let Some((release_dir, figures)) = measure {
+        let event = transition.execution.captured("ScheduleRegion")[0]["input"].clone();
+        // Steady state first (moto is in it now), then the transition replayed: every instance
+        // running again with the day before's last-action tag.
+        let steady_fig = measure_reconcile(*release_dir, &moto, regions, &event);
+        let ops: Vec<Value> = placed(&inventory)
+            .into_iter()
+            .flat_map(|((account, region), instances)| {
+                [
+                    json!({"op": "start", "account": account, "region": region, "instances": instances}),
+                    json!({"op": "tag", "account": account, "region": region, "instances": instances,
+                           "tags": {LAST_ACTION_KEY: LAST_ACTION_BEFORE}}),
+                ]
+            })
+            .collect();
+        moto.script("act.py", &[], &json!({"ops": ops}));
+        let transition_fig = measure_reconcile(*release_dir, &moto, regions, &event);
+        if let Some(f) = figures.as_object_mut() {
+            f.insert(RECONCILE_STEADY.to_owned(), steady_fig);
+            f.insert(RECONCILE_TRANSITION.to_owned(), transition_fig);
+        }
+    }
+    Ok(json!({"cli": cli, "state_machine": sfn}))
+}
+
+/// schedule-region measured on a reconcile event: the first invocation is whatever tick moto's
+/// fleet calls for, the following ones are steady state.
+fn measure_reconcile(
+    release_dir: Option<&Path>,
+    moto: &Moto,
+    regions: &str,
+    event: &Value,
+) -> Value {
+    let (bin, build) = lambda_binary(release_dir, "schedule-region");
+    let mut m = measure_binary(
+        &bin,
+        "schedule-region",
+        &lambda_env(moto.endpoint(), regions),
+        event,
+    );
+    m["build"] = json!(build);
+    with_targets(m, release_dir, "schedule-region")
+}
+
+/// The figures' keys for schedule-region on reconcile ticks.
+const RECONCILE_TRANSITION: &str = "schedule-region (reconcile transition)";
+const RECONCILE_STEADY: &str = "schedule-region (reconcile steady state)";
 
 /// Bytes the function processes have logged so far (the emulator's own log excluded).
 fn log_bytes(lambdas: &LambdaEmulator) -> u64 {
@@ -454,69 +775,161 @@ fn log_bytes(lambdas: &LambdaEmulator) -> u64 {
 }
 
 fn markdown(results: &Value) -> String {
+    let sizes: Vec<&Value> = results["sizes"].as_array().into_iter().flatten().collect();
     let mut md = String::new();
-    md.push_str("| size (accounts×regions×instances) | instances | runner | wall time | API calls | floor | ratio | per-instance calls |\n");
-    md.push_str("| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |\n");
-    for s in results["sizes"].as_array().into_iter().flatten() {
-        for (runner, key) in [("CLI", "cli"), ("state machine", "state_machine")] {
-            let r = &s[key];
-            let c = &r["calls"];
-            let per: Vec<&str> = c["per_instance_calls"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
-            md.push_str(&format!(
-                "| {} | {} | {runner} | {:.2} s | {} | {} | {:.2} | {} |\n",
-                s["size"].as_str().unwrap_or("?"),
-                s["instances"],
-                r["wall_s"].as_f64().unwrap_or_default(),
-                c["total"],
-                c["floor"],
-                c["ratio"].as_f64().unwrap_or_default(),
-                if per.is_empty() {
-                    "none".to_owned()
-                } else {
-                    per.join(", ")
-                },
-            ));
-        }
-    }
-    md.push_str("\nCalls by action (CLI / state machine / floor):\n\n");
-    let mut actions = BTreeSet::new();
-    for s in results["sizes"].as_array().into_iter().flatten() {
-        for key in ["cli", "state_machine"] {
-            if let Some(m) = s[key]["calls"]["by_action"].as_object() {
-                actions.extend(m.keys().cloned());
+    md.push_str("| size (accounts×regions×instances) | instances | run | runner | wall time | API calls | floor | ratio | mutating calls | per-instance calls |\n");
+    md.push_str("| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |\n");
+    for s in &sizes {
+        for kind in RunKind::ALL {
+            for (runner, key) in [("CLI", "cli"), ("state machine", "state_machine")] {
+                let r = &s
+                    .pointer(&kind.pointer(key))
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                let c = &r["calls"];
+                let per: Vec<&str> = c["per_instance_calls"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                md.push_str(&format!(
+                    "| {} | {} | {} | {runner} | {:.2} s | {} | {} | {:.2} | {} | {} |\n",
+                    s["size"].as_str().unwrap_or("?"),
+                    s["instances"],
+                    kind.label(),
+                    r["wall_s"].as_f64().unwrap_or_default(),
+                    c["total"],
+                    c["floor"],
+                    c["ratio"].as_f64().unwrap_or_default(),
+                    c["mutating"],
+                    if per.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        per.join(", ")
+                    },
+                ));
             }
         }
     }
-    md.push_str("| action |");
-    for s in results["sizes"].as_array().into_iter().flatten() {
-        md.push_str(&format!(" {} |", s["size"].as_str().unwrap_or("?")));
-    }
-    md.push_str("\n| --- |");
-    for _ in results["sizes"].as_array().into_iter().flatten() {
-        md.push_str(" ---: |");
-    }
-    md.push('\n');
-    for a in &actions {
-        md.push_str(&format!("| {a} |"));
-        for s in results["sizes"].as_array().into_iter().flatten() {
-            let n = |key: &str, field: &str| {
-                s[key]["calls"]["by_action"][a][field]
-                    .as_u64()
-                    .unwrap_or_default()
-            };
-            md.push_str(&format!(
-                " {} / {} / {} |",
-                n("cli", "calls"),
-                n("state_machine", "calls"),
-                n("cli", "floor")
-            ));
+    let per_instance: usize = sizes
+        .iter()
+        .flat_map(|s| {
+            RunKind::ALL.into_iter().flat_map(move |k| {
+                ["cli", "state_machine"].map(|r| {
+                    s.pointer(&format!("{}/calls/per_instance_calls", k.pointer(r)))
+                        .and_then(Value::as_array)
+                        .map(Vec::len)
+                        .unwrap_or_default()
+                })
+            })
+        })
+        .sum();
+    md.push_str(&format!(
+        "\nCalls per instance anywhere (an action called at least once per instance at any size, run or runner): {}. The floor column is the CLI's (one AssumeRole per account); the state machine's allows one per function (prepare-account, schedule-region) per account.\n",
+        if per_instance == 0 { "none" } else { "SOME (see the last column)" }
+    ));
+
+    md.push_str(&growth_markdown(&sizes));
+
+    for (title, kinds) in [
+        ("stop", &[RunKind::Stop][..]),
+        (
+            "reconcile (transition tick ‖ steady-state tick)",
+            &[RunKind::Transition, RunKind::Steady][..],
+        ),
+    ] {
+        md.push_str(&format!(
+            "\nCalls by action, {title} (CLI / state machine / floor):\n\n"
+        ));
+        let mut actions = BTreeSet::new();
+        for s in &sizes {
+            for kind in kinds {
+                for key in ["cli", "state_machine"] {
+                    if let Some(m) = s
+                        .pointer(&format!("{}/calls/by_action", kind.pointer(key)))
+                        .and_then(Value::as_object)
+                    {
+                        actions.extend(m.keys().cloned());
+                    }
+                }
+            }
+        }
+        md.push_str("| action |");
+        for s in &sizes {
+            md.push_str(&format!(" {} |", s["size"].as_str().unwrap_or("?")));
+        }
+        md.push_str("\n| --- |");
+        for _ in &sizes {
+            md.push_str(" ---: |");
         }
         md.push('\n');
+        for a in &actions {
+            md.push_str(&format!("| {a} |"));
+            for s in &sizes {
+                let cells: Vec<String> = kinds
+                    .iter()
+                    .map(|kind| {
+                        let n = |key: &str, field: &str| {
+                            s.pointer(&format!("{}/calls/by_action", kind.pointer(key)))
+                                .map(|m| m[a.as_str()][field].as_u64().unwrap_or_default())
+                                .unwrap_or_default()
+                        };
+                        format!(
+                            "{} / {} / {}",
+                            n("cli", "calls"),
+                            n("state_machine", "calls"),
+                            n("cli", "floor")
+                        )
+                    })
+                    .collect();
+                md.push_str(&format!(" {} |", cells.join(" ‖ ")));
+            }
+            md.push('\n');
+        }
+    }
+    md
+}
+
+/// How wall time grows with the size: per size and runner, seconds per account, per
+/// account-region and per 1,000 instances, and the growth from the previous size. A run that
+/// grows with the slowest account keeps its wall time flat as accounts are added; one that grows
+/// with the sum keeps its time per instance flat instead.
+fn growth_markdown(sizes: &[&Value]) -> String {
+    let mut md = String::from(
+        "\nHow wall time grows (derived from the table above): seconds per account, per account-region and per 1,000 instances, and the growth from the previous size (instances ×, accounts ×, wall time ×).\n\n| run | runner | size | wall | s / account | s / account-region | s / 1,000 instances | vs previous size: instances × / accounts × / wall × |\n| --- | --- | --- | ---: | ---: | ---: | ---: | --- |\n",
+    );
+    for kind in RunKind::ALL {
+        for (runner, key) in [("CLI", "cli"), ("state machine", "state_machine")] {
+            let mut previous: Option<(f64, f64, f64)> = None;
+            for s in sizes {
+                let wall = s
+                    .pointer(&format!("{}/wall_s", kind.pointer(key)))
+                    .and_then(Value::as_f64)
+                    .unwrap_or_default();
+                let accounts = s["accounts"].as_f64().unwrap_or(1.0).max(1.0);
+                let ar = accounts * s["regions"].as_f64().unwrap_or(1.0).max(1.0);
+                let instances = s["instances"].as_f64().unwrap_or(1.0).max(1.0);
+                let vs = match previous {
+                    Some((i, a, w)) if w > 0.0 => format!(
+                        "×{:.1} / ×{:.1} / ×{:.1}",
+                        instances / i,
+                        accounts / a,
+                        wall / w
+                    ),
+                    _ => "–".to_owned(),
+                };
+                md.push_str(&format!(
+                    "| {} | {runner} | {} | {wall:.2} s | {:.3} | {:.3} | {:.2} | {vs} |\n",
+                    kind.label(),
+                    s["size"].as_str().unwrap_or("?"),
+                    wall / accounts,
+                    wall / ar,
+                    wall / instances * 1000.0,
+                ));
+                previous = Some((instances, accounts, wall));
+            }
+        }
     }
     md
 }
@@ -750,6 +1163,33 @@ fn lambda_events(captured: &Value) -> BTreeMap<&'static str, Value> {
     events
 }
 
+/// The binary to measure: the release build under `release_dir` if there is one, else debug.
+fn lambda_binary(release_dir: Option<&Path>, name: &str) -> (PathBuf, &'static str) {
+    let release_bin = release_dir.map(|d| d.join("x86_64-unknown-linux-gnu/release").join(name));
+    match release_bin.filter(|b| b.is_file()) {
+        Some(b) => (b, "release"),
+        None => (binary_dir().join(name), "debug"),
+    }
+}
+
+/// The zip size (MB) and the targets met or not, added to one binary's figures.
+fn with_targets(mut m: Value, release_dir: Option<&Path>, name: &str) -> Value {
+    let zip = release_dir
+        .map(|d| d.join("lambda").join(name).join("bootstrap.zip"))
+        .and_then(|z| std::fs::metadata(z).ok())
+        .map(|m| m.len() as f64 / 1_000_000.0);
+    m["zip_mb"] = json!(zip);
+    let met = |v: Option<f64>, target: f64| match v {
+        Some(v) if v < target => json!("met"),
+        Some(_) => json!("not met"),
+        None => json!("not measured"),
+    };
+    m["init_target"] = met(m["init_ms"].as_f64(), INIT_TARGET_MS);
+    m["rss_target"] = met(m["peak_rss_mib"].as_f64(), RSS_TARGET_MIB);
+    m["zip_target"] = met(zip, ZIP_TARGET_MB);
+    m
+}
+
 /// Every Lambda binary measured against `aws_endpoint` (a seeded moto).
 fn measure_lambdas(
     release_dir: Option<&Path>,
@@ -761,30 +1201,12 @@ fn measure_lambdas(
     let events = lambda_events(captured);
     let mut out = Map::new();
     for name in FUNCTIONS {
-        let release_bin =
-            release_dir.map(|d| d.join("x86_64-unknown-linux-gnu/release").join(name));
-        let (bin, build) = match release_bin.filter(|b| b.is_file()) {
-            Some(b) => (b, "release"),
-            None => (binary_dir().join(name), "debug"),
-        };
-        let zip = release_dir
-            .map(|d| d.join("lambda").join(name).join("bootstrap.zip"))
-            .and_then(|z| std::fs::metadata(z).ok())
-            .map(|m| m.len() as f64 / 1_000_000.0);
+        let (bin, build) = lambda_binary(release_dir, name);
         let event = events.get(name).cloned().unwrap_or(Value::Null);
         progress(format!("measuring {name} ({build})…"));
         let mut m = measure_binary(&bin, name, &env, &event);
         m["build"] = json!(build);
-        m["zip_mb"] = json!(zip);
-        let met = |v: Option<f64>, target: f64| match v {
-            Some(v) if v < target => json!("met"),
-            Some(_) => json!("not met"),
-            None => json!("not measured"),
-        };
-        m["init_target"] = met(m["init_ms"].as_f64(), INIT_TARGET_MS);
-        m["rss_target"] = met(m["peak_rss_mib"].as_f64(), RSS_TARGET_MIB);
-        m["zip_target"] = met(zip, ZIP_TARGET_MB);
-        out.insert(name.to_owned(), m);
+        out.insert(name.to_owned(), with_targets(m, release_dir, name));
     }
     Value::Object(out)
 }
@@ -830,17 +1252,21 @@ fn lambda_markdown(lambdas: &Value) -> String {
 
 // ---- the scheduler's own AWS bill (docs/cost-model.md) --------------------------------------
 
-/// us-east-1 public list prices as stated for 2026-11; check them before relying on the figures.
+/// us-east-1 public list prices. Step Functions' were read on 2026-11-25 from copies of
+/// https://aws.amazon.com/step-functions/pricing/ found by search (Standard per transition;
+/// Express per request and per GB-second, duration rounded up to 100 ms, memory in 64 MB
+/// steps); Lambda's, CloudWatch Logs' and S3's are from memory: check them before quoting.
 mod price {
-    pub const DATE: &str = "2026-11 (us-east-1 list prices; check https://aws.amazon.com/lambda/pricing/, /step-functions/pricing/, /cloudwatch/pricing/)";
+    pub const DATE: &str = "2026-11-25 (us-east-1 list prices; Step Functions read from copies of aws.amazon.com/step-functions/pricing/ that day; Lambda, CloudWatch Logs and S3 from memory, check https://aws.amazon.com/lambda/pricing/, /cloudwatch/pricing/, /s3/pricing/)";
     /// Lambda, x86_64, per GB-second and per request.
     pub const LAMBDA_GB_S: f64 = 0.000_016_666_7;
     pub const LAMBDA_REQUEST: f64 = 0.20 / 1e6;
     /// Step Functions Standard, per state transition.
     pub const SFN_TRANSITION: f64 = 0.025 / 1000.0;
-    /// Step Functions Express, per request and per GB-second (first tier; billed in 64 MB steps).
+    /// Step Functions Express, per request and per GB-second ($0.06 per GB-hour, the first
+    /// 1,000 GB-hours a month); duration rounded up to 100 ms, memory billed in 64 MB steps.
     pub const EXPRESS_REQUEST: f64 = 1.00 / 1e6;
-    pub const EXPRESS_GB_S: f64 = 0.000_016_67;
+    pub const EXPRESS_GB_S: f64 = 0.06 / 3600.0;
     /// CloudWatch Logs ingestion (standard class), per GB.
     pub const LOGS_GB: f64 = 0.50;
     /// S3 PUT (ResultWriter) and GET (summarize-run), per request.
@@ -852,21 +1278,65 @@ mod price {
 const REFERENCE_INSTANCES_PER_REGION: f64 = 25.0;
 const LAMBDA_GB: f64 = 0.125; // 128 MB
 const EXPRESS_GB: f64 = 0.0625; // 64 MB, the smallest Express billing step
+/// The parent (Standard) execution's transitions: ListAccounts, ForEachAccount, SummarizeRun,
+/// RunFinished, Succeeded. The children are Express executions, billed per request and
+/// duration, not per transition.
+const PARENT_TRANSITIONS: f64 = 5.0;
+/// WaitForStarts in a start run's child (billed Express duration).
+const WAIT_FOR_STARTS_S: f64 = 45.0;
+/// The region Map's MaxConcurrency.
+const REGIONS_IN_FLIGHT: f64 = 10.0;
+const DAYS: f64 = 30.0;
+/// Lambda's own START, END and REPORT lines per invocation: an estimate (about 300 bytes in
+/// text format), not measured, because the local emulator does not write them.
+const PLATFORM_LOG_BYTES_PER_INVOCATION: f64 = 300.0;
+
+/// The run kinds a deployment is billed for.
+#[derive(Debug, Clone, Copy)]
+enum Billed {
+    Stop,
+    Start,
+    Transition,
+    Steady,
+}
+
+impl Billed {
+    fn label(self) -> &'static str {
+        match self {
+            Billed::Stop => "stop",
+            Billed::Start => "start",
+            Billed::Transition => "reconcile transition",
+            Billed::Steady => "reconcile steady state",
+        }
+    }
+}
 
 /// Cost per run and per month of the reference deployments, from the measured figures.
 fn cost_model(results: &Value) -> Value {
     let l = &results["lambdas"];
-    // Billed ms per invocation: a cold start every time (runs minutes apart) plus the measured
-    // warm invocation; never below 1 ms.
+    let f64_of = |m: &Value, k: &str| m[k].as_f64();
+    // Billed ms of an action-mode invocation: a cold start every time (runs hours apart) plus
+    // the measured warm invocation; never below 1 ms.
     let ms = |f: &str| {
         let m = &l[f];
-        (m["init_ms"].as_f64().unwrap_or(0.0)
-            + m["warm_invocation_ms_median"]
-                .as_f64()
-                .unwrap_or(m["first_invocation_ms"].as_f64().unwrap_or(0.0)))
+        (f64_of(m, "init_ms").unwrap_or(0.0)
+            + f64_of(m, "warm_invocation_ms_median")
+                .or(f64_of(m, "first_invocation_ms"))
+                .unwrap_or(0.0))
         .max(1.0)
     };
-    // Log bytes per instance and per account-region, from the largest measured size.
+    // schedule-region on a reconcile tick: cold start plus the first invocation on a fleet in
+    // that state (runs 5-15 minutes apart may find a warm container; cold is the upper bound).
+    let reconcile_ms = |key: &str| {
+        let m = &l[key];
+        match (f64_of(m, "init_ms"), f64_of(m, "first_invocation_ms")) {
+            (Some(i), Some(f)) if m["errors"].as_array().is_none_or(Vec::is_empty) => {
+                (i + f).max(1.0)
+            }
+            _ => ms("schedule-region"),
+        }
+    };
+    // Log bytes per instance by run kind, from the largest size's state machine runs.
     let largest = results["sizes"]
         .as_array()
         .and_then(|s| {
@@ -875,93 +1345,201 @@ fn cost_model(results: &Value) -> Value {
         })
         .cloned()
         .unwrap_or(Value::Null);
-    let log_bytes = largest["state_machine"]["log_bytes"]
-        .as_f64()
-        .unwrap_or(0.0);
     let instances = largest["instances"].as_f64().unwrap_or(1.0).max(1.0);
-    let log_per_instance = log_bytes / instances;
+    let log_per_instance = |pointer: &str| {
+        largest
+            .pointer(pointer)
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0)
+            / instances
+    };
+    let logs = BTreeMap::from([
+        ("stop", log_per_instance("/state_machine/log_bytes")),
+        (
+            "transition",
+            log_per_instance("/reconcile/state_machine/transition/log_bytes"),
+        ),
+        (
+            "steady",
+            log_per_instance("/reconcile/state_machine/steady/log_bytes"),
+        ),
+    ]);
+
+    let run = |kind: Billed, a: f64, r: f64| -> Value {
+        let (region_ms, log_key) = match kind {
+            Billed::Stop | Billed::Start => (ms("schedule-region"), "stop"),
+            Billed::Transition => (reconcile_ms(RECONCILE_TRANSITION), "transition"),
+            Billed::Steady => (reconcile_ms(RECONCILE_STEADY), "steady"),
+        };
+        let start = matches!(kind, Billed::Start);
+        let verify = if start { a } else { 0.0 };
+        let invocations = 2.0 + a + a * r + verify;
+        let lambda_ms = ms("list-accounts")
+            + ms("summarize-run")
+            + a * ms("prepare-account")
+            + a * r * region_ms
+            + verify * ms("verify-starts");
+        let lambda_gb_s = lambda_ms / 1000.0 * LAMBDA_GB;
+        let lambda = lambda_gb_s * price::LAMBDA_GB_S + invocations * price::LAMBDA_REQUEST;
+        let standard = PARENT_TRANSITIONS * price::SFN_TRANSITION;
+        // One Express child per account: prepare-account, the region Map (10 at a time), and on
+        // a start run the 45 s wait and verify-starts; rounded up to 100 ms.
+        let mut child_ms = ms("prepare-account") + (r / REGIONS_IN_FLIGHT).ceil() * region_ms;
+        if start {
+            child_ms += WAIT_FOR_STARTS_S * 1000.0 + ms("verify-starts");
+        }
+        let child_s = (child_ms / 100.0).ceil() / 10.0;
+        let express_gb_s = a * child_s * EXPRESS_GB;
+        let express = a * price::EXPRESS_REQUEST + express_gb_s * price::EXPRESS_GB_S;
+        let fleet = a * r * REFERENCE_INSTANCES_PER_REGION;
+        let log_bytes = logs[log_key] * fleet + invocations * PLATFORM_LOG_BYTES_PER_INVOCATION;
+        let cloudwatch = log_bytes / 1e9 * price::LOGS_GB;
+        let s3 = 2.0 * price::S3_PUT + 2.0 * price::S3_GET;
+        // The free API calls at the floor (state machine: AssumeRole per function per account).
+        let batches = a * r * (REFERENCE_INSTANCES_PER_REGION / BATCH as f64).ceil();
+        let changes = if matches!(kind, Billed::Steady) {
+            0.0
+        } else {
+            batches
+        };
+        let create_tags = if matches!(kind, Billed::Transition) {
+            batches
+        } else {
+            0.0
+        };
+        let api_calls = ((a + 1.0) / LIST_ACCOUNTS_PAGE as f64).ceil()
+            + (a + 1.0)
+            + 2.0 * a
+            + a
+            + a * r * (REFERENCE_INSTANCES_PER_REGION / DESCRIBE_PAGE as f64).ceil()
+            + changes
+            + create_tags;
+        json!({
+            "kind": kind.label(),
+            "lambda_requests": invocations, "lambda_gb_s": lambda_gb_s,
+            "standard_transitions": PARENT_TRANSITIONS, "express_requests": a,
+            "express_billed_s_per_child": child_s, "express_gb_s": express_gb_s,
+            "log_bytes": log_bytes,
+            "free_api_calls": api_calls, "create_tags_calls": create_tags,
+            "cost": {"lambda": lambda, "step_functions_standard": standard, "step_functions_express": express,
+                     "cloudwatch_logs": cloudwatch, "s3": s3, "ec2_sts_organizations_calls": 0.0},
+            "per_run_usd": lambda + standard + express + cloudwatch + s3,
+        })
+    };
+
+    // (name, accounts, regions, [(run kind, runs a month)]).
+    let every = |minutes: f64| DAYS * 24.0 * 60.0 / minutes;
+    let transitions = 2.0 * DAYS;
     let deployments = [
         (
             "2 accounts × 2 regions, reconcile every 5 min",
             2.0,
             2.0,
-            30.0 * 24.0 * 12.0,
+            vec![
+                (Billed::Steady, every(5.0) - transitions),
+                (Billed::Transition, transitions),
+            ],
         ),
         (
             "100 accounts × 4 regions, 2 action runs a day",
             100.0,
             4.0,
-            60.0,
+            vec![(Billed::Stop, DAYS), (Billed::Start, DAYS)],
         ),
         (
-            "1,000 accounts × 10 regions, every 15 min",
+            "1,000 accounts × 10 regions, reconcile every 15 min",
             1000.0,
             10.0,
-            30.0 * 24.0 * 4.0,
+            vec![
+                (Billed::Steady, every(15.0) - transitions),
+                (Billed::Transition, transitions),
+            ],
         ),
     ];
     let rows: Vec<Value> = deployments
         .iter()
-        .map(|(name, a, r, runs)| {
-            let invocations = 2.0 + a + a * r; // list, summarize; prepare per account; region per account-region
-            let lambda_ms = ms("list-accounts") + ms("summarize-run") + a * ms("prepare-account") + a * r * ms("schedule-region");
-            let lambda = lambda_ms / 1000.0 * LAMBDA_GB * price::LAMBDA_GB_S + invocations * price::LAMBDA_REQUEST;
-            // Parent: ListAccounts, ForEachAccount, SummarizeRun, RunFinished, Succeeded, plus
-            // one transition per child started (assumed; Distributed Map bills item starts).
-            let transitions = 5.0 + a;
-            let standard = transitions * price::SFN_TRANSITION;
-            // Children: one Express request per account, duration = prepare + the region Map
-            // (10 at a time) of schedule-region invocations.
-            let child_s = (ms("prepare-account") + (r / 10.0).ceil() * ms("schedule-region")) / 1000.0;
-            let express = a * price::EXPRESS_REQUEST + a * child_s * EXPRESS_GB * price::EXPRESS_GB_S;
-            let log_gb = (log_per_instance * a * r * REFERENCE_INSTANCES_PER_REGION) / 1e9;
-            let logs = log_gb * price::LOGS_GB;
-            let s3 = 2.0 * price::S3_PUT + 2.0 * price::S3_GET;
-            let per_run = lambda + standard + express + logs + s3;
-            json!({
-                "deployment": name, "runs_per_month": runs,
-                "lambda_requests": invocations, "lambda_gb_s": lambda_ms / 1000.0 * LAMBDA_GB,
-                "standard_transitions": transitions, "express_requests": a, "express_gb_s": a * child_s * EXPRESS_GB,
-                "log_bytes": log_gb * 1e9,
-                "cost": {"lambda": lambda, "step_functions_standard": standard, "step_functions_express": express,
-                         "cloudwatch_logs": logs, "s3": s3, "ec2_sts_organizations_calls": 0.0},
-                "per_run_usd": per_run, "per_month_usd": per_run * runs,
-            })
+        .map(|(name, a, r, kinds)| {
+            let runs: Vec<Value> = kinds
+                .iter()
+                .map(|(kind, n)| {
+                    let mut v = run(*kind, *a, *r);
+                    v["runs_per_month"] = json!(n);
+                    v["per_month_usd"] = json!(v["per_run_usd"].as_f64().unwrap_or(0.0) * n);
+                    v
+                })
+                .collect();
+            let month: f64 = runs
+                .iter()
+                .filter_map(|v| v["per_month_usd"].as_f64())
+                .sum();
+            let count: f64 = kinds.iter().map(|(_, n)| n).sum();
+            json!({"deployment": name, "accounts": a, "regions": r, "runs_per_month": count,
+                   "runs": runs, "per_month_usd": month})
         })
         .collect();
     json!({
         "prices_as_of": price::DATE,
         "assumptions": {
             "lambda_memory_mb": 128, "express_billed_mb": 64,
+            "parent_standard_transitions": PARENT_TRANSITIONS,
             "instances_per_account_region": REFERENCE_INSTANCES_PER_REGION,
-            "log_bytes_per_instance": log_per_instance,
-            "billed_ms": FUNCTIONS.iter().map(|f| ((*f).to_owned(), json!(ms(f)))).collect::<Map<String, Value>>(),
+            "transition_ticks_per_day": 2,
+            "platform_log_bytes_per_invocation": PLATFORM_LOG_BYTES_PER_INVOCATION,
+            "log_bytes_per_instance": logs,
+            "billed_ms": FUNCTIONS.iter().map(|f| ((*f).to_owned(), json!(ms(f))))
+                .chain([RECONCILE_TRANSITION, RECONCILE_STEADY].map(|k| (k.to_owned(), json!(reconcile_ms(k)))))
+                .collect::<Map<String, Value>>(),
         },
         "deployments": rows,
     })
 }
 
 fn cost_markdown(cost: &Value) -> String {
+    let a = &cost["assumptions"];
+    let logs = &a["log_bytes_per_instance"];
     let mut md = format!(
-        "\nThe scheduler's own bill (docs/cost-model.md), prices as of {}; {:.0} instances per account-region assumed, {:.0} log bytes per instance measured. EC2, STS and Organizations API calls cost nothing.\n\n",
+        "\nThe scheduler's own bill (docs/cost-model.md), prices as of {}. {:.0} instances per account-region assumed; log bytes per instance measured from the functions' logs in the largest size's state machine runs: stop {:.0}, reconcile transition {:.0}, reconcile steady state {:.0}, plus an estimated {:.0} bytes of Lambda's START/END/REPORT lines per invocation. Billed ms per invocation (cold start + invocation): {}. The parent execution is billed {:.0} Standard transitions a run; each account's child execution as Express (a request, duration rounded up to 100 ms, 64 MB). Reconcile deployments: 2 transition ticks a day (the stop and the start), every other tick steady state. EC2, STS and Organizations API calls (CreateTags included) cost nothing; their count per run at the floor is shown.\n\n",
         cost["prices_as_of"].as_str().unwrap_or("?"),
-        cost["assumptions"]["instances_per_account_region"].as_f64().unwrap_or_default(),
-        cost["assumptions"]["log_bytes_per_instance"].as_f64().unwrap_or_default(),
+        a["instances_per_account_region"].as_f64().unwrap_or_default(),
+        logs["stop"].as_f64().unwrap_or_default(),
+        logs["transition"].as_f64().unwrap_or_default(),
+        logs["steady"].as_f64().unwrap_or_default(),
+        a["platform_log_bytes_per_invocation"].as_f64().unwrap_or_default(),
+        a["billed_ms"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| format!("{k} {:.1}", v.as_f64().unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        a["parent_standard_transitions"].as_f64().unwrap_or_default(),
     );
-    md.push_str("| deployment | runs/month | Lambda | SFN standard | SFN express | logs | per run | per month |\n");
-    md.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    md.push_str("| deployment | run | runs/month | Lambda | SFN standard | SFN express | logs (bytes) | free API calls (CreateTags) | per run | per month |\n");
+    md.push_str("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    let usd = |v: &Value| format!("${:.6}", v.as_f64().unwrap_or_default());
     for d in cost["deployments"].as_array().into_iter().flatten() {
-        let c = &d["cost"];
-        let usd = |v: &Value| format!("${:.6}", v.as_f64().unwrap_or_default());
+        for r in d["runs"].as_array().into_iter().flatten() {
+            let c = &r["cost"];
+            md.push_str(&format!(
+                "| {} | {} | {:.0} | {} | {} | {} | {} ({:.0}) | {:.0} ({:.0}) | {} | ${:.4} |\n",
+                d["deployment"].as_str().unwrap_or("?"),
+                r["kind"].as_str().unwrap_or("?"),
+                r["runs_per_month"].as_f64().unwrap_or_default(),
+                usd(&c["lambda"]),
+                usd(&c["step_functions_standard"]),
+                usd(&c["step_functions_express"]),
+                usd(&c["cloudwatch_logs"]),
+                r["log_bytes"].as_f64().unwrap_or_default(),
+                r["free_api_calls"].as_f64().unwrap_or_default(),
+                r["create_tags_calls"].as_f64().unwrap_or_default(),
+                usd(&r["per_run_usd"]),
+                r["per_month_usd"].as_f64().unwrap_or_default(),
+            ));
+        }
         md.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | ${:.2} |\n",
+            "| **{}** | **all** | {:.0} | | | | | | | **${:.2}** |\n",
             d["deployment"].as_str().unwrap_or("?"),
-            d["runs_per_month"],
-            usd(&c["lambda"]),
-            usd(&c["step_functions_standard"]),
-            usd(&c["step_functions_express"]),
-            usd(&c["cloudwatch_logs"]),
-            usd(&d["per_run_usd"]),
+            d["runs_per_month"].as_f64().unwrap_or_default(),
             d["per_month_usd"].as_f64().unwrap_or_default(),
         ));
     }
