@@ -22,7 +22,7 @@
 //! - `default_timezone` (default `UTC`): the zone of schedules that name none.
 //! - `calendars`: name → dates (`YYYY-MM-DD`, no duplicates). A calendar name starts with a
 //!   letter and has up to 64 letters, digits and `. _ -`, so that an expression can name it.
-//! - `schedules` (required): name → schedule object, or inline expression string (parsed with
+//! - `schedules`: name → schedule object, or inline expression string (parsed with
 //!   the document's default zone and calendars). A name is 1–256 characters of a tag value
 //!   without space or `:` (so it cannot be taken for an expression).
 //! - A schedule object: `periods` (required, at least one: `begin`/`end` `HH:MM`, at least one
@@ -64,7 +64,7 @@ pub struct DocumentError {
     pub message: String,
 }
 
-/// A validated schedules document.
+/// A validated schedules document. `{}` is one (no schedules: only inline expressions work).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScheduleDocument {
     pub default_zone: Zone,
@@ -106,7 +106,10 @@ impl ScheduleDocument {
             ));
         }
         let Some(obj) = value.as_object() else {
-            return Err(bad("$", "must be an object with `schedules`"));
+            return Err(bad(
+                "$",
+                "must be an object (with `schedules`, `calendars`, `default_timezone`)",
+            ));
         };
         only_fields(
             obj,
@@ -126,17 +129,16 @@ impl ScheduleDocument {
             None => Calendars::new(),
             Some(v) => calendars(v)?,
         };
-        let Some(v) = obj.get("schedules") else {
-            return Err(bad(
-                "schedules",
-                "is missing; a document needs an object of named schedules",
-            ));
-        };
-        let Some(entries) = v.as_object() else {
-            return Err(bad(
-                "schedules",
-                "must be an object: schedule name → schedule",
-            ));
+        let empty = Map::new();
+        let entries = match obj.get("schedules") {
+            None => &empty,
+            Some(Value::Object(entries)) => entries,
+            Some(_) => {
+                return Err(bad(
+                    "schedules",
+                    "must be an object: schedule name → schedule",
+                ))
+            }
         };
         let mut schedules = BTreeMap::new();
         for (name, v) in entries {
@@ -638,6 +640,8 @@ mod tests {
         assert_eq!(x.options, ScheduleOptions::default());
         assert!(x.holidays.is_empty());
         assert_eq!(doc(json!({"schedules": {}})).schedules.len(), 0);
+        // The deployed document may be empty: then only inline expressions work.
+        assert_eq!(doc(json!({})), ScheduleDocument::empty());
         doc(json!({"$schema": "../schedules/schedules.schema.json", "schedules": {}}));
     }
 
@@ -671,7 +675,6 @@ mod tests {
         let s = |schedule: Value| json!({"calendars": {"uk": []}, "schedules": {"s": schedule}});
         vec![
             (json!([]), "$", "must be an object"),
-            (json!({}), "schedules", "is missing"),
             (json!({"schedules": []}), "schedules", "must be an object"),
             (
                 json!({"schedules": {}, "extra": 1}),
@@ -970,6 +973,7 @@ mod tests {
     fn schema_and_hand_written_rules_agree() {
         let good = vec![
             module_doc_example(),
+            json!({}),
             json!({"schedules": {}}),
             json!({"$schema": "x", "default_timezone": "UTC", "calendars": {}, "schedules": {"a": "08:00-18:00"}}),
             json!({"schedules": {"a": {"periods": [{"begin": "8:00"}, {"end": "23:59", "days": "25-L+l", "months": "Nov-Feb"}]}}}),
@@ -978,7 +982,6 @@ mod tests {
         let periods = json!([{"begin": "08:00"}]);
         let bad_structure = vec![
             json!([]),
-            json!({}),
             json!({"schedules": {}, "extra": 1}),
             json!({"default_timezone": 1, "schedules": {}}),
             json!({"calendars": {"2026": []}, "schedules": {}}),
