@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
-for crate in uptime-model uptime-core; do
+for crate in uptime-schedule uptime-model uptime-core; do
   deps=$(cargo tree --offline -p "$crate" -e normal --prefix none --format '{p}' 2>/dev/null | awk '{print $1}' | sort -u)
   bad=$(grep -E '^(aws-|tokio$|lambda_runtime|hyper|reqwest)' <<<"$deps" || true)
   if [ -n "$bad" ]; then
@@ -12,5 +12,5 @@ for crate in uptime-model uptime-core; do
     status=1
   fi
 done
-[ $status -eq 0 ] && echo "layering: uptime-model and uptime-core are free of AWS SDK, tokio and lambda_runtime"
+[ $status -eq 0 ] && echo "layering: uptime-schedule, uptime-model and uptime-core are free of AWS SDK, tokio and lambda_runtime"
 exit $status

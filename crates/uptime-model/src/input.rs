@@ -176,8 +176,13 @@ impl RunRequest {
                         "is only used by `reconcile` runs; stop and start select by `schedule`",
                     ));
                 }
-                uptime_schedule::ScheduleDocument::from_json(v)
-                    .map_err(|e| bad(format!("schedules.{}", e.path), e.message))?;
+                uptime_schedule::ScheduleDocument::from_json(v).map_err(|e| {
+                    let at = match e.path.as_str() {
+                        "$" | "" => "schedules".to_owned(),
+                        path => format!("schedules.{path}"),
+                    };
+                    bad(at, e.message)
+                })?;
                 Some(v.clone())
             }
             Some(_) => return Err(bad("schedules", "must be a schedules document (an object)")),

@@ -16,7 +16,7 @@
 //! - [`document`]: the schedules document (named schedules and holiday calendars) and its JSON
 //!   Schema.
 //! - [`eval`]: the desired state at an instant and the transitions over a range, DST included.
-//! - [`explain`]: previews: next transitions, running hours per week, share of hours saved.
+//! - [`mod@explain`]: previews: next transitions, running hours per week, share of hours saved.
 
 pub mod document;
 pub mod eval;
