@@ -214,6 +214,7 @@ fn bench(args: &Args) -> Result<(), String> {
         .clone()
         .unwrap_or_else(|| repo_root().join(".cache/bench"));
     std::fs::create_dir_all(&out).map_err(|e| format!("creating {}: {e}", out.display()))?;
+    let load_before = load_average();
     let mut runs = Vec::new();
     let mut lambdas = Value::Null;
     for (i, size) in sizes(args.sizes).into_iter().enumerate() {
@@ -233,7 +234,16 @@ fn bench(args: &Args) -> Result<(), String> {
     });
     let mut results = results;
     results["cost"] = cost_model(&results);
-    let mut md = markdown(&results);
+    // Other work on the machine slows moto and the processes down: the wall times are read
+    // with the load next to them.
+    results["load_average"] = json!({"before": load_before, "after": load_average()});
+    let mut md = format!(
+        "Load average (1, 5, 15 min) before the run: {}; after: {}. The machine's cores: {}.\n\n",
+        load_before,
+        load_average(),
+        std::thread::available_parallelism().map_or(0, usize::from),
+    );
+    md.push_str(&markdown(&results));
     md.push_str("\nEach Lambda binary (a Runtime API served by the bench, realistic events from the first size's run, against moto):\n\n");
     md.push_str(&lambda_markdown(&results["lambdas"]));
     md.push_str(&cost_markdown(&results["cost"]));
@@ -248,6 +258,13 @@ fn bench(args: &Args) -> Result<(), String> {
         out.display()
     ));
     Ok(())
+}
+
+/// The first three fields of /proc/loadavg.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(", "))
+        .unwrap_or_else(|_| "unknown".to_owned())
 }
 
 fn write(path: &Path, text: &str) -> Result<(), String> {
