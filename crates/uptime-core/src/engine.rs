@@ -385,6 +385,8 @@ struct Decided {
     message: Option<String>,
     /// Reconcile: the last-action tag value to write once the decision is carried out.
     last_action: Option<String>,
+    /// Reconcile: a start recorded by the last-action tag that did not hold.
+    failed: Option<FailReason>,
 }
 
 impl Decided {
@@ -395,6 +397,7 @@ impl Decided {
             note: None,
             message: None,
             last_action: None,
+            failed: None,
         }
     }
 
@@ -405,8 +408,50 @@ impl Decided {
             note: None,
             message,
             last_action: None,
+            failed: None,
         }
     }
+}
+
+/// A stopped instance whose last-action tag records a start that reconcile applied, and whose
+/// EC2 state reason is not a stop someone asked for: the start did not hold (EC2 put it back
+/// to `stopped`, e.g. for a volume's KMS key). Reconcile runs have no wait in the state
+/// machine; the next run finds it here and reports it failed, on every run until the next
+/// transition, instead of taking it for a stop by hand.
+fn start_that_did_not_hold(instance: &Instance, tags: &TagConfig) -> Option<(FailReason, String)> {
+    if instance.state != uptime_model::InstanceState::Stopped {
+        return None;
+    }
+    let recorded = instance
+        .tags
+        .get(&tags.last_action_key)
+        .and_then(|v| uptime_model::reconcile::LastAction::parse(v))?;
+    if recorded.to != uptime_schedule::Desired::Running {
+        return None;
+    }
+    let reason = instance.state_reason.as_ref()?;
+    if reason.is_deliberate_stop() {
+        return None;
+    }
+    let kind = if reason.is_kms() {
+        FailReason::KmsAccess
+    } else {
+        FailReason::DidNotStart
+    };
+    let hint = if reason.is_kms() {
+        "; the member role needs kms:CreateGrant on the volume's key (iam/member-kms.policy.json)"
+    } else {
+        ""
+    };
+    Some((
+        kind,
+        format!(
+            "started at {}, then back to stopped: {}: {}{hint}",
+            uptime_model::reconcile::format_instant(recorded.at),
+            reason.code,
+            reason.message
+        ),
+    ))
 }
 
 /// Schedules resolved once per distinct tag value in a region run.
@@ -453,12 +498,19 @@ fn decide_instance(
         &settings.tags,
         &settings.reconcile,
     );
+    let failed = match d.decision {
+        Decision::Skip(SkipReason::ManualChangeRespected) => {
+            start_that_did_not_hold(instance, &settings.tags)
+        }
+        _ => None,
+    };
     Decided {
         decision: d.decision,
         reason: Some(d.reason),
         note: d.note,
-        message: None,
+        message: failed.as_ref().map(|(_, m)| m.clone()),
         last_action: d.write_last_action.map(|a| a.to_tag_value()),
+        failed: failed.map(|(r, _)| r),
     }
 }
 
@@ -500,14 +552,15 @@ pub async fn schedule_region<C: Connect>(
     let mut cache = ScheduleCache::new();
     for instance in &instances {
         let decided = decide_instance(instance, task, settings, &mut cache);
-        let outcome = match decided.decision {
-            Decision::Already => Outcome::Already,
-            Decision::Skip(reason) => Outcome::Skipped(reason),
-            Decision::Act(op) if task.header.dry_run => match op {
+        let outcome = match (decided.failed, decided.decision) {
+            (Some(reason), _) => Outcome::Failed(reason),
+            (None, Decision::Already) => Outcome::Already,
+            (None, Decision::Skip(reason)) => Outcome::Skipped(reason),
+            (None, Decision::Act(op)) if task.header.dry_run => match op {
                 Operation::Start => Outcome::WouldStart,
                 Operation::Stop | Operation::Hibernate => Outcome::WouldStop,
             },
-            Decision::Act(op) => {
+            (None, Decision::Act(op)) => {
                 planned.entry(op).or_default().push(instance.id.clone());
                 pending.insert(instance.id.clone(), decided);
                 continue;

@@ -260,3 +260,38 @@ async fn a_start_that_falls_back_to_stopped_is_found_by_verification_in_reconcil
     assert_eq!(out.accounts[0].regions[0].failures[0].instance, blocked);
     assert_eq!(cloud.state(&ok), Some(InstanceState::Running));
 }
+
+#[tokio::test]
+async fn the_next_run_reports_a_start_that_fell_back_to_stopped_not_a_manual_stop() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    let ok = cloud.launch(&a, "eu-west-1", Launch::stopped().schedule("office-hours"));
+    let blocked = cloud.launch(&a, "eu-west-1", Launch::stopped().schedule("office-hours"));
+    let by_hand = cloud.launch(&a, "eu-west-1", Launch::stopped().schedule("office-hours"));
+    cloud.block_start_with_kms(&blocked);
+    let first = reconcile_at(&cloud, "2026-11-26T08:05:00Z", json!({})).await;
+    assert_eq!(
+        first.summary.instances.started, 3,
+        "StartInstances accepted all"
+    );
+    // Someone stops one by hand (no KMS state reason); the blocked one fell back by itself.
+    cloud.set_state(&by_hand, InstanceState::Stopped);
+    let next = reconcile_at(&cloud, "2026-11-26T08:10:00Z", json!({})).await;
+    let c = &next.summary.instances;
+    assert_eq!(c.failed_by_reason.get("kms-access"), Some(&1), "{c:?}");
+    assert_eq!(c.skipped_by_reason.get("manual-change-respected"), Some(&1));
+    assert_eq!(c.already, 1);
+    let failure = &next.accounts[0].regions[0].failures[0];
+    assert_eq!(failure.instance, blocked);
+    assert!(
+        failure.message.contains("kms:CreateGrant"),
+        "{}",
+        failure.message
+    );
+    assert_eq!(cloud.state(&ok), Some(InstanceState::Running));
+    assert_eq!(cloud.count(Op::StartInstances), 1, "no second start");
+    assert_eq!(
+        next.summary.status,
+        uptime_model::report::RunStatus::CompletedWithFailures
+    );
+}

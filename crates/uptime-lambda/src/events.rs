@@ -110,8 +110,9 @@ pub struct ScheduleRegionEvent {
 
 /// The schedules a region task uses: the deployed document, which the state machine passes
 /// with each task as a JSON string, with the request's own `schedules` laid over it. A
-/// deployed document that does not parse is the deployment's fault (`Misconfigured`); the
-/// request's was validated when the execution began.
+/// deployed document that does not parse fails the task as `InvalidInput` (not retried; the
+/// state machine reports the region failed with the message); the request's was validated when
+/// the execution began.
 pub fn schedules(
     deployed: Option<&str>,
     request: &RunRequest,
@@ -120,13 +121,12 @@ pub fn schedules(
         None | Some("") | Some("{}") => uptime_schedule::ScheduleDocument::empty(),
         Some(text) => {
             let value: Value = serde_json::from_str(text).map_err(|e| {
-                LambdaError::new(
-                    ErrorName::Misconfigured,
-                    format!("the deployed schedules document is not JSON: {e}"),
-                )
+                LambdaError::invalid(format!(
+                    "the deployed schedules document (deployed_schedules) is not JSON: {e}"
+                ))
             })?;
             uptime_schedule::ScheduleDocument::from_json(&value)
-                .map_err(|e| LambdaError::new(ErrorName::Misconfigured, format!("deployed {e}")))?
+                .map_err(|e| LambdaError::invalid(format!("deployed {e}")))?
         }
     };
     uptime_core::engine::schedules_for(&deployed, request)
@@ -187,6 +187,33 @@ pub const MAX_LISTED_FAILED_ACCOUNTS: usize = 100;
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_deployed_schedules_document_is_parsed_and_the_requests_laid_over_it() {
+        let req = request(&json!({
+            "action": "reconcile", "now": "2026-11-26T08:05:00Z",
+            "schedules": {"schedules": {"b": "mon-fri 06:00-20:00 UTC"}}
+        }))
+        .unwrap();
+        let deployed = r#"{"schedules": {"a": "mon-fri 08:00-18:00 Europe/London", "b": "sat 10:00-12:00 UTC"}}"#;
+        let doc = schedules(Some(deployed), &req).unwrap();
+        assert_eq!(doc.schedules.len(), 2);
+        assert_eq!(
+            doc.schedules["b"].periods[0].begin,
+            Some(jiff::civil::time(6, 0, 0, 0)),
+            "the request's `b` wins"
+        );
+        assert!(schedules(Some("{}"), &req)
+            .unwrap()
+            .schedules
+            .contains_key("b"));
+        assert!(schedules(None, &req).is_ok());
+        let e = schedules(Some("{\"schedules\": {\"a\": \"25:00-\"}}"), &req).unwrap_err();
+        assert_eq!(e.name, ErrorName::InvalidInput);
+        assert!(e.message.contains("schedules.a"), "{}", e.message);
+        let e = schedules(Some("not json"), &req).unwrap_err();
+        assert!(e.message.contains("deployed_schedules"), "{}", e.message);
+    }
 
     #[test]
     fn documented_examples_decode() {

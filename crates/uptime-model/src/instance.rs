@@ -85,6 +85,16 @@ impl StateReason {
     pub fn is_user_initiated(&self) -> bool {
         self.code.starts_with("Client.UserInitiated")
     }
+
+    /// Stopped on purpose by someone or something other than a failed start: through the API
+    /// or console (`Client.UserInitiated…`), from inside the instance
+    /// (`Client.InstanceInitiatedShutdown`), or by AWS for scheduled maintenance
+    /// (`Server.ScheduledStop`).
+    pub fn is_deliberate_stop(&self) -> bool {
+        self.is_user_initiated()
+            || self.code == "Client.InstanceInitiatedShutdown"
+            || self.code == "Server.ScheduledStop"
+    }
 }
 
 /// The tag keys and values the scheduler reads. Keys are configurable at deploy time.
