@@ -319,3 +319,60 @@ fn a_reconcile_run_with_a_bad_schedules_file_exits_2_and_contacts_nothing() {
     assert!(err.contains("Mars/Olympus"), "{err}");
     assert!(!err.contains("dispatch failure"), "{err}");
 }
+
+/// The preview of a whole Organization for any `now`: a reconcile dry run on moto decides with
+/// the deployed document and inline tags, and touches nothing (not even the last-action tag).
+#[test]
+fn a_reconcile_dry_run_previews_the_organization_for_any_now_and_touches_nothing() {
+    let moto = Moto::start();
+    let inv = moto.seed(&json!({"accounts": [{
+        "name": "dev", "tags": {"uptime-scheduler:enabled": "true"},
+        "regions": {"eu-west-1": [
+            {"count": 2, "tags": {"Schedule": "uk-office-hours"}},
+            {"count": 1, "tags": {"Schedule": "mon-fri 09:00-17:00 America/New_York"}},
+            {"count": 1, "tags": {"Schedule": "nosuch"}}
+        ]}
+    }]}));
+    let account = inv["accounts"][0]["id"].as_str().unwrap().to_owned();
+    let env = [
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("AWS_ENDPOINT_URL", moto.endpoint()),
+    ];
+    let doc = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/schedules.json");
+    let before = moto.snapshot(&[account.clone()], &["eu-west-1"]);
+    // Thursday 2026-11-26 18:05 London = 13:05 New York: the UK instances' stop transition,
+    // the New York one still in its window.
+    let out = cli(
+        &[
+            "run",
+            "--input",
+            "-",
+            "--regions",
+            "eu-west-1",
+            "--output",
+            "json",
+            "--schedules",
+            doc,
+        ],
+        &json!({"action": "reconcile", "dry_run": true, "now": "2026-11-26T18:05:00Z"}),
+        &env,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = &summary["instances"];
+    assert_eq!(c["would_stop"], 2, "{summary}");
+    assert_eq!(c["already"], 1, "{summary}");
+    assert_eq!(c["skipped_by_reason"]["unknown-schedule"], 1, "{summary}");
+    assert_eq!(c["decided_by_reason"]["outside-window"], 2, "{summary}");
+    assert_eq!(c["decided_by_reason"]["in-window"], 1, "{summary}");
+    assert_eq!(
+        moto.snapshot(&[account], &["eu-west-1"]),
+        before,
+        "nothing touched"
+    );
+}
