@@ -35,6 +35,13 @@ resource "aws_lambda_function" "this" {
     variables = local.function_environment
   }
 
+  # One JSON object per log line (the decision lines' fields are queried by Logs Insights);
+  # the functions' tracing subscriber follows the format Lambda announces.
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.function[each.key].name
+  }
+
   tags = var.tags
 
   # The log group (named as Lambda names it) exists before the function first logs, so Lambda
