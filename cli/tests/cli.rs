@@ -339,7 +339,7 @@ fn a_reconcile_dry_run_previews_the_organization_for_any_now_and_touches_nothing
         ("AWS_ENDPOINT_URL", moto.endpoint()),
     ];
     let doc = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/schedules.json");
-    let before = moto.snapshot(&[account.clone()], &["eu-west-1"]);
+    let before = moto.snapshot(std::slice::from_ref(&account), &["eu-west-1"]);
     // Thursday 2026-11-26 18:05 London = 13:05 New York: the UK instances' stop transition,
     // the New York one still in its window.
     let out = cli(
