@@ -16,7 +16,7 @@ use uptime_model::report::{
 use uptime_model::{
     decide, eligibility, AccountId, AccountReport, AccountStatus, AccountTarget, Action, Decision,
     ErrorName, FailReason, Instance, InstanceId, InstanceRecord, Operation, OrgAccount, Outcome,
-    Region, RegionReport, RunRequest, RunSummary, SkipReason, TagConfig, TargetError,
+    Region, RegionReport, RunRequest, RunSummary, SkipReason, StateReason, TagConfig, TargetError,
 };
 use uptime_schedule::document::ResolveError;
 use uptime_schedule::{Schedule, ScheduleDocument};
@@ -433,25 +433,31 @@ fn start_that_did_not_hold(instance: &Instance, tags: &TagConfig) -> Option<(Fai
     if reason.is_deliberate_stop() {
         return None;
     }
-    let kind = if reason.is_kms() {
-        FailReason::KmsAccess
+    let started = format!(
+        "started at {}",
+        uptime_model::reconcile::format_instant(recorded.at)
+    );
+    Some(start_fell_back(reason, &started))
+}
+
+/// A start EC2 undid, with its state reason: `kms-access` (and the grant it needs) when the
+/// reason names KMS, `did-not-start` otherwise. `started` says when, for the message.
+fn start_fell_back(reason: &StateReason, started: &str) -> (FailReason, String) {
+    let (kind, hint) = if reason.is_kms() {
+        (
+            FailReason::KmsAccess,
+            "; the member role needs kms:CreateGrant on the volume's key (iam/member-kms.policy.json)",
+        )
     } else {
-        FailReason::DidNotStart
+        (FailReason::DidNotStart, "")
     };
-    let hint = if reason.is_kms() {
-        "; the member role needs kms:CreateGrant on the volume's key (iam/member-kms.policy.json)"
-    } else {
-        ""
-    };
-    Some((
+    (
         kind,
         format!(
-            "started at {}, then back to stopped: {}: {}{hint}",
-            uptime_model::reconcile::format_instant(recorded.at),
-            reason.code,
-            reason.message
+            "{started}, then back to stopped: {}: {}{hint}",
+            reason.code, reason.message
         ),
-    ))
+    )
 }
 
 /// Schedules resolved once per distinct tag value in a region run.
@@ -657,18 +663,7 @@ pub async fn verify_starts<C: Connect>(
         let (reason, message) = match &instance.state_reason {
             Some(r) if r.is_user_initiated() => continue,
             None => continue,
-            Some(r) if r.is_kms() => (
-                FailReason::KmsAccess,
-                format!(
-                    "started, then back to stopped: {}: {}; the member role needs kms:CreateGrant \
-                     on the volume's key (iam/member-kms.policy.json)",
-                    r.code, r.message
-                ),
-            ),
-            Some(r) => (
-                FailReason::DidNotStart,
-                format!("started, then back to stopped: {}: {}", r.code, r.message),
-            ),
+            Some(r) => start_fell_back(r, "started"),
         };
         report.counts.started -= 1;
         report.counts.record(&Outcome::Failed(reason));

@@ -28,20 +28,10 @@ async fn run(cloud: &FakeCloud, input: serde_json::Value) -> OrgRun {
 }
 
 async fn run_with(cloud: &FakeCloud, input: serde_json::Value, settings: &Settings) -> OrgRun {
-    run_organization(
-        cloud,
-        cloud,
-        &RecordingPause::default(),
-        &request(input),
-        settings,
-        RunOptions {
-            session: "test",
-            concurrency: Concurrency::default(),
-            observe: &|_, _| {},
-        },
-    )
-    .await
-    .expect("listing succeeds")
+    cloud
+        .run(&request(input), settings)
+        .await
+        .expect("listing succeeds")
 }
 
 #[tokio::test]

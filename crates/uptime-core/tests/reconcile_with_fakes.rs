@@ -4,10 +4,7 @@
 
 use serde_json::{json, Value};
 use std::sync::Arc;
-use uptime_core::{
-    run_organization, Concurrency, ErrorKind, OrgRun, RunOptions, Settings,
-    NOTE_LAST_ACTION_NOT_WRITTEN,
-};
+use uptime_core::{ErrorKind, OrgRun, Settings, NOTE_LAST_ACTION_NOT_WRITTEN};
 use uptime_model::{InstanceState, Region, RunRequest};
 use uptime_schedule::ScheduleDocument;
 use uptime_testkit::{FakeCloud, Launch, Op, RecordingPause};
@@ -41,20 +38,10 @@ async fn reconcile_at(cloud: &FakeCloud, now: &str, extra: Value) -> OrgRun {
         i.extend(e.clone());
     }
     let req = RunRequest::from_json(&input, jiff::Timestamp::UNIX_EPOCH).unwrap();
-    run_organization(
-        cloud,
-        cloud,
-        &RecordingPause::default(),
-        &req,
-        &settings(),
-        RunOptions {
-            session: "test",
-            concurrency: Concurrency::default(),
-            observe: &|_, _| {},
-        },
-    )
-    .await
-    .expect("listing succeeds")
+    cloud
+        .run(&req, &settings())
+        .await
+        .expect("listing succeeds")
 }
 
 fn reasons(run: &OrgRun) -> Value {

@@ -198,13 +198,9 @@ pub struct ReconcileDecision {
 }
 
 impl ReconcileDecision {
-    /// The reason's kind, for counting: `override-until-…` → `override`; others unchanged.
+    /// The reason's kind, as reports count it ([`crate::report::reason_kind`]).
     pub fn reason_kind(&self) -> &str {
-        if self.reason.starts_with("override-until-") {
-            "override"
-        } else {
-            &self.reason
-        }
+        crate::report::reason_kind(&self.reason)
     }
 
     fn skip(reason: SkipReason, note: Option<Note>) -> Self {

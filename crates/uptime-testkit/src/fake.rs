@@ -150,6 +150,28 @@ fn region(r: &str) -> Region {
 }
 
 impl FakeCloud {
+    /// Runs `req` in-process against this cloud (the CLI's path: select, then every account
+    /// and region), with default concurrency and no real waiting.
+    pub async fn run(
+        &self,
+        req: &uptime_model::RunRequest,
+        settings: &uptime_core::Settings,
+    ) -> Result<uptime_core::OrgRun, uptime_model::TargetError> {
+        uptime_core::run_organization(
+            self,
+            self,
+            &RecordingPause::default(),
+            req,
+            settings,
+            uptime_core::RunOptions {
+                session: "test",
+                concurrency: uptime_core::Concurrency::default(),
+                observe: &|_, _| {},
+            },
+        )
+        .await
+    }
+
     pub fn new() -> Self {
         Self::default()
     }
