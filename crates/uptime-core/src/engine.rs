@@ -680,10 +680,13 @@ pub async fn verify_starts<C: Connect>(
     Ok(report)
 }
 
-/// Writes the last-action tags, one CreateTags call per value and batch. A failed write does
-/// not undo the change it records: the instance is noted (`last-action-not-written`) and the
-/// next run, finding the transition unrecorded but the instance already in its state, writes
-/// the tag then.
+/// Writes the last-action tags, one CreateTags call per value and batch. CreateTags is atomic
+/// like StopInstances: one instance that cannot take the tag (it already carries 50 tags, it
+/// was terminated meanwhile) fails the whole call, so a failed batch is bisected as state
+/// changes are, and only the instance at fault goes without its tag. A failed write does not
+/// undo the change it records: the instance is noted (`last-action-not-written`) and the next
+/// run, finding the transition unrecorded but the instance already in its state, writes the
+/// tag then.
 async fn write_last_actions(
     compute: &impl Compute,
     pause: &impl Pause,
@@ -692,17 +695,30 @@ async fn write_last_actions(
     records: &mut [InstanceRecord],
 ) {
     let key = &settings.tags.last_action_key;
+    let mut not_written = |group: &[InstanceId], value: &str, e: &PortError| {
+        let failed: BTreeSet<&InstanceId> = group.iter().collect();
+        for r in records.iter_mut().filter(|r| failed.contains(&r.instance)) {
+            r.note = Some(NOTE_LAST_ACTION_NOT_WRITTEN.to_owned());
+            r.message = Some(clip(&format!("writing {key}={value}: {}", e.message)));
+        }
+    };
     for (value, ids) in writes {
         for batch in batches(&ids, settings.batch_size) {
-            if let Err(e) = settings
-                .retry
-                .run(pause, || compute.tag(&batch, key, &value))
-                .await
-            {
-                let failed: BTreeSet<&InstanceId> = batch.iter().collect();
-                for r in records.iter_mut().filter(|r| failed.contains(&r.instance)) {
-                    r.note = Some(NOTE_LAST_ACTION_NOT_WRITTEN.to_owned());
-                    r.message = Some(clip(&format!("writing {key}={value}: {}", e.message)));
+            let mut plan = Bisector::new(batch);
+            while let Some(group) = plan.next_group() {
+                match settings
+                    .retry
+                    .run(pause, || compute.tag(&group, key, &value))
+                    .await
+                {
+                    Ok(()) => {}
+                    // Retries ran out: not one instance's fault, so no bisecting.
+                    Err(e) if e.kind.is_retryable() => not_written(&group, &value, &e),
+                    Err(e) => {
+                        if let Some(id) = plan.failed(group) {
+                            not_written(std::slice::from_ref(&id), &value, &e);
+                        }
+                    }
                 }
             }
         }

@@ -144,7 +144,8 @@ pub struct Counts {
     /// Reconcile: every decision counted by the kind of its reason ([`reason_kind`]).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub decided_by_reason: BTreeMap<String, u64>,
-    /// Reconcile: notes (`override-expired`, `invalid-last-action-tag`) by name.
+    /// Reconcile: notes (`override-expired`, `invalid-last-action-tag`, `future-last-action-tag`,
+    /// `last-action-not-written`) by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub notes: BTreeMap<String, u64>,
 }

@@ -642,8 +642,8 @@ impl Compute for FakeCompute {
         self.change(Op::StartInstances, ids, false)
     }
 
-    /// Like EC2's CreateTags: an empty list or an unknown id fails the whole call and tags
-    /// nothing; any instance state (even terminated) may be tagged. `poison` does not apply
+    /// Like EC2's CreateTags: an empty list, an unknown id or an instance that already carries
+    /// 50 tags (without this key) fails the whole call and tags nothing; any instance state (even terminated) may be tagged. `poison` does not apply
     /// (it stands for state-change failures); script tag failures with
     /// `fail_next(Op::CreateTags, …)`.
     async fn tag(&self, ids: &[InstanceId], key: &str, value: &str) -> Result<(), PortError> {
@@ -675,6 +675,26 @@ impl Compute for FakeCompute {
                         format!("The instance ID '{id}' does not exist"),
                     )
                 })
+                .or_else(|| {
+                    // EC2 allows 50 tags per resource (`aws:` tags not counted); a call that
+                    // would add a 51st to any instance fails as a whole.
+                    ids.iter()
+                        .find(|id| {
+                            w.instances.get(*id).is_some_and(|i| {
+                                let tags = &i.instance.tags;
+                                !tags.contains_key(key)
+                                    && tags.keys().filter(|k| !k.starts_with("aws:")).count()
+                                        >= MAX_TAGS_PER_RESOURCE
+                            })
+                        })
+                        .map(|_| {
+                            PortError::new(
+                                ErrorKind::Other,
+                                Some("TagLimitExceeded"),
+                                "The maximum number of Tags for a resource has been reached.",
+                            )
+                        })
+                })
         };
         if let Some(e) = error {
             FakeCloud::fail_last(&mut w);
@@ -688,6 +708,9 @@ impl Compute for FakeCompute {
         Ok(())
     }
 }
+
+/// EC2's limit of user tags per resource.
+pub const MAX_TAGS_PER_RESOURCE: usize = 50;
 
 /// A [`Pause`] that does not wait but remembers every pause asked for.
 #[derive(Debug, Clone, Default)]

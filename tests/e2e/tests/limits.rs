@@ -234,6 +234,7 @@ fn worst_region_report(account: AccountId, region: Region) -> RegionReport {
         notes: [
             "override-expired",
             "invalid-last-action-tag",
+            "future-last-action-tag",
             uptime_core::NOTE_LAST_ACTION_NOT_WRITTEN,
         ]
         .into_iter()
