@@ -97,7 +97,11 @@ where
 {
     let message = DisplayErrorContext(err).to_string();
     let (kind, code) = match err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => (ErrorKind::Transient, None),
+        // No answer in time: the operation timeout (all attempts), or one attempt's connect or
+        // read timeout after the SDK's own retries ran out.
+        SdkError::TimeoutError(_) => (ErrorKind::TimedOut, None),
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => (ErrorKind::TimedOut, None),
+        SdkError::DispatchFailure(_) => (ErrorKind::Transient, None),
         // An answer the SDK could not parse: its HTTP status still says what happened (an
         // emulator's XML 403 for a JSON service, a proxy's 429).
         SdkError::ResponseError(response) => (

@@ -61,7 +61,7 @@ pub fn target_error(context: &str, e: &PortError) -> TargetError {
     let name = match e.kind {
         ErrorKind::AccessDenied => ErrorName::AccessDenied,
         ErrorKind::Throttled => ErrorName::Throttled,
-        ErrorKind::Transient => ErrorName::Transient,
+        ErrorKind::Transient | ErrorKind::TimedOut => ErrorName::Transient,
         _ => ErrorName::Internal,
     };
     TargetError::new(name, format!("{context}: {}", e.message))
@@ -77,6 +77,7 @@ pub fn fail_reason(e: &PortError) -> FailReason {
         ErrorKind::InsufficientCapacity => FailReason::InsufficientCapacity,
         ErrorKind::KmsAccess => FailReason::KmsAccess,
         ErrorKind::HibernationRefused | ErrorKind::Unsupported => FailReason::Unsupported,
+        ErrorKind::TimedOut => FailReason::TimedOut,
         ErrorKind::Transient | ErrorKind::Other => FailReason::ApiError,
     }
 }
@@ -587,9 +588,11 @@ pub async fn schedule_region<C: Connect>(
         });
     }
     let applied_from = records.len();
+    // After a call that got no answer in time, the region's remaining calls are not made.
+    let mut hung = Hung::default();
     for (op, ids) in planned {
         for batch in batches(&ids, settings.batch_size) {
-            apply_batch(&compute, pause, &retry, op, batch, &mut records).await;
+            apply_batch(&compute, pause, &retry, op, batch, &mut records, &mut hung).await;
         }
     }
     for record in &mut records[applied_from..] {
@@ -609,7 +612,15 @@ pub async fn schedule_region<C: Connect>(
                 .push(record.instance.clone());
         }
     }
-    write_last_actions(&compute, pause, settings, tag_writes, &mut records).await;
+    write_last_actions(
+        &compute,
+        pause,
+        settings,
+        tag_writes,
+        &mut records,
+        &mut hung,
+    )
+    .await;
     let report = RegionReport::from_records(task.account.clone(), task.region.clone(), &records);
     Ok(RegionRun { report, records })
 }
@@ -693,6 +704,7 @@ async fn write_last_actions(
     settings: &Settings,
     writes: BTreeMap<String, Vec<InstanceId>>,
     records: &mut [InstanceRecord],
+    hung: &mut Hung,
 ) {
     let key = &settings.tags.last_action_key;
     let mut not_written = |group: &[InstanceId], value: &str, e: &PortError| {
@@ -706,12 +718,20 @@ async fn write_last_actions(
         for batch in batches(&ids, settings.batch_size) {
             let mut plan = Bisector::new(batch);
             while let Some(group) = plan.next_group() {
+                if let Some(skipped) = hung.not_attempted() {
+                    not_written(&group, &value, &skipped);
+                    continue;
+                }
                 match settings
                     .retry
                     .run(pause, || compute.tag(&group, key, &value))
                     .await
                 {
                     Ok(()) => {}
+                    Err(e) if e.kind == ErrorKind::TimedOut => {
+                        hung.saw(&e);
+                        not_written(&group, &value, &e);
+                    }
                     // Retries ran out: not one instance's fault, so no bisecting.
                     Err(e) if e.kind.is_retryable() => not_written(&group, &value, &e),
                     Err(e) => {
@@ -744,8 +764,36 @@ fn done(op: Operation) -> Outcome {
     }
 }
 
+/// The first call of a region run that got no answer in time. Every later call of that run
+/// is then not made but reported (`timed-out`, "not attempted"), so that a hung endpoint costs
+/// one timeout per region run, not one per batch.
+#[derive(Debug, Default)]
+struct Hung(Option<String>);
+
+impl Hung {
+    fn saw(&mut self, e: &PortError) {
+        if self.0.is_none() {
+            self.0 = Some(e.message.clone());
+        }
+    }
+
+    /// The error to report for a call not made, if an earlier one timed out.
+    fn not_attempted(&self) -> Option<PortError> {
+        self.0.as_ref().map(|first| {
+            PortError::new(
+                ErrorKind::TimedOut,
+                None,
+                format!(
+                    "not attempted: an earlier call in this region got no answer in time ({first})"
+                ),
+            )
+        })
+    }
+}
+
 /// Applies one batch: retries throttling, bisects on any other error, falls back from
-/// hibernate to a plain stop for an instance EC2 will not hibernate.
+/// hibernate to a plain stop for an instance EC2 will not hibernate. A call that times out is
+/// neither retried nor bisected (no instance is at fault), and stops the region's later calls.
 async fn apply_batch(
     compute: &impl Compute,
     pause: &impl Pause,
@@ -753,6 +801,7 @@ async fn apply_batch(
     op: Operation,
     batch: Vec<InstanceId>,
     records: &mut Vec<InstanceRecord>,
+    hung: &mut Hung,
 ) {
     let record = |records: &mut Vec<InstanceRecord>, id: InstanceId, outcome, message| {
         records.push(InstanceRecord {
@@ -765,10 +814,25 @@ async fn apply_batch(
     };
     let mut plan = Bisector::new(batch);
     while let Some(group) = plan.next_group() {
-        match retry.run(pause, || call(compute, op, &group)).await {
+        let result = match hung.not_attempted() {
+            Some(skipped) => Err(skipped),
+            None => retry.run(pause, || call(compute, op, &group)).await,
+        };
+        match result {
             Ok(()) => group
                 .into_iter()
                 .for_each(|id| record(records, id, done(op), None)),
+            Err(e) if e.kind == ErrorKind::TimedOut => {
+                hung.saw(&e);
+                for id in group {
+                    record(
+                        records,
+                        id,
+                        Outcome::Failed(FailReason::TimedOut),
+                        Some(e.message.clone()),
+                    );
+                }
+            }
             Err(e) if e.kind.is_retryable() => {
                 // Retries ran out: not an instance's fault, so no bisecting; report and go on.
                 let reason = fail_reason(&e);
@@ -787,12 +851,17 @@ async fn apply_batch(
                         let single = std::slice::from_ref(&id);
                         match retry.run(pause, || compute.stop(single, false)).await {
                             Ok(()) => record(records, id, Outcome::Stopped, Some(e.message)),
-                            Err(e2) => record(
-                                records,
-                                id,
-                                Outcome::Failed(fail_reason(&e2)),
-                                Some(e2.message),
-                            ),
+                            Err(e2) => {
+                                if e2.kind == ErrorKind::TimedOut {
+                                    hung.saw(&e2);
+                                }
+                                record(
+                                    records,
+                                    id,
+                                    Outcome::Failed(fail_reason(&e2)),
+                                    Some(e2.message),
+                                )
+                            }
                         }
                     } else {
                         record(

@@ -22,6 +22,10 @@ pub enum ErrorKind {
     /// EC2 refused to hibernate (not configured, unsupported type, …).
     HibernationRefused,
     Unsupported,
+    /// No answer within the call's timeout. The SDK has already retried within that time, so
+    /// the engine does not retry it again, and stops calling the same account-region (a hung
+    /// endpoint would otherwise cost a timeout per call).
+    TimedOut,
     Other,
 }
 

@@ -590,3 +590,45 @@ async fn verifying_an_organization_start_reports_starts_that_did_not_hold() {
         uptime_model::report::RunStatus::CompletedWithFailures
     );
 }
+
+#[tokio::test]
+async fn a_call_that_times_out_is_not_retried_and_ends_that_regions_calls_only() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    let b = cloud.add_enabled_account("222222222222");
+    // 120 instances: three StopInstances batches of at most 50 in the hung account.
+    let hung: Vec<_> = (0..120)
+        .map(|_| cloud.launch(&a, "eu-west-1", Launch::running().schedule("s")))
+        .collect();
+    let fine = cloud.launch(&b, "eu-west-1", Launch::running().schedule("s"));
+    cloud.fail_next(Op::StopInstances, Some(&a), None, ErrorKind::TimedOut, 100);
+    let out = run(&cloud, json!({"action": "stop"})).await;
+    assert_eq!(cloud.state(&fine), Some(InstanceState::Stopped));
+    assert!(hung
+        .iter()
+        .all(|id| cloud.state(id) == Some(InstanceState::Running)));
+    let calls_in_a = cloud
+        .calls()
+        .into_iter()
+        .filter(|c| c.op == Op::StopInstances && c.account.as_ref() == Some(&a))
+        .count();
+    assert_eq!(
+        calls_in_a, 1,
+        "one timeout, then the region's other batches are not attempted"
+    );
+    assert_eq!(out.summary.instances.failed_by_reason["timed-out"], 120);
+    assert_eq!(out.summary.instances.stopped, 1);
+    assert_eq!(out.summary.status, RunStatus::CompletedWithFailures);
+}
+
+#[tokio::test]
+async fn discovery_that_times_out_fails_its_region_as_transient_without_retrying() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    cloud.launch(&a, "eu-west-1", Launch::running().schedule("s"));
+    cloud.fail_next(Op::DescribeInstances, None, None, ErrorKind::TimedOut, 100);
+    let out = run(&cloud, json!({"action": "stop"})).await;
+    assert_eq!(cloud.count(Op::DescribeInstances), 1, "not retried");
+    assert_eq!(out.summary.regions.failed, 1);
+    assert_eq!(out.summary.failures[0].error, "Transient");
+}

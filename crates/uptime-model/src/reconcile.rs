@@ -370,7 +370,11 @@ pub fn reconcile(
                 note = Some(Note::InvalidLastActionTag);
                 None
             }
-            Some(l) if now.checked_add(LAST_ACTION_CLOCK_TOLERANCE).is_ok_and(|t| l.at > t) => {
+            Some(l)
+                if now
+                    .checked_add(LAST_ACTION_CLOCK_TOLERANCE)
+                    .is_ok_and(|t| l.at > t) =>
+            {
                 note = Some(Note::FutureLastActionTag);
                 None
             }

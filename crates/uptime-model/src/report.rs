@@ -39,6 +39,10 @@ pub enum FailReason {
     ApiError,
     /// Started, but back in `stopped` when verified (EC2's state reason in the message).
     DidNotStart,
+    /// The call got no answer within its timeout (EC2 may still have carried it out: the next
+    /// run finds the instance as it is), or was not made because an earlier call to the same
+    /// account-region got none.
+    TimedOut,
 }
 
 impl FailReason {
@@ -53,6 +57,7 @@ impl FailReason {
             Self::Throttled => "throttled",
             Self::ApiError => "api-error",
             Self::DidNotStart => "did-not-start",
+            Self::TimedOut => "timed-out",
         }
     }
 }

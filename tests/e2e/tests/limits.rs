@@ -176,6 +176,7 @@ fn fail_reasons() -> Vec<FailReason> {
         Throttled,
         ApiError,
         DidNotStart,
+        TimedOut,
     ]
 }
 
