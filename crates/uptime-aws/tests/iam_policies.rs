@@ -1115,6 +1115,7 @@ impl Env<'_> {
                 session: SESSION,
                 concurrency: Concurrency::default(),
                 observe: &|_, _| {},
+                progress: &|_| {},
             },
         )
         .await

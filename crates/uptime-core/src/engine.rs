@@ -896,6 +896,19 @@ impl Default for Concurrency {
     }
 }
 
+/// How far an in-process run has got (for a progress display; the CLI's `-v`).
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// The accounts are selected: `selected` of the `listed` will be scheduled.
+    Selected { selected: usize, listed: u64 },
+    /// An account is prepared (`regions` to schedule), or failed to be (`error`).
+    Account {
+        account: &'a AccountId,
+        regions: usize,
+        error: Option<&'a TargetError>,
+    },
+}
+
 /// How an in-process run identifies itself and reports progress.
 pub struct RunOptions<'a> {
     /// The STS session name (identifies the run in CloudTrail).
@@ -903,6 +916,8 @@ pub struct RunOptions<'a> {
     pub concurrency: Concurrency,
     /// Sees every region's records as they finish (for logging).
     pub observe: &'a (dyn Fn(&RegionTask, &[InstanceRecord]) + Sync),
+    /// Sees the selection and every account as it is prepared.
+    pub progress: &'a (dyn Fn(Progress<'_>) + Sync),
 }
 
 impl std::fmt::Debug for RunOptions<'_> {
@@ -937,9 +952,14 @@ pub async fn run_organization<D: Directory, C: Connect>(
         session,
         concurrency,
         observe,
+        progress,
     } = options;
     let schedules = schedules_for(&settings.schedules, req)?;
     let selection = select_accounts(dir, pause, req, settings).await?;
+    progress(Progress::Selected {
+        selected: selection.accounts.len(),
+        listed: selection.counts.listed,
+    });
     let header = RunHeader {
         action: req.action,
         dry_run: req.dry_run,
@@ -955,14 +975,26 @@ pub async fn run_organization<D: Directory, C: Connect>(
                     match prepare_account(connect, pause, target, &req.regions, settings, session)
                         .await
                     {
-                        Ok(p) => p,
+                        Ok(p) => {
+                            progress(Progress::Account {
+                                account: &target.id,
+                                regions: p.regions.len(),
+                                error: None,
+                            });
+                            p
+                        }
                         Err(error) => {
+                            progress(Progress::Account {
+                                account: &target.id,
+                                regions: 0,
+                                error: Some(&error),
+                            });
                             return AccountReport {
                                 account: target.id.clone(),
                                 regions: Vec::new(),
                                 skipped_regions: Vec::new(),
                                 error: Some(error),
-                            }
+                            };
                         }
                     };
                 let regions = stream::iter(prepared.regions.iter())

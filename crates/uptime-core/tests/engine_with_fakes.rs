@@ -159,6 +159,7 @@ async fn throttling_on_the_first_calls_is_retried_then_succeeds() {
             session: "t",
             concurrency: Concurrency::default(),
             observe: &|_, _| {},
+            progress: &|_| {},
         },
     )
     .await

@@ -167,6 +167,7 @@ impl FakeCloud {
                 session: "test",
                 concurrency: uptime_core::Concurrency::default(),
                 observe: &|_, _| {},
+                progress: &|_| {},
             },
         )
         .await
