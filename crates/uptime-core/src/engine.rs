@@ -1,7 +1,9 @@
 //! The scheduling engine: account selection, account preparation, the per-region run and the
 //! in-process whole-organization run. Each step is what one Lambda does; the CLI chains them.
 
-use crate::ports::{Compute, Connect, Directory, Discovery, ErrorKind, Pause, PortError};
+use crate::ports::{
+    Compute, Connect, Directory, Discovered, Discovery, ErrorKind, Pause, PortError,
+};
 use crate::retry::RetryPolicy;
 use futures::stream::{self, StreamExt};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -545,12 +547,24 @@ pub async fn schedule_region<C: Connect>(
         .await
         .map_err(|e| target_error("assuming the member role", &e))?;
     let discovery = discovery_for(task, settings);
-    let instances = retry
+    let Discovered {
+        instances,
+        unreadable,
+    } = retry
         .run(pause, || compute.discover(&discovery))
         .await
         .map_err(|e| target_error("discovering instances", &e))?;
 
-    let mut records = Vec::with_capacity(instances.len());
+    let mut records = Vec::with_capacity(instances.len() + unreadable.len());
+    for (instance, why) in unreadable {
+        records.push(InstanceRecord {
+            instance,
+            outcome: Outcome::Skipped(SkipReason::Unreadable),
+            message: Some(clip(&why)),
+            reason: Some(SkipReason::Unreadable.as_str().to_owned()),
+            note: None,
+        });
+    }
     let mut planned: BTreeMap<Operation, Vec<InstanceId>> = BTreeMap::new();
     // Reconcile: the reason and note of each instance acted on, and the last-action tag
     // values to write (for an instance acted on, only once the change succeeded).
@@ -651,7 +665,8 @@ pub async fn verify_starts<C: Connect>(
         .retry
         .run(pause, || compute.discover(&discovery))
         .await
-        .map_err(|e| target_error("verifying the starts", &e))?;
+        .map_err(|e| target_error("verifying the starts", &e))?
+        .instances;
     // Instances whose StartInstances call already failed are in the report; not again.
     let reported: BTreeSet<InstanceId> =
         report.failures.iter().map(|f| f.instance.clone()).collect();

@@ -22,5 +22,7 @@ pub use engine::{
     verify_organization_starts, verify_starts, Concurrency, OrgRun, PreparedAccount, Progress,
     RegionRun, RegionTask, RunOptions, Selection, Settings, NOTE_LAST_ACTION_NOT_WRITTEN,
 };
-pub use ports::{Compute, Connect, Directory, Discovery, ErrorKind, Pause, PortError, ResultStore};
+pub use ports::{
+    Compute, Connect, Directory, Discovered, Discovery, ErrorKind, Pause, PortError, ResultStore,
+};
 pub use retry::RetryPolicy;

@@ -633,3 +633,27 @@ async fn discovery_that_times_out_fails_its_region_as_transient_without_retrying
     assert_eq!(out.summary.regions.failed, 1);
     assert_eq!(out.summary.failures[0].error, "Transient");
 }
+
+#[tokio::test]
+async fn an_instance_whose_tags_cannot_be_read_is_skipped_and_the_region_goes_on() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    let fine: Vec<_> = (0..3)
+        .map(|_| cloud.launch(&a, "eu-west-1", Launch::running().schedule("s")))
+        .collect();
+    let poisoned = cloud.launch(
+        &a,
+        "eu-west-1",
+        Launch::running()
+            .schedule("s")
+            .tag("Note", "bad\u{1}\u{1b}[31m"),
+    );
+    let out = run(&cloud, json!({"action": "stop"})).await;
+    assert!(fine
+        .iter()
+        .all(|id| cloud.state(id) == Some(InstanceState::Stopped)));
+    assert_eq!(cloud.state(&poisoned), Some(InstanceState::Running));
+    assert_eq!(out.summary.instances.stopped, 3);
+    assert_eq!(out.summary.instances.skipped_by_reason["unreadable"], 1);
+    assert_eq!(out.summary.regions.failed, 0, "the region is not failed");
+}

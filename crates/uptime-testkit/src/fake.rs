@@ -6,7 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
-use uptime_core::{Compute, Connect, Directory, Discovery, ErrorKind, Pause, PortError};
+use uptime_core::{
+    Compute, Connect, Directory, Discovered, Discovery, ErrorKind, Pause, PortError,
+};
 use uptime_model::{
     AccountId, AccountStatus, Instance, InstanceId, InstanceState, Lifecycle, OrgAccount, OuId,
     Region, StateReason,
@@ -613,7 +615,7 @@ impl Compute for FakeCompute {
             .unwrap_or_default())
     }
 
-    async fn discover(&self, what: &Discovery) -> Result<Vec<Instance>, PortError> {
+    async fn discover(&self, what: &Discovery) -> Result<Discovered, PortError> {
         let w = self.cloud.enter(
             Op::DescribeInstances,
             Some(&self.account),
@@ -621,7 +623,9 @@ impl Compute for FakeCompute {
             &[],
             false,
         )?;
-        Ok(w.instances
+        let mut found = Discovered::default();
+        for i in w
+            .instances
             .values()
             .filter(|fi| fi.account == self.account && fi.region == self.region)
             .map(|fi| &fi.instance)
@@ -631,8 +635,19 @@ impl Compute for FakeCompute {
                 (Some(_), None) => true,
                 (Some(v), Some(want)) => v == want,
             })
-            .cloned()
-            .collect())
+        {
+            // As the AWS adapter does with an answer that does not parse: the instance whose
+            // tags XML 1.0 cannot carry is isolated and reported, the others are returned.
+            if i.tags.iter().any(|(k, v)| !xml_safe(k) || !xml_safe(v)) {
+                found.unreadable.push((
+                    i.id.clone(),
+                    "EC2's description of the instance does not parse (a tag holds a character XML cannot carry)".into(),
+                ));
+            } else {
+                found.instances.push(i.clone());
+            }
+        }
+        Ok(found)
     }
 
     async fn stop(&self, ids: &[InstanceId], hibernate: bool) -> Result<(), PortError> {
@@ -708,6 +723,14 @@ impl Compute for FakeCompute {
         }
         Ok(())
     }
+}
+
+/// Whether XML 1.0 can carry `s` (no control characters other than tab, newline and carriage
+/// return, no U+FFFE or U+FFFF).
+fn xml_safe(s: &str) -> bool {
+    !s.chars().any(|c| {
+        (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{fffe}' || c == '\u{ffff}'
+    })
 }
 
 /// EC2's limit of user tags per resource.
