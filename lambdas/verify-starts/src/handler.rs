@@ -8,7 +8,7 @@ use uptime_lambda::events::{decode, request, schedules};
 use uptime_lambda::{Config, LambdaError};
 use uptime_model::ids::session_name;
 use uptime_model::report::RunHeader;
-use uptime_model::{AccountTarget, RegionReport};
+use uptime_model::{AccountTarget, RegionReport, TargetError};
 
 /// `verify-starts` event: the child execution's region results (`$.reports`).
 #[derive(Debug, Deserialize)]
@@ -35,41 +35,80 @@ pub async fn handle(
     let request = request(&event.request)?;
     let session = session_name(&event.execution);
     let schedules = schedules(event.deployed_schedules.as_deref(), &request)?;
-    let mut out = Vec::with_capacity(event.reports.len());
-    for item in event.reports {
-        // A caught region failure has no report to verify.
-        let Ok(report) = serde_json::from_value::<RegionReport>(item.clone()) else {
-            out.push(item);
-            continue;
-        };
-        let task = RegionTask {
-            account: event.account.id.clone(),
-            region: report.region.clone(),
-            header: RunHeader {
-                action: request.action,
-                dry_run: request.dry_run,
-                schedule: request.schedule.clone(),
-                now: request.now,
-            },
-            schedules: schedules.clone(),
-        };
-        let failed_before = report.counts.failed;
-        let verified =
-            verify_starts(connect, pause, &task, report, &config.settings, &session).await?;
-        let did_not_start = verified.counts.failed - failed_before;
-        tracing::info!(
-            account = %task.account,
-            region = %task.region,
-            execution = %event.execution,
-            started = verified.counts.started,
-            did_not_start,
-            "starts verified"
-        );
-        for f in verified.failures.iter().rev().take(did_not_start as usize) {
-            tracing::warn!(instance = %f.instance, reason = f.reason.as_str(), message = %f.message, "start did not hold");
+    let header = RunHeader {
+        action: request.action,
+        dry_run: request.dry_run,
+        schedule: request.schedule.clone(),
+        now: request.now,
+    };
+    // The regions are verified at once, each on its own: one that cannot be verified (a call
+    // that timed out, say) keeps its counts and carries the error, as in the CLI, and does
+    // not hold up or fail the account's other regions.
+    let verified = event.reports.into_iter().map(|item| {
+        let task_header = header.clone();
+        let schedules = schedules.clone();
+        let account = event.account.id.clone();
+        let execution = &event.execution;
+        let session = &session;
+        async move {
+            // A caught region failure has no report to verify.
+            let Ok(report) = serde_json::from_value::<RegionReport>(item.clone()) else {
+                return Ok(item);
+            };
+            let task = RegionTask {
+                account,
+                region: report.region.clone(),
+                header: task_header,
+                schedules,
+            };
+            let failed_before = report.counts.failed;
+            let verified = match verify_starts(
+                connect,
+                pause,
+                &task,
+                report.clone(),
+                &config.settings,
+                session,
+            )
+            .await
+            {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::warn!(
+                        account = %task.account,
+                        region = %task.region,
+                        execution = %execution,
+                        error = e.error.as_str(),
+                        message = %e.message,
+                        "starts not verified"
+                    );
+                    let mut kept = report;
+                    kept.error = Some(TargetError::new(
+                        e.error,
+                        format!("verifying the starts: {}", e.message),
+                    ));
+                    kept
+                }
+            };
+            let did_not_start = verified.counts.failed - failed_before;
+            tracing::info!(
+                account = %task.account,
+                region = %task.region,
+                execution = %execution,
+                started = verified.counts.started,
+                did_not_start,
+                "starts verified"
+            );
+            for f in verified.failures.iter().rev().take(did_not_start as usize) {
+                tracing::warn!(instance = %f.instance, reason = f.reason.as_str(), message = %f.message, "start did not hold");
+            }
+            serde_json::to_value(&verified).map_err(|e| LambdaError::invalid(e.to_string()))
         }
-        out.push(serde_json::to_value(&verified).map_err(|e| LambdaError::invalid(e.to_string()))?);
-    }
+    });
+    let out = futures::future::join_all(verified)
+        .await
+        .into_iter()
+        .collect::<Result<Vec<Value>, LambdaError>>()?;
     Ok(out)
 }
 
@@ -173,6 +212,62 @@ mod tests {
         .unwrap();
         assert_eq!(out[0], report);
         assert!(cloud.calls().is_empty());
+    }
+
+    /// One region whose verification fails (its discovery times out) keeps its counts and
+    /// carries the error; the account's other region is still verified, and the task succeeds.
+    #[tokio::test]
+    async fn a_region_that_cannot_be_verified_carries_its_error_and_the_others_are_verified() {
+        let cloud = FakeCloud::new();
+        let a = cloud.add_enabled_account("111111111111");
+        let ids: Vec<_> = ["eu-west-1", "us-east-1"]
+            .iter()
+            .map(|r| cloud.launch(&a, r, Launch::stopped().schedule("office-hours")))
+            .collect();
+        cloud.block_start_with_kms(&ids[1]);
+        use uptime_core::{Compute, Connect, ErrorKind};
+        for (id, r) in ids.iter().zip(["eu-west-1", "us-east-1"]) {
+            let compute = cloud
+                .compute(&a, &uptime_model::Region::parse(r).unwrap(), "s")
+                .await
+                .unwrap();
+            compute.start(std::slice::from_ref(id)).await.unwrap();
+        }
+        cloud.fail_next(
+            uptime_testkit::Op::DescribeInstances,
+            None,
+            Some("eu-west-1"),
+            ErrorKind::TimedOut,
+            100,
+        );
+        let report = |region: &str| {
+            json!({"account": "111111111111", "region": region, "started": 1, "stopped": 0,
+            "hibernated": 0, "already": 0, "would_start": 0, "would_stop": 0, "skipped": 0, "failed": 0})
+        };
+        let out = handle(
+            &cloud,
+            &RecordingPause::default(),
+            &config(),
+            json!({
+                "request": {"action": "start", "now": "2026-11-25T07:00:00Z"},
+                "account": "111111111111", "execution": "morning",
+                "reports": [report("eu-west-1"), report("us-east-1")]
+            }),
+        )
+        .await
+        .expect("one region's failure does not fail the task");
+        assert_eq!(out[0]["started"], 1, "counts kept: {}", out[0]);
+        assert_eq!(out[0]["error"]["error"], "Transient", "{}", out[0]);
+        assert!(out[0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("verifying the starts: "));
+        assert_eq!(
+            out[1]["failed_by_reason"],
+            json!({"kms-access": 1}),
+            "{}",
+            out[1]
+        );
     }
 
     #[tokio::test]
