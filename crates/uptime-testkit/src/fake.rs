@@ -628,7 +628,8 @@ impl Compute for FakeCompute {
             .filter(|i| match (i.tags.get(&what.tag_key), &what.tag_value) {
                 (None, _) => false,
                 (Some(_), None) => true,
-                (Some(v), Some(want)) => v == want,
+                // As the adapter: the value with its white space trimmed.
+                (Some(v), Some(want)) => v.trim() == want,
             })
             .cloned()
             .collect())
