@@ -1,6 +1,5 @@
 //! Event → region run → one log line per decision, one summary line, compact report.
 
-use serde_json::Value;
 use uptime_core::{schedule_region, Connect, Pause, RegionTask};
 use uptime_lambda::events::{decode, request, schedules, ScheduleRegionEvent};
 use uptime_lambda::{Config, LambdaError};
@@ -72,6 +71,7 @@ pub async fn handle(
 mod tests {
     use super::*;
     use serde_json::json;
+    use serde_json::Value;
     use uptime_model::{ErrorName, InstanceState};
     use uptime_testkit::{FakeCloud, Launch, Op, RecordingPause};
 
