@@ -660,3 +660,28 @@ fn a_poisoned_account_tag_is_printed_escaped_and_a_redirected_log_has_no_colour(
         "no colour in a redirected log: {log:?}"
     );
 }
+
+/// Every example input passes `validate` as it is (the clock check included), as a user would
+/// run it before `start-execution`.
+#[test]
+fn every_example_input_validates() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/inputs");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let out = cli(
+            &["validate", "--input", path.to_str().unwrap()],
+            &json!(null),
+            &[],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: {}",
+            path.display(),
+            stderr(&out)
+        );
+        n += 1;
+    }
+    assert!(n >= 4, "{n} examples");
+}
