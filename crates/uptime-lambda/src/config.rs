@@ -6,11 +6,19 @@ use uptime_model::accounts::parse_region_list;
 use uptime_model::{Region, RoleName, TagConfig};
 
 /// A bad environment variable, named.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[error("environment variable {variable}: {message}")]
 pub struct ConfigError {
     pub variable: &'static str,
     pub message: String,
+}
+
+/// The sentence, not the struct: a function whose `main` returns this error has it printed
+/// with `Debug` (`Error: …` in the init failure's log line).
+impl std::fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// Everything a Lambda reads from its environment.
@@ -244,6 +252,14 @@ mod tests {
             parse(&[("AWS_REGION", "eu-west-1"), ("AWS_ENDPOINT_URL", good)])
                 .unwrap_or_else(|e| panic!("{good}: {e}"));
         }
+    }
+
+    #[test]
+    fn a_start_up_failure_prints_a_sentence_not_a_struct() {
+        let e = parse(&[]).unwrap_err();
+        assert_eq!(format!("{e:?}"), "environment variable AWS_REGION: is not set");
+        let boxed: lambda_runtime::Error = Box::new(e);
+        assert_eq!(format!("{boxed:?}"), "environment variable AWS_REGION: is not set");
     }
 
     #[test]
