@@ -112,7 +112,7 @@ enum Output {
 }
 
 /// What the messages call an input: its path, or `standard input` for `-`.
-fn input_name(path: &PathBuf) -> String {
+fn input_name(path: &std::path::Path) -> String {
     if path.as_os_str() == "-" {
         "standard input".to_owned()
     } else {

@@ -257,9 +257,15 @@ mod tests {
     #[test]
     fn a_start_up_failure_prints_a_sentence_not_a_struct() {
         let e = parse(&[]).unwrap_err();
-        assert_eq!(format!("{e:?}"), "environment variable AWS_REGION: is not set");
+        assert_eq!(
+            format!("{e:?}"),
+            "environment variable AWS_REGION: is not set"
+        );
         let boxed: lambda_runtime::Error = Box::new(e);
-        assert_eq!(format!("{boxed:?}"), "environment variable AWS_REGION: is not set");
+        assert_eq!(
+            format!("{boxed:?}"),
+            "environment variable AWS_REGION: is not set"
+        );
     }
 
     #[test]
