@@ -118,21 +118,52 @@ enum Output {
     Json,
 }
 
-fn read_input(path: &PathBuf) -> Result<serde_json::Value, String> {
-    let text = if path.as_os_str() == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| format!("reading standard input: {e}"))?;
-        s
+/// What the messages call an input: its path, or `standard input` for `-`.
+fn input_name(path: &std::path::Path) -> String {
+    if path.as_os_str() == "-" {
+        "standard input".to_owned()
     } else {
-        std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?
-    };
-    serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))
+        path.display().to_string()
+    }
 }
 
+/// Reads a JSON document the way the state machine would receive it: at most 256 KiB (checked
+/// before anything is parsed), a duplicate key at any depth refused by its path.
+fn read_input(path: &PathBuf) -> Result<serde_json::Value, String> {
+    let name = input_name(path);
+    let limit = uptime_model::json::MAX_PAYLOAD_BYTES;
+    let reader: Box<dyn Read> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(|e| format!("reading {name}: {e}"))?)
+    };
+    let mut bytes = Vec::new();
+    reader
+        .take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("reading {name}: {e}"))?;
+    if bytes.len() > limit {
+        return Err(format!(
+            "{name} is larger than {limit} bytes (256 KiB, the most Step Functions accepts as an \
+             execution input); nothing was parsed"
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| format!("{name} is not UTF-8 text"))?;
+    uptime_model::json::parse(&text, &name).map_err(|e| {
+        if e.field == "$" {
+            e.message
+        } else {
+            format!("{name}: {e}")
+        }
+    })
+}
+
+/// Prints `message` (escaped: it may quote input keys, tag values, AWS messages) and exits 2.
 fn usage_error(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("uptime-scheduler: {message}");
+    eprintln!(
+        "uptime-scheduler: {}",
+        uptime_model::text::escape(&message.to_string())
+    );
     ExitCode::from(2)
 }
 
@@ -145,7 +176,10 @@ async fn main() -> ExitCode {
                 Ok(v) => v,
                 Err(e) => return usage_error(e),
             };
-            match RunRequest::from_json(&raw, jiff::Timestamp::now()) {
+            let clock = jiff::Timestamp::now();
+            // The same checks as the state machine's first task, the clock's included.
+            match RunRequest::from_json(&raw, clock).and_then(|r| r.check_clock(clock).map(|()| r))
+            {
                 Ok(req) => {
                     println!("{}", serde_json::to_string_pretty(&req).unwrap_or_default());
                     ExitCode::SUCCESS
@@ -260,8 +294,13 @@ async fn heartbeat(counts: Arc<RunCounts>) {
 
 async fn run(args: RunArgs) -> ExitCode {
     let filter = if args.verbose { "info" } else { "warn" };
+    // Colour only for a person at a terminal (https://no-color.org: NO_COLOR set and not empty
+    // turns it off there too); a redirected log gets plain text.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()),
         )
@@ -273,10 +312,11 @@ async fn run(args: RunArgs) -> ExitCode {
     };
     let now = jiff::Timestamp::now();
     let started = now.round(jiff::Unit::Second).unwrap_or(now);
-    let request = match RunRequest::from_json(&raw, started) {
-        Ok(r) => r,
-        Err(e) => return usage_error(e),
-    };
+    let request =
+        match RunRequest::from_json(&raw, started).and_then(|r| r.check_clock(now).map(|()| r)) {
+            Ok(r) => r,
+            Err(e) => return usage_error(e),
+        };
     let config = Config::from_lookup(|k| match k {
         "MEMBER_ROLE_NAME" if args.member_role.is_some() => args.member_role.clone(),
         "DEFAULT_REGIONS" if args.regions.is_some() => args.regions.clone(),
@@ -373,7 +413,8 @@ async fn run(args: RunArgs) -> ExitCode {
         Err(e) => {
             eprintln!(
                 "uptime-scheduler: the run failed before scheduling any account: {}: {}",
-                e.error, e.message
+                e.error,
+                uptime_model::text::escape(&e.message)
             );
             return ExitCode::from(1);
         }

@@ -5,15 +5,25 @@
 //! execution), with a caller-chosen label per account. The pieces ([`title`], [`table`],
 //! [`details`] = [`skipped`] + [`failures`], [`status`]) are public for reports that add their
 //! own sections around them.
+//!
+//! Everything that comes from outside (account labels, which may be account names; tag values
+//! quoted in a skip's detail; AWS error messages) goes through
+//! [`uptime_model::text::escape`], so a tag cannot colour the terminal or forge a line.
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Table};
 use std::fmt::Write;
 use uptime_core::OrgRun;
 use uptime_model::report::{account_lines, RunStatus, RunSummary};
+use uptime_model::text::escape;
 use uptime_model::{AccountId, AccountReport, Counts};
 
 /// Names an account in the report (the CLI prints the bare id).
 pub type AccountLabel<'a> = &'a dyn Fn(&AccountId) -> String;
+
+/// The label of `account`, escaped.
+fn name(label: AccountLabel, account: &AccountId) -> String {
+    escape(&label(account)).into_owned()
+}
 
 fn reasons(map: &std::collections::BTreeMap<String, u64>) -> String {
     map.iter()
@@ -100,14 +110,14 @@ pub fn table(s: &RunSummary, accounts: &[AccountReport], label: AccountLabel) ->
             notes.push(e.clone());
         }
         t.add_row(vec![
-            Cell::new(label(&line.account)),
+            Cell::new(name(label, &line.account)),
             Cell::new(line.region.as_ref().map(|r| r.as_str()).unwrap_or("—")),
             Cell::new(st),
             Cell::new(sp),
             Cell::new(c.already),
             Cell::new(c.skipped),
             Cell::new(c.failed),
-            Cell::new(notes.join("; ")),
+            Cell::new(escape(&notes.join("; "))),
         ]);
     }
     let (st, sp) = changed(&s.instances, dry);
@@ -142,7 +152,7 @@ pub fn skipped(s: &RunSummary, accounts: &[AccountReport], label: AccountLabel) 
             let _ = writeln!(
                 out,
                 "region skipped: {} {} ({})",
-                label(&a.account),
+                name(label, &a.account),
                 r.region,
                 kebab(&r.reason)
             );
@@ -152,11 +162,11 @@ pub fn skipped(s: &RunSummary, accounts: &[AccountReport], label: AccountLabel) 
         let _ = writeln!(
             out,
             "account skipped: {} ({}{})",
-            label(&k.account),
+            name(label, &k.account),
             kebab(&k.reason),
             k.detail
                 .as_ref()
-                .map(|d| format!(": {d}"))
+                .map(|d| format!(": {}", escape(d)))
                 .unwrap_or_default()
         );
     }
@@ -171,13 +181,13 @@ pub fn failures(s: &RunSummary, accounts: &[AccountReport], label: AccountLabel)
         let _ = writeln!(
             out,
             "FAILED {}{}: {}: {}",
-            label(&f.account),
+            name(label, &f.account),
             f.region
                 .as_ref()
                 .map(|r| format!(" {r}"))
                 .unwrap_or_default(),
             f.error,
-            f.message
+            escape(&f.message)
         );
     }
     for a in accounts {
@@ -186,11 +196,11 @@ pub fn failures(s: &RunSummary, accounts: &[AccountReport], label: AccountLabel)
                 let _ = writeln!(
                     out,
                     "  {} {} {}: {} ({})",
-                    label(&a.account),
+                    name(label, &a.account),
                     r.region,
                     f.instance,
                     f.reason.as_str(),
-                    f.message
+                    escape(&f.message)
                 );
             }
         }

@@ -8,6 +8,12 @@ use std::process::{Command, Output, Stdio};
 use uptime_testkit::moto::Moto;
 
 fn cli(args: &[&str], input: &Value, env: &[(&str, String)]) -> Output {
+    cli_raw(args, input.to_string().into_bytes(), env)
+}
+
+/// The binary with `input` as its standard input, written from a thread (the binary may stop
+/// reading early, e.g. at the size limit; the broken pipe is then expected).
+fn cli_raw(args: &[&str], input: Vec<u8>, env: &[(&str, String)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_uptime-scheduler"));
     cmd.args(args)
         .env_clear()
@@ -22,13 +28,13 @@ fn cli(args: &[&str], input: &Value, env: &[(&str, String)]) -> Output {
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
 }
 
 /// An endpoint nothing listens on: any AWS call would fail, so success proves no contact.
@@ -83,13 +89,242 @@ fn a_bad_regions_flag_exits_2_naming_the_flag() {
 fn validate_prints_the_normalised_input() {
     let out = cli(
         &["validate", "--input", "-"],
-        &json!({"action": "start", "now": "2026-11-24T07:00:00Z"}),
+        &json!({"action": "start", "now": "2026-11-24T07:00:00Z", "replay": true}),
         &[],
     );
     assert_eq!(out.status.code(), Some(0));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["action"], "start");
     assert_eq!(v["now"], "2026-11-24T07:00:00Z");
+    assert_eq!(v["replay"], true);
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn no_contact_env() -> [(&'static str, String); 2] {
+    [
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("AWS_ENDPOINT_URL", dead_endpoint()),
+    ]
+}
+
+/// A file in a fresh temporary directory (removed when the guard drops).
+struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    fn new(name: &str, content: &[u8]) -> Self {
+        let dir = std::env::temp_dir().join(format!("uptime-cli-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, content).unwrap();
+        Self(path)
+    }
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.parent() {
+            std::fs::remove_dir_all(dir).ok();
+        }
+    }
+}
+
+/// serde_json keeps the last of two equal keys: a second `dry_run` turned a preview into a
+/// real stop, a second `accounts` widened the run to the Organization. Every command that
+/// reads JSON refuses a duplicate key, naming its path, and contacts nothing.
+#[test]
+fn a_duplicate_key_is_refused_naming_its_path_by_every_command_that_reads_json() {
+    let env = no_contact_env();
+    let dry =
+        br#"{"dry_run": true, "action": "stop", "accounts": ["111111111111"], "dry_run": false}"#;
+    for args in [&["validate", "--input", "-"][..], &["run", "--input", "-"]] {
+        let out = cli_raw(args, dry.to_vec(), &env);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("`dry_run`") && err.contains("appears twice"),
+            "{err}"
+        );
+        assert!(!err.contains("dispatch failure"), "{err}");
+    }
+    let widened = br#"{"action": "stop", "accounts": ["111111111111"], "accounts": []}"#;
+    let out = cli_raw(&["run", "--input", "-"], widened.to_vec(), &env);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("`accounts`"), "{}", stderr(&out));
+
+    let doc = br#"{"schedules": {"office": {"periods": [{"begin": "08:00"}], "periods": []}}}"#;
+    let out = cli_raw(&["schedule", "check", "-"], doc.to_vec(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("`schedules.office.periods`"),
+        "{}",
+        stderr(&out)
+    );
+    let file = TempFile::new("dup-schedules.json", doc);
+    let out = cli(
+        &["schedule", "explain", "office", "--schedules", file.path()],
+        &json!(null),
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("`schedules.office.periods`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = cli(
+        &["run", "--input", "-", "--schedules", file.path()],
+        &json!({"action": "reconcile", "dry_run": true}),
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("`schedules.office.periods`"),
+        "{}",
+        stderr(&out)
+    );
+    let nested = br#"{"action": "reconcile", "dry_run": true, "schedules": {"schedules": {"office": {"periods": [], "periods": []}}}}"#;
+    let out = cli_raw(&["validate", "--input", "-"], nested.to_vec(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("`schedules.schedules.office.periods`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Step Functions refuses an execution input over 256 KiB; so does every input the CLI reads,
+/// before parsing it (a 50 MB file was read and run).
+#[test]
+fn an_input_over_256_kib_is_refused_before_parsing() {
+    let env = no_contact_env();
+    let big = format!(
+        "{{\"action\": \"stop\", \"dry_run\": true, \"pad\": \"{}\"}}",
+        "x".repeat(50 * 1024 * 1024)
+    )
+    .into_bytes();
+    let out = cli_raw(&["run", "--input", "-"], big.clone(), &env);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("262144 bytes") && err.contains("nothing was parsed"),
+        "{err}"
+    );
+    let file = TempFile::new("big.json", &big[..300_000]);
+    for args in [
+        &["validate", "--input", file.path()][..],
+        &["schedule", "check", file.path()],
+        &["schedule", "explain", "x", "--schedules", file.path()],
+    ] {
+        let out = cli(args, &json!(null), &env);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains("262144 bytes"), "{}", stderr(&out));
+    }
+    // Just under the limit is read (and then judged on its content).
+    let mut fits = br#"{"action": "stop", "dry_run": true}"#.to_vec();
+    fits.resize(262_144, b' ');
+    let out = cli_raw(&["validate", "--input", "-"], fits, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// A run that changes instances acts for the present: a `now` more than 5 minutes from the
+/// clock is refused (exit 2, nothing contacted) unless the input says it replays the past; a
+/// future one always; a dry run may preview any instant.
+#[test]
+fn a_real_run_for_another_time_is_refused_unless_it_says_replay() {
+    let env = no_contact_env();
+    for input in [
+        json!({"action": "stop", "now": "2026-11-24T19:00:00Z"}),
+        json!({"action": "reconcile", "now": "2030-01-01T00:00:00Z", "replay": true}),
+    ] {
+        for cmd in ["validate", "run"] {
+            let out = cli(&[cmd, "--input", "-"], &input, &env);
+            assert_eq!(out.status.code(), Some(2), "{cmd} {input}");
+            let err = stderr(&out);
+            assert!(err.contains("`now`") && err.contains("clock"), "{err}");
+            assert!(!err.contains("dispatch failure"), "{err}");
+        }
+    }
+    let err = stderr(&cli(
+        &["run", "--input", "-"],
+        &json!({"action": "stop", "now": "2026-11-24T19:00:00Z"}),
+        &env,
+    ));
+    assert!(err.contains("\"replay\": true"), "says how: {err}");
+    for input in [
+        json!({"action": "stop", "now": "2026-11-24T19:00:00Z", "replay": true}),
+        json!({"action": "stop", "now": "2030-01-01T00:00:00Z", "dry_run": true}),
+        json!({"action": "stop", "now": jiff::Timestamp::now().to_string()}),
+    ] {
+        let out = cli(&["validate", "--input", "-"], &input, &[]);
+        assert_eq!(out.status.code(), Some(0), "{input}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn now_with_an_offset_beyond_18_hours_or_a_leap_second_is_refused() {
+    for (now, says) in [
+        ("2026-11-24T19:00:00+25:59", "beyond ±18:00"),
+        ("2016-12-31T23:59:60Z", "leap second"),
+    ] {
+        let out = cli(
+            &["validate", "--input", "-"],
+            &json!({"action": "stop", "dry_run": true, "now": now}),
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(2), "{now}");
+        let err = stderr(&out);
+        assert!(err.contains("`now`") && err.contains(says), "{err}");
+    }
+}
+
+/// A malformed endpoint used to fail the first call, after retries, as `Transient` (exit 1).
+#[test]
+fn a_malformed_endpoint_url_exits_2_naming_the_variable() {
+    for url in [
+        "not a url",
+        "http//127.0.0.1:5000",
+        "http://127.0.0.1:99999",
+    ] {
+        let out = cli(
+            &["run", "--input", "-"],
+            &json!({"action": "stop", "dry_run": true}),
+            &[
+                ("AWS_REGION", "us-east-1".to_owned()),
+                ("AWS_ENDPOINT_URL", url.to_owned()),
+            ],
+        );
+        assert_eq!(out.status.code(), Some(2), "{url}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("AWS_ENDPOINT_URL") && err.contains("not an endpoint URL"),
+            "{err}"
+        );
+    }
+}
+
+/// Input keys and values reach the error message escaped: no escape sequence, NUL or newline
+/// gets to the terminal.
+#[test]
+fn untrusted_text_in_error_messages_is_escaped() {
+    let out = cli(
+        &["validate", "--input", "-"],
+        &json!({"action": "stop", "\u{1b}[2J\nstatus: succeeded\u{0}": true}),
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("\\u{1b}[2J\\nstatus: succeeded\\u{0}"),
+        "{err}"
+    );
+    assert!(!err.contains('\u{1b}') && !err.contains('\0'), "{err:?}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err:?}");
 }
 
 #[test]
@@ -375,4 +610,78 @@ fn a_reconcile_dry_run_previews_the_organization_for_any_now_and_touches_nothing
         before,
         "nothing touched"
     );
+}
+
+/// An Organizations tag value with an escape sequence and a newline (the regions tag of the
+/// `account skipped:` line) is printed escaped, on its own line, so it cannot forge a
+/// `status:` line; and `-v` writes no colour codes into a redirected standard error.
+#[test]
+fn a_poisoned_account_tag_is_printed_escaped_and_a_redirected_log_has_no_colour() {
+    let moto = Moto::start();
+    let poison = "eu-west-1\u{1b}[32m\nstatus: succeeded\u{0}";
+    moto.seed(&json!({"accounts": [
+        {"name": "dev", "tags": {"uptime-scheduler:enabled": "true"},
+         "regions": {"eu-west-1": [{"count": 1, "tags": {"Schedule": "office-hours"}}]}},
+        {"name": "odd", "tags": {"uptime-scheduler:enabled": "true", "uptime-scheduler:regions": poison}}
+    ]}));
+    let env = [
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("AWS_ENDPOINT_URL", moto.endpoint()),
+    ];
+    let out = cli(
+        &["run", "--input", "-", "--regions", "eu-west-1", "-v"],
+        &json!({"action": "stop", "dry_run": true}),
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let table = stdout(&out);
+    let skipped: Vec<&str> = table
+        .lines()
+        .filter(|l| l.starts_with("account skipped:"))
+        .collect();
+    assert_eq!(skipped.len(), 1, "{table}");
+    assert!(
+        skipped[0].contains("\\u{1b}[32m\\nstatus: succeeded\\u{0}"),
+        "{table}"
+    );
+    assert!(
+        !table.contains('\u{1b}') && !table.contains('\0'),
+        "{table:?}"
+    );
+    assert_eq!(
+        table.lines().filter(|l| l.starts_with("status:")).count(),
+        1,
+        "{table}"
+    );
+    let log = stderr(&out);
+    assert!(log.contains("decision"), "-v logs the decisions: {log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "no colour in a redirected log: {log:?}"
+    );
+}
+
+/// Every example input passes `validate` as it is (the clock check included), as a user would
+/// run it before `start-execution`.
+#[test]
+fn every_example_input_validates() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/inputs");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let out = cli(
+            &["validate", "--input", path.to_str().unwrap()],
+            &json!(null),
+            &[],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: {}",
+            path.display(),
+            stderr(&out)
+        );
+        n += 1;
+    }
+    assert!(n >= 4, "{n} examples");
 }

@@ -90,7 +90,25 @@ pub fn kind_of_code(code: Option<&str>, status: Option<u16>) -> ErrorKind {
     }
 }
 
-/// Classifies any SDK error. The message keeps the SDK's full error chain for the log.
+/// The error and its sources as one sentence (`dispatch failure: io error: … Connection
+/// refused (os error 111)`), each cause once. `DisplayErrorContext` appends the whole error's
+/// `Debug` form as well, which is for a log, not for a message a person reads.
+pub fn sentence(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        let said = parts.last().is_some_and(|p| p.contains(text.as_str()));
+        if !text.trim().is_empty() && !said {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
+/// Classifies any SDK error. The message is the error chain as a sentence; the full context,
+/// `Debug` form included, goes to the debug log.
 pub fn classify<E>(err: &SdkError<E>) -> PortError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
@@ -160,25 +178,44 @@ fn excerpt(raw: &aws_sdk_ec2::config::http::HttpResponse) -> String {
     blanked.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// An error and its sources as one line of Displays (`service error: UnauthorizedOperation:
-/// You are not authorized …`), each part once.
-fn sentence(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut line = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        let part = s.to_string();
-        if !part.is_empty() && !line.contains(&part) {
-            line.push_str(": ");
-            line.push_str(&part);
-        }
-        source = s.source();
-    }
-    line
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug)]
+    struct Layer(&'static str, Option<Box<Layer>>);
+    impl std::fmt::Display for Layer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+    impl std::error::Error for Layer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|l| l as _)
+        }
+    }
+
+    /// A failure message is a sentence: each cause once, no `Debug` dump (`DispatchFailure {
+    /// source: ConnectorError { kind: Io, … } }` used to follow it).
+    #[test]
+    fn an_error_chain_is_a_sentence_without_debug_dumps() {
+        let err = Layer(
+            "dispatch failure",
+            Some(Box::new(Layer(
+                "io error",
+                Some(Box::new(Layer(
+                    "tcp connect error: Connection refused (os error 111)",
+                    Some(Box::new(Layer("Connection refused (os error 111)", None))),
+                ))),
+            ))),
+        );
+        let s = sentence(&err);
+        assert_eq!(
+            s,
+            "dispatch failure: io error: tcp connect error: Connection refused (os error 111)"
+        );
+        assert!(!s.contains('{') && !s.contains("Layer("), "{s}");
+    }
 
     #[test]
     fn codes_map_to_kinds() {

@@ -224,9 +224,13 @@ impl AwsCompute {
                 .name("tag-key")
                 .values(&what.tag_key)
                 .build(),
+            // EC2 matches a tag value exactly; the scheduler reads a schedule tag with its
+            // surrounding white space trimmed (`" office-hours"` is `office-hours`), so it asks
+            // for every value containing the name (schedule names hold no `*`, `?` or `\`) and
+            // keeps the trimmed matches below.
             Some(v) => Filter::builder()
                 .name(format!("tag:{}", what.tag_key))
-                .values(v)
+                .values(format!("*{v}*"))
                 .build(),
         };
         let mut call = self
@@ -252,6 +256,9 @@ impl AwsCompute {
                 // out rather than guessed at: it is never touched.
                 out.extend(r.instances().iter().filter_map(instance));
             }
+        }
+        if let Some(want) = &what.tag_value {
+            out.retain(|i| i.tags.get(&what.tag_key).map(|v| v.trim()) == Some(want.as_str()));
         }
         Ok(out)
     }

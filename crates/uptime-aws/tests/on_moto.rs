@@ -8,7 +8,9 @@ use uptime_aws::{sdk, AwsConnect, AwsDirectory, TokioPause};
 use uptime_core::{run_organization, Concurrency, OrgRun, RunOptions, Settings};
 use uptime_model::report::RunStatus;
 use uptime_model::{AccountId, InstanceId, Region, RoleName, RunRequest};
-use uptime_testkit::contract::{check_ports, ContractFleet, CONTRACT_SCHEDULE};
+use uptime_testkit::contract::{
+    check_ports, ContractFleet, CONTRACT_SCHEDULE, CONTRACT_SCHEDULE_PADDED, OTHER_SCHEDULE,
+};
 use uptime_testkit::moto::Moto;
 
 const SESSION: &str = "uptime-scheduler-test";
@@ -124,9 +126,9 @@ async fn contract_holds_for_the_aws_adapter_on_moto() {
         "tags": {"uptime-scheduler:enabled": "true"},
         "regions": {"eu-west-1": [
             {"count": 2, "tags": {"Schedule": CONTRACT_SCHEDULE}},
-            tagged("stopped", json!({})),
+            {"count": 1, "tags": {"Schedule": CONTRACT_SCHEDULE_PADDED}, "state": "stopped"},
             tagged("running", json!({"spot": true})),
-            {"count": 1, "tags": {"Schedule": "other"}},
+            {"count": 1, "tags": {"Schedule": OTHER_SCHEDULE}},
             {"count": 1, "tags": {}},
             tagged("terminated", json!({})),
         ]}

@@ -96,7 +96,8 @@ pub trait Connect: Send + Sync {
 }
 
 /// Which instances discovery returns: those carrying `tag_key` (with value `tag_value` when
-/// given), in pending, running, stopping or stopped state.
+/// given, compared with the tag value's surrounding white space trimmed, as the decision reads
+/// it), in pending, running, stopping or stopped state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Discovery {
     pub tag_key: String,

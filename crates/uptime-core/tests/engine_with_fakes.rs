@@ -96,6 +96,58 @@ async fn a_named_schedule_limits_the_run_to_its_instances() {
     assert_eq!(cloud.state(&nightly), Some(InstanceState::Running));
 }
 
+/// One rule for a padded schedule tag, whether the run names the schedule or not: the value is
+/// read trimmed, so `" office-hours"` is `office-hours` in both (the filtered discovery used to
+/// ask EC2 for the exact value and lose it without a word).
+#[tokio::test]
+async fn a_padded_schedule_tag_is_the_same_schedule_with_or_without_a_schedule_filter() {
+    for input in [
+        json!({"action": "stop"}),
+        json!({"action": "stop", "schedule": "office-hours"}),
+    ] {
+        let cloud = FakeCloud::new();
+        let a = cloud.add_enabled_account("111111111111");
+        let padded = cloud.launch(&a, "eu-west-1", Launch::running().schedule(" office-hours"));
+        let trailing = cloud.launch(
+            &a,
+            "eu-west-1",
+            Launch::running().schedule("office-hours  "),
+        );
+        let longer = cloud.launch(
+            &a,
+            "eu-west-1",
+            Launch::running().schedule("office-hours-eu"),
+        );
+        let out = run(&cloud, input.clone()).await;
+        assert_eq!(
+            cloud.state(&padded),
+            Some(InstanceState::Stopped),
+            "{input}"
+        );
+        assert_eq!(
+            cloud.state(&trailing),
+            Some(InstanceState::Stopped),
+            "{input}"
+        );
+        let filtered = input.get("schedule").is_some();
+        assert_eq!(
+            cloud.state(&longer),
+            Some(if filtered {
+                InstanceState::Running
+            } else {
+                InstanceState::Stopped
+            }),
+            "{input}"
+        );
+        assert_eq!(
+            out.summary.instances.stopped,
+            if filtered { 2 } else { 3 },
+            "{input}"
+        );
+        assert_eq!(out.summary.instances.skipped, 0, "{input}");
+    }
+}
+
 #[tokio::test]
 async fn a_failing_batch_isolates_the_bad_instance() {
     let cloud = FakeCloud::new();

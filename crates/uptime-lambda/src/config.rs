@@ -6,11 +6,19 @@ use uptime_model::accounts::parse_region_list;
 use uptime_model::{Region, RoleName, TagConfig};
 
 /// A bad environment variable, named.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[error("environment variable {variable}: {message}")]
 pub struct ConfigError {
     pub variable: &'static str,
     pub message: String,
+}
+
+/// The sentence, not the struct: a function whose `main` returns this error has it printed
+/// with `Debug` (`Error: …` in the init failure's log line).
+impl std::fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// Everything a Lambda reads from its environment.
@@ -28,6 +36,62 @@ fn err(variable: &'static str, message: impl Into<String>) -> ConfigError {
         variable,
         message: message.into(),
     }
+}
+
+/// The endpoint overrides the AWS SDK honours for the services this code calls.
+pub const ENDPOINT_VARIABLES: [&str; 4] = [
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_EC2",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_ENDPOINT_URL_ORGANIZATIONS",
+];
+
+/// An endpoint URL the SDK can use: `http://` or `https://`, a host name or IP address, an
+/// optional port from 1 to 65535, an optional path; nothing else.
+fn check_endpoint_url(url: &str) -> Result<(), String> {
+    let shown = uptime_model::text::escape(url);
+    let problem = |what: &str| {
+        Err(format!(
+            "`{shown}` is not an endpoint URL such as http://127.0.0.1:5000 ({what})"
+        ))
+    };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return problem("no http:// or https://");
+    };
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return problem("the scheme must be http or https");
+    }
+    if let Some(c) = url.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        return problem(&format!("it contains {}", c.escape_default()));
+    }
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.contains(['?', '#', '@']) || rest.contains(['?', '#']) {
+        return problem("no user, query or fragment may be given");
+    }
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, _)) if !h.ends_with(']') && h.contains(':') => (authority, None),
+        Some((h, p)) => (h, Some(p)),
+        None => (authority, None),
+    };
+    let host_ok = if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        v6.parse::<std::net::Ipv6Addr>().is_ok()
+    } else {
+        !host.is_empty()
+            && host.split('.').all(|l| {
+                !l.is_empty()
+                    && l.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            })
+    };
+    if !host_ok {
+        return problem("the host name is missing or malformed");
+    }
+    if let Some(p) = port {
+        if !matches!(p.parse::<u16>(), Ok(n) if n > 0) {
+            return problem("the port must be a number from 1 to 65535");
+        }
+    }
+    Ok(())
 }
 
 impl Config {
@@ -80,6 +144,13 @@ impl Config {
                     },
                 }
             };
+        // The SDK reads these itself, and a malformed one would only fail at the first call,
+        // as a transient error after retries; checked here, it is a configuration error.
+        for name in ENDPOINT_VARIABLES {
+            if let Some(url) = get(name) {
+                check_endpoint_url(url.trim()).map_err(|m| err(name, m))?;
+            }
+        }
         let mut settings = Settings::new(region.clone(), default_regions);
         settings.tags = tags;
         settings.batch_size = number("BATCH_SIZE", 50, 1000)?;
@@ -145,6 +216,56 @@ mod tests {
         assert_eq!(c.settings.tags.schedule_key, "uptime");
         assert_eq!(c.settings.batch_size, 20);
         assert_eq!(c.partition(), "aws-cn");
+    }
+
+    #[test]
+    fn a_malformed_endpoint_url_is_a_configuration_error_naming_the_variable() {
+        for bad in [
+            "not a url",
+            "127.0.0.1:5000",
+            "ftp://127.0.0.1",
+            "http://",
+            "http://host:99999",
+            "http://host:port",
+            "http://ho st",
+            "http://a..b",
+            "http://host/\u{1b}[2J",
+        ] {
+            let e = parse(&[("AWS_REGION", "eu-west-1"), ("AWS_ENDPOINT_URL", bad)]).unwrap_err();
+            assert_eq!(e.variable, "AWS_ENDPOINT_URL", "{bad}");
+            assert!(
+                e.message.contains("not an endpoint URL"),
+                "{bad}: {}",
+                e.message
+            );
+            assert!(!e.message.contains('\u{1b}'), "escaped: {}", e.message);
+        }
+        let e = parse(&[("AWS_REGION", "eu-west-1"), ("AWS_ENDPOINT_URL_EC2", "x")]).unwrap_err();
+        assert_eq!(e.variable, "AWS_ENDPOINT_URL_EC2");
+        for good in [
+            "http://127.0.0.1:5000",
+            "https://ec2.eu-west-1.amazonaws.com",
+            "http://localhost:4566/",
+            "http://[::1]:5000",
+            "http://moto_server:5000/path",
+        ] {
+            parse(&[("AWS_REGION", "eu-west-1"), ("AWS_ENDPOINT_URL", good)])
+                .unwrap_or_else(|e| panic!("{good}: {e}"));
+        }
+    }
+
+    #[test]
+    fn a_start_up_failure_prints_a_sentence_not_a_struct() {
+        let e = parse(&[]).unwrap_err();
+        assert_eq!(
+            format!("{e:?}"),
+            "environment variable AWS_REGION: is not set"
+        );
+        let boxed: lambda_runtime::Error = Box::new(e);
+        assert_eq!(
+            format!("{boxed:?}"),
+            "environment variable AWS_REGION: is not set"
+        );
     }
 
     #[test]

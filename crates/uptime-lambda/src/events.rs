@@ -5,13 +5,20 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uptime_core::engine::{PreparedAccount, SelectionCounts};
+use uptime_model::json::StrictValue;
 use uptime_model::report::{RunStatus, SkippedAccount};
 use uptime_model::{AccountReport, AccountTarget, ErrorName, Region, RunRequest, RunSummary};
 
 use crate::LambdaError;
 
-/// Decodes a task event, naming what is wrong as `InvalidInput`.
-pub fn decode<T: for<'de> Deserialize<'de>>(event: Value, what: &str) -> Result<T, LambdaError> {
+/// Decodes a task event, naming what is wrong as `InvalidInput`: a duplicate key anywhere in
+/// it (the Lambda runtime deserialises the payload into a [`StrictValue`], which records the
+/// first), more than 256 KiB of JSON, a missing or malformed field.
+pub fn decode<T: for<'de> Deserialize<'de>>(
+    event: impl Into<StrictValue>,
+    what: &str,
+) -> Result<T, LambdaError> {
+    let event = event.into().into_value(&format!("the {what} event"))?;
     serde_json::from_value(event).map_err(|e| LambdaError::invalid(format!("{what} event: {e}")))
 }
 
@@ -120,11 +127,10 @@ pub fn schedules(
     let deployed = match deployed.map(str::trim) {
         None | Some("") | Some("{}") => uptime_schedule::ScheduleDocument::empty(),
         Some(text) => {
-            let value: Value = serde_json::from_str(text).map_err(|e| {
-                LambdaError::invalid(format!(
-                    "the deployed schedules document (deployed_schedules) is not JSON: {e}"
-                ))
-            })?;
+            let value = uptime_model::json::parse(
+                text,
+                "the deployed schedules document (deployed_schedules)",
+            )?;
             uptime_schedule::ScheduleDocument::from_json(&value)
                 .map_err(|e| LambdaError::invalid(format!("deployed {e}")))?
         }
@@ -213,6 +219,14 @@ mod tests {
         assert!(e.message.contains("schedules.a"), "{}", e.message);
         let e = schedules(Some("not json"), &req).unwrap_err();
         assert!(e.message.contains("deployed_schedules"), "{}", e.message);
+        let e = schedules(
+            Some(r#"{"schedules": {"a": "sat 10:00-12:00 UTC", "a": "mon-fri 00:00-23:59 UTC"}}"#),
+            &req,
+        )
+        .unwrap_err();
+        assert_eq!(e.name, ErrorName::InvalidInput);
+        assert!(e.message.contains("`schedules.a`"), "{}", e.message);
+        assert!(e.message.contains("appears twice"), "{}", e.message);
     }
 
     #[test]
@@ -233,6 +247,21 @@ mod tests {
             "schedule-region",
         )
         .unwrap();
+    }
+
+    /// The runtime hands the handler what `StrictValue`'s `Deserialize` built from the payload
+    /// bytes: a duplicate key anywhere, or an event over 256 KiB, is `InvalidInput`.
+    #[test]
+    fn a_duplicate_key_or_an_oversized_event_is_invalid_input() {
+        let payload = br#"{"input": {"action": "stop", "dry_run": true, "dry_run": false}, "execution_start": "2026-11-24T19:00:00Z"}"#;
+        let event: StrictValue = serde_json::from_slice(payload).unwrap();
+        let e = decode::<ListAccountsEvent>(event, "list-accounts").unwrap_err();
+        assert_eq!(e.name, ErrorName::InvalidInput);
+        assert!(e.message.contains("`input.dry_run`"), "{}", e.message);
+        let huge = json!({"request": {"action": "stop", "pad": "x".repeat(270_000)}, "account": "111111111111", "execution": "x"});
+        let e = decode::<PrepareAccountEvent>(huge, "prepare-account").unwrap_err();
+        assert_eq!(e.name, ErrorName::InvalidInput);
+        assert!(e.message.contains("262144"), "{}", e.message);
     }
 
     #[test]

@@ -71,6 +71,11 @@ pub struct RunRequest {
     pub regions: Vec<Region>,
     /// The instant the run acts for; defaults to the execution start time.
     pub now: Timestamp,
+    /// `now` is a past instant on purpose (a replay): a run that changes instances is otherwise
+    /// refused when its `now` is more than [`CLOCK_TOLERANCE`] from the real clock (see
+    /// [`RunRequest::check_clock`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub replay: bool,
     /// Reconcile: a schedules document laid over the deployed one (previews and tests).
     /// Validated as a document; kept as JSON so that it travels with the run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -82,6 +87,11 @@ pub struct RunRequest {
 /// 262,144 per state).
 pub const MAX_INPUT_SCHEDULES_BYTES: usize = 8_192;
 
+/// How far a run's `now` may be from the real clock (either way) in a run that changes
+/// instances, without `replay`: a few minutes for clock skew and an execution's first task
+/// starting late.
+pub const CLOCK_TOLERANCE: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
+
 const FIELDS: &[&str] = &[
     "action",
     "schedule",
@@ -91,6 +101,7 @@ const FIELDS: &[&str] = &[
     "organizational_units",
     "regions",
     "now",
+    "replay",
     "schedules",
 ];
 
@@ -146,16 +157,20 @@ impl RunRequest {
         }
         let now = match obj.get("now") {
             None => default_now,
-            Some(Value::String(s)) => s.parse::<Timestamp>().map_err(|e| {
-                bad(
-                    "now",
-                    format!(
-                        "`{s}` is not an RFC 3339 timestamp such as 2026-11-24T19:00:00Z ({e})"
-                    ),
-                )
-            })?,
+            Some(Value::String(s)) => parse_now(s).map_err(|m| bad("now", m))?,
             Some(_) => return Err(bad("now", "must be an RFC 3339 timestamp string")),
         };
+        let replay = match obj.get("replay") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(bad("replay", "must be true or false")),
+        };
+        if obj.contains_key("replay") && !obj.contains_key("now") {
+            return Err(bad(
+                "replay",
+                "says that `now` is a past instant on purpose, so the input must give `now`",
+            ));
+        }
         let schedules = match obj.get("schedules") {
             None => None,
             Some(v @ Value::Object(_)) => {
@@ -197,9 +212,85 @@ impl RunRequest {
             organizational_units,
             regions,
             now,
+            replay,
             schedules,
         })
     }
+
+    /// Refuses a run that changes instances (not `dry_run`) for an instant more than
+    /// [`CLOCK_TOLERANCE`] from `clock`, the real time read at the edge (the CLI, the first
+    /// task): after the future it would write last-action tags dated ahead that mask every
+    /// later run's decision, and in the past it would act on yesterday's schedule. A past `now`
+    /// is accepted with `"replay": true`; a future one never is.
+    pub fn check_clock(&self, clock: Timestamp) -> Result<(), InputError> {
+        if self.dry_run {
+            return Ok(());
+        }
+        let ahead = self.now.duration_since(clock);
+        let minutes = |d: jiff::SignedDuration| d.as_secs().unsigned_abs().div_ceil(60);
+        if ahead > CLOCK_TOLERANCE {
+            return Err(bad(
+                "now",
+                format!(
+                    "{} is {} minute(s) after the clock ({clock}); a run that changes instances                      may not act for the future (more than {} minutes ahead); preview it with                      \"dry_run\": true",
+                    self.now,
+                    minutes(ahead),
+                    CLOCK_TOLERANCE.as_mins()
+                ),
+            ));
+        }
+        if -ahead > CLOCK_TOLERANCE && !self.replay {
+            return Err(bad(
+                "now",
+                format!(
+                    "{} is {} minute(s) before the clock ({clock}); a run that changes instances                      acts for the present (within {} minutes): leave `now` out, preview with                      \"dry_run\": true, or add \"replay\": true to act for that past instant                      on purpose",
+                    self.now,
+                    minutes(ahead),
+                    CLOCK_TOLERANCE.as_mins()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The largest UTC offset `now` may carry: real zones span -12:00 to +14:00, and ISO 8601
+/// profiles (and most libraries) stop at ±18:00; RFC 3339's grammar would allow ±23:59, which
+/// is never a real offset and most likely a typo.
+const MAX_OFFSET_MINUTES: u32 = 18 * 60;
+
+/// Parses an RFC 3339 `now`, refusing what the parser would otherwise accept or rewrite
+/// silently: an offset beyond ±18:00 and a leap second (`:60`, which would become `:59`).
+fn parse_now(s: &str) -> Result<Timestamp, String> {
+    let example = "such as 2026-11-24T19:00:00Z";
+    let t = s
+        .parse::<Timestamp>()
+        .map_err(|e| format!("`{s}` is not an RFC 3339 timestamp {example} ({e})"))?;
+    if s.get(16..17) == Some(":") && s.get(17..19) == Some("60") {
+        return Err(format!(
+            "`{s}` has second 60 (a leap second), which cannot be scheduled exactly; use :59              or the next minute"
+        ));
+    }
+    // The offset: what follows the last sign after the date.
+    if let Some(at) = s.get(10..).and_then(|t| t.rfind(['+', '-'])) {
+        let offset = &s[10 + at + 1..];
+        let digits: String = offset.chars().filter(char::is_ascii_digit).collect();
+        let hours = digits
+            .get(0..2)
+            .and_then(|h| h.parse::<u32>().ok())
+            .unwrap_or(0);
+        let mins = digits
+            .get(2..4)
+            .and_then(|m| m.parse::<u32>().ok())
+            .unwrap_or(0);
+        if hours * 60 + mins > MAX_OFFSET_MINUTES {
+            return Err(format!(
+                "`{s}` has the UTC offset {}{offset}, beyond ±18:00; give the instant in UTC                  (Z) or with its zone's real offset",
+                &s[10 + at..10 + at + 1]
+            ));
+        }
+    }
+    Ok(t)
 }
 
 /// Reads an optional array of validated strings, rejecting duplicates.
@@ -416,6 +507,82 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.now, now());
+    }
+
+    #[test]
+    fn now_refuses_offsets_beyond_18_hours_and_leap_seconds() {
+        for (at, says) in [
+            ("2026-11-24T19:00:00+25:59", "beyond ±18:00"),
+            ("2026-11-24T19:00:00-18:01", "beyond ±18:00"),
+            ("2016-12-31T23:59:60Z", "leap second"),
+        ] {
+            let e =
+                RunRequest::from_json(&json!({"action": "stop", "now": at}), now()).unwrap_err();
+            assert_eq!(e.field, "now");
+            assert!(e.message.contains(says), "{at}: {}", e.message);
+        }
+        for ok in [
+            "2026-11-24T19:00:00+18:00",
+            "2026-11-24T19:00:00-12:00",
+            "2026-11-24T19:00:59Z",
+        ] {
+            RunRequest::from_json(&json!({"action": "stop", "now": ok}), now())
+                .unwrap_or_else(|e| panic!("{ok}: {e}"));
+        }
+    }
+
+    fn req(v: Value) -> RunRequest {
+        RunRequest::from_json(&v, now()).unwrap()
+    }
+
+    #[test]
+    fn a_run_that_changes_instances_acts_for_the_present_unless_it_says_replay() {
+        let clock = now();
+        let at = |mins: i64| (clock + jiff::SignedDuration::from_mins(mins)).to_string();
+        // Within the tolerance either way: accepted.
+        for m in [-5, 0, 5] {
+            req(json!({"action": "stop", "now": at(m)}))
+                .check_clock(clock)
+                .unwrap();
+        }
+        // The past: refused unless a replay; the future: refused even then.
+        let e = req(json!({"action": "stop", "now": at(-6)}))
+            .check_clock(clock)
+            .unwrap_err();
+        assert_eq!(e.field, "now");
+        assert!(e.message.contains("\"replay\": true"), "{}", e.message);
+        req(json!({"action": "stop", "now": at(-6000), "replay": true}))
+            .check_clock(clock)
+            .unwrap();
+        let e = req(json!({"action": "reconcile", "now": "2030-01-01T00:00:00Z", "replay": true}))
+            .check_clock(clock)
+            .unwrap_err();
+        assert!(e.message.contains("future"), "{}", e.message);
+        // A dry run may preview any instant.
+        for m in [-6000, 6000] {
+            req(json!({"action": "stop", "now": at(m), "dry_run": true}))
+                .check_clock(clock)
+                .unwrap();
+        }
+    }
+
+    #[test]
+    fn replay_needs_a_now_and_travels_with_the_request() {
+        assert_eq!(
+            field_of(json!({"action": "stop", "replay": true})),
+            "replay"
+        );
+        assert_eq!(
+            field_of(json!({"action": "stop", "now": "2026-11-24T19:00:00Z", "replay": 1})),
+            "replay"
+        );
+        let r = req(json!({"action": "stop", "now": "2026-11-20T19:00:00Z", "replay": true}));
+        assert!(r.replay);
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["replay"], true);
+        assert_eq!(RunRequest::from_json(&v, Timestamp::UNIX_EPOCH).unwrap(), r);
+        let v = serde_json::to_value(req(json!({"action": "stop"}))).unwrap();
+        assert!(v.get("replay").is_none(), "left out when false: {v}");
     }
 
     #[test]

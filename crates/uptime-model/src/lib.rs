@@ -17,6 +17,8 @@
 //! - [`report`]: outcomes, region/account reports, the run summary.
 //! - [`emf`]: CloudWatch Embedded Metric Format lines.
 //! - [`schema`]: the execution input JSON Schema, applied by [`input`].
+//! - [`json`]: strict JSON (a duplicate key is an error; 256 KiB at most).
+//! - [`text`]: untrusted text escaped for printing.
 
 pub mod accounts;
 pub mod batch;
@@ -25,9 +27,11 @@ pub mod emf;
 pub mod ids;
 pub mod input;
 pub mod instance;
+pub mod json;
 pub mod reconcile;
 pub mod report;
 pub mod schema;
+pub mod text;
 
 pub use accounts::{AccountStatus, AccountTarget, OrgAccount};
 pub use decision::{

@@ -97,6 +97,8 @@ mod tests {
             json!({"action": "stop", "accounts": []}),
             json!({"action": "reconcile"}),
             json!({"action": "reconcile", "schedules": {"schedules": {}}, "dry_run": true}),
+            json!({"action": "stop", "now": "2026-11-24T19:00:59+18:00", "replay": true}),
+            json!({"action": "stop", "now": "2026-11-24T19:00:00-17:59", "replay": false}),
         ];
         let bad = [
             json!("stop"),
@@ -127,6 +129,11 @@ mod tests {
             json!({"action": "stop", "now": "yesterday"}),
             json!({"action": "stop", "now": 1764010800}),
             json!({"action": "stop", "now": "2026-11-24 19:00:00"}),
+            json!({"action": "stop", "now": "2026-11-24T19:00:00+18:01"}),
+            json!({"action": "stop", "now": "2026-11-24T19:00:00-25:59"}),
+            json!({"action": "stop", "now": "2026-12-31T23:59:60Z"}),
+            json!({"action": "stop", "replay": true}),
+            json!({"action": "stop", "now": "2026-11-24T19:00:00Z", "replay": "yes"}),
         ];
         let v = validator();
         for input in good {

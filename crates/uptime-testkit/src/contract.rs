@@ -7,10 +7,15 @@ use uptime_model::{AccountId, AccountStatus, InstanceId, InstanceState, Lifecycl
 
 /// The schedule tag value the contract fleet uses.
 pub const CONTRACT_SCHEDULE: &str = "contract";
+/// The same value padded with white space, as `stopped` carries it: discovery by value trims.
+pub const CONTRACT_SCHEDULE_PADDED: &str = " contract ";
+/// A value that contains the contract's but is another schedule, as `other` carries it.
+pub const OTHER_SCHEDULE: &str = "contract-other";
 
 /// A fleet seeded in one account and region, in the same shape on both backends:
-/// `running`/`stopped`/`spot` carry `Schedule=contract`, `other` carries `Schedule=other`,
-/// `untagged` has no schedule tag, `terminated` is tagged but terminated.
+/// `running`/`spot` carry `Schedule=contract`, `stopped` carries it padded
+/// ([`CONTRACT_SCHEDULE_PADDED`]), `other` carries [`OTHER_SCHEDULE`], `untagged` has no
+/// schedule tag, `terminated` is tagged but terminated.
 #[derive(Debug, Clone)]
 pub struct ContractFleet {
     pub account: AccountId,
@@ -114,7 +119,7 @@ pub async fn check_ports<D: Directory, C: Connect>(dir: &D, connect: &C, fleet: 
     assert_eq!(
         ids,
         set(&[&fleet.running, &fleet.stopped, &fleet.spot]),
-        "discovery by tag value"
+        "discovery by tag value: the padded value is the same schedule, the longer one is not"
     );
 
     // Stop, then start.
@@ -200,7 +205,7 @@ pub async fn check_ports<D: Directory, C: Connect>(dir: &D, connect: &C, fleet: 
             "{id} carries the tag"
         );
         assert_eq!(
-            tags.get("Schedule").map(String::as_str),
+            tags.get("Schedule").map(|v| v.trim()),
             Some(CONTRACT_SCHEDULE),
             "tagging keeps {id}'s other tags"
         );

@@ -633,7 +633,8 @@ impl Compute for FakeCompute {
             .filter(|i| match (i.tags.get(&what.tag_key), &what.tag_value) {
                 (None, _) => false,
                 (Some(_), None) => true,
-                (Some(v), Some(want)) => v == want,
+                // As the adapter: the value with its white space trimmed.
+                (Some(v), Some(want)) => v.trim() == want,
             })
         {
             // As the AWS adapter does with an answer that does not parse: the instance whose

@@ -3,7 +3,9 @@
 
 use uptime_core::{Compute, Connect, ErrorKind};
 use uptime_model::{InstanceId, InstanceState, Region};
-use uptime_testkit::contract::{check_ports, ContractFleet, CONTRACT_SCHEDULE};
+use uptime_testkit::contract::{
+    check_ports, ContractFleet, CONTRACT_SCHEDULE, CONTRACT_SCHEDULE_PADDED, OTHER_SCHEDULE,
+};
 use uptime_testkit::{Call, FakeCloud, Launch, Op};
 
 #[tokio::test]
@@ -20,9 +22,9 @@ async fn contract_holds_for_the_fake() {
         account: account.clone(),
         region: Region::parse(r).unwrap(),
         running: launch(Launch::running().schedule(CONTRACT_SCHEDULE), 2),
-        stopped: launch(Launch::stopped().schedule(CONTRACT_SCHEDULE), 1),
+        stopped: launch(Launch::stopped().schedule(CONTRACT_SCHEDULE_PADDED), 1),
         spot: launch(Launch::running().schedule(CONTRACT_SCHEDULE).spot(), 1),
-        other: launch(Launch::running().schedule("other"), 1),
+        other: launch(Launch::running().schedule(OTHER_SCHEDULE), 1),
         untagged: launch(Launch::running(), 1),
         terminated: launch(
             Launch::new(InstanceState::Terminated).schedule(CONTRACT_SCHEDULE),

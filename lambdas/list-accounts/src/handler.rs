@@ -1,23 +1,28 @@
 //! Event → validated request → account selection → compact response.
 
-use serde_json::Value;
+use jiff::Timestamp;
 use uptime_core::{select_accounts, Directory, Pause};
 use uptime_lambda::events::{
     decode, ListAccountsEvent, ListAccountsResponse, ACCOUNTS_PAYLOAD_BUDGET,
     MAX_LISTED_FAILED_ACCOUNTS, MAX_LISTED_SKIPPED_ACCOUNTS,
 };
 use uptime_lambda::{Config, LambdaError};
+use uptime_model::json::StrictValue;
 use uptime_model::RunRequest;
 
 pub async fn handle(
     directory: &impl Directory,
     pause: &impl Pause,
     config: &Config,
-    event: Value,
+    clock: Timestamp,
+    event: impl Into<StrictValue>,
 ) -> Result<ListAccountsResponse, LambdaError> {
     let event: ListAccountsEvent = decode(event, "list-accounts")?;
-    // Validation comes first: a malformed input never reaches Organizations.
+    // Validation comes first: a malformed input never reaches Organizations. `clock` is the
+    // real time (main reads it per invocation): a run that changes instances acts for the
+    // present unless its input says it replays the past.
     let request = RunRequest::from_json(&event.input, event.execution_start)?;
+    request.check_clock(clock)?;
     let mut selection = select_accounts(directory, pause, &request, &config.settings).await?;
     // Bounded payload: the rest are still counted in `counts.failed`.
     selection.failed.truncate(MAX_LISTED_FAILED_ACCOUNTS);
@@ -48,10 +53,15 @@ pub async fn handle(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
     use uptime_core::ErrorKind;
     use uptime_model::ErrorName;
     use uptime_testkit::{FakeCloud, Op, RecordingPause};
+
+    /// The real clock in these tests: the execution start of their events.
+    fn clock() -> Timestamp {
+        "2026-11-24T19:00:00Z".parse().unwrap()
+    }
 
     fn config() -> Config {
         Config::from_lookup(|k| (k == "AWS_REGION").then(|| "us-east-1".to_owned())).unwrap()
@@ -71,6 +81,7 @@ mod tests {
                 &cloud,
                 &RecordingPause::default(),
                 &config(),
+                clock(),
                 json!({"input": input, "execution_start": "2026-11-24T19:00:00Z"}),
             )
             .await
@@ -80,6 +91,83 @@ mod tests {
         assert!(cloud.calls().is_empty(), "no call was made");
     }
 
+    /// The payload as the runtime deserialises it: a second `dry_run` or `accounts` is refused
+    /// (serde_json alone keeps the last, turning a preview into a real run or a narrowed run
+    /// into the whole Organization).
+    #[tokio::test]
+    async fn a_duplicate_key_in_the_input_fails_as_invalid_input_before_any_call() {
+        let cloud = FakeCloud::new();
+        cloud.add_enabled_account("111111111111");
+        for (payload, path) in [
+            (
+                r#"{"input": {"dry_run": true, "action": "stop", "accounts": ["111111111111"], "dry_run": false}, "execution_start": "2026-11-24T19:00:00Z"}"#,
+                "input.dry_run",
+            ),
+            (
+                r#"{"input": {"action": "stop", "accounts": ["111111111111"], "accounts": []}, "execution_start": "2026-11-24T19:00:00Z"}"#,
+                "input.accounts",
+            ),
+            (
+                r#"{"input": {"action": "reconcile", "schedules": {"schedules": {"office": {"periods": [], "periods": []}}}}, "execution_start": "2026-11-24T19:00:00Z"}"#,
+                "input.schedules.schedules.office.periods",
+            ),
+        ] {
+            let event: StrictValue = serde_json::from_str(payload).unwrap();
+            let e = handle(
+                &cloud,
+                &RecordingPause::default(),
+                &config(),
+                clock(),
+                event,
+            )
+            .await
+            .unwrap_err();
+            assert_eq!(e.name, ErrorName::InvalidInput, "{payload}");
+            assert!(e.message.contains(&format!("`{path}`")), "{}", e.message);
+        }
+        assert!(cloud.calls().is_empty(), "no call was made");
+    }
+
+    #[tokio::test]
+    async fn a_run_for_another_time_is_refused_unless_a_replay_or_a_dry_run() {
+        let cloud = FakeCloud::new();
+        cloud.add_enabled_account("111111111111");
+        let event =
+            |input: Value| json!({"input": input, "execution_start": "2026-11-24T19:00:00Z"});
+        for input in [
+            json!({"action": "stop", "now": "2026-11-20T19:00:00Z"}),
+            json!({"action": "reconcile", "now": "2030-01-01T00:00:00Z", "replay": true}),
+        ] {
+            let e = handle(
+                &cloud,
+                &RecordingPause::default(),
+                &config(),
+                clock(),
+                event(input.clone()),
+            )
+            .await
+            .unwrap_err();
+            assert_eq!(e.name, ErrorName::InvalidInput, "{input}");
+            assert!(e.message.contains("`now`"), "{}", e.message);
+        }
+        assert!(cloud.calls().is_empty(), "no call was made");
+        for input in [
+            json!({"action": "stop", "now": "2026-11-20T19:00:00Z", "replay": true}),
+            json!({"action": "stop", "now": "2030-01-01T00:00:00Z", "dry_run": true}),
+            json!({"action": "stop"}),
+        ] {
+            handle(
+                &cloud,
+                &RecordingPause::default(),
+                &config(),
+                clock(),
+                event(input.clone()),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{input}: {e}"));
+        }
+    }
+
     #[tokio::test]
     async fn a_malformed_event_is_invalid_input() {
         let cloud = FakeCloud::new();
@@ -87,6 +175,7 @@ mod tests {
             &cloud,
             &RecordingPause::default(),
             &config(),
+            clock(),
             json!({"input": {"action": "stop"}}),
         )
         .await
@@ -112,6 +201,7 @@ mod tests {
             &cloud,
             &RecordingPause::default(),
             &config(),
+            clock(),
             json!({"input": {"action": "stop"}, "execution_start": "2026-11-24T19:00:00Z"}),
         )
         .await
@@ -133,6 +223,7 @@ mod tests {
             &cloud,
             &RecordingPause::default(),
             &config(),
+            clock(),
             json!({"input": {"action": "stop"}, "execution_start": "2026-11-24T19:00:00Z"}),
         )
         .await

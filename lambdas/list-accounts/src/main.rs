@@ -4,9 +4,9 @@
 mod handler;
 
 use lambda_runtime::{service_fn, LambdaEvent};
-use serde_json::Value;
 use uptime_aws::{sdk, AwsDirectory, TokioPause};
 use uptime_lambda::Config;
+use uptime_model::json::StrictValue;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -14,8 +14,17 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = Config::from_env()?;
     let directory = AwsDirectory::new(&sdk::load().await);
     let (config, directory) = (&config, &directory);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handler::handle(directory, &TokioPause, config, event.payload).await
-    }))
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<StrictValue>| async move {
+            handler::handle(
+                directory,
+                &TokioPause,
+                config,
+                jiff::Timestamp::now(),
+                event.payload,
+            )
+            .await
+        },
+    ))
     .await
 }

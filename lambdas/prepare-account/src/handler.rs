@@ -1,18 +1,18 @@
 //! Event → assume role → enabled ∩ requested regions.
 
-use serde_json::Value;
 use uptime_core::engine::resolve_deferred_regions;
 use uptime_core::{prepare_account, Connect, Directory, Pause, PreparedAccount};
 use uptime_lambda::events::{decode, request, PrepareAccountEvent};
 use uptime_lambda::{Config, LambdaError};
 use uptime_model::ids::session_name;
+use uptime_model::json::StrictValue;
 
 pub async fn handle(
     directory: &impl Directory,
     connect: &impl Connect,
     pause: &impl Pause,
     config: &Config,
-    event: Value,
+    event: impl Into<StrictValue>,
 ) -> Result<PreparedAccount, LambdaError> {
     let event: PrepareAccountEvent = decode(event, "prepare-account")?;
     let request = request(&event.request)?;

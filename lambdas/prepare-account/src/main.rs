@@ -4,9 +4,9 @@
 mod handler;
 
 use lambda_runtime::{service_fn, LambdaEvent};
-use serde_json::Value;
 use uptime_aws::{sdk, AwsConnect, AwsDirectory, TokioPause};
 use uptime_lambda::Config;
+use uptime_model::json::StrictValue;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -17,8 +17,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     // Organizations, only for accounts whose regions tag was left out of the payload.
     let directory = AwsDirectory::new(&sdk);
     let (config, connect, directory) = (&config, &connect, &directory);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handler::handle(directory, connect, &TokioPause, config, event.payload).await
-    }))
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<StrictValue>| async move {
+            handler::handle(directory, connect, &TokioPause, config, event.payload).await
+        },
+    ))
     .await
 }

@@ -1,10 +1,10 @@
 //! Event → region run → one log line per decision, one summary line, compact report.
 
-use serde_json::Value;
 use uptime_core::{schedule_region, Connect, Pause, RegionTask};
 use uptime_lambda::events::{decode, request, schedules, ScheduleRegionEvent};
 use uptime_lambda::{Config, LambdaError};
 use uptime_model::ids::session_name;
+use uptime_model::json::StrictValue;
 use uptime_model::report::RunHeader;
 use uptime_model::RegionReport;
 
@@ -12,7 +12,7 @@ pub async fn handle(
     connect: &impl Connect,
     pause: &impl Pause,
     config: &Config,
-    event: Value,
+    event: impl Into<StrictValue>,
 ) -> Result<RegionReport, LambdaError> {
     let event: ScheduleRegionEvent = decode(event, "schedule-region")?;
     let request = request(&event.request)?;
@@ -71,6 +71,7 @@ pub async fn handle(
 mod tests {
     use super::*;
     use serde_json::json;
+    use serde_json::Value;
     use uptime_model::{ErrorName, InstanceState};
     use uptime_testkit::{FakeCloud, Launch, Op, RecordingPause};
 

@@ -4,9 +4,9 @@
 mod handler;
 
 use lambda_runtime::{service_fn, LambdaEvent};
-use serde_json::Value;
 use uptime_aws::{sdk, AwsConnect, TokioPause};
 use uptime_lambda::Config;
+use uptime_model::json::StrictValue;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -19,8 +19,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         config.partition(),
     );
     let (config, connect) = (&config, &connect);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handler::handle(connect, &TokioPause, config, event.payload).await
-    }))
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<StrictValue>| async move {
+            handler::handle(connect, &TokioPause, config, event.payload).await
+        },
+    ))
     .await
 }

@@ -7,6 +7,7 @@ use uptime_lambda::events::{decode, request, SummarizeRunEvent};
 use uptime_lambda::results::fold_results;
 use uptime_lambda::LambdaError;
 use uptime_model::emf::run_metrics;
+use uptime_model::json::StrictValue;
 use uptime_model::report::{RunHeader, MAX_SUMMARY_BYTES};
 use uptime_model::{RunSummary, Summarizer};
 
@@ -14,7 +15,7 @@ use uptime_model::{RunSummary, Summarizer};
 /// only when the account Map wrote its results to S3.
 pub async fn handle(
     store: &impl ResultStore,
-    event: Value,
+    event: impl Into<StrictValue>,
     now: Timestamp,
 ) -> Result<(RunSummary, Value), LambdaError> {
     let event: SummarizeRunEvent = decode(event, "summarize-run")?;

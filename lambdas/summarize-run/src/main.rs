@@ -4,20 +4,23 @@
 mod handler;
 
 use lambda_runtime::{service_fn, LambdaEvent};
-use serde_json::Value;
 use uptime_aws::{sdk, AwsResultStore};
 use uptime_lambda::events::SummarizeRunResponse;
+use uptime_model::json::StrictValue;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let store = AwsResultStore::new(&sdk::load().await);
     let store = &store;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let (summary, emf) = handler::handle(store, event.payload, jiff::Timestamp::now()).await?;
-        // EMF must be a JSON object alone on its line of the function's log.
-        println!("{emf}");
-        Ok::<_, uptime_lambda::LambdaError>(SummarizeRunResponse::new(summary))
-    }))
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<StrictValue>| async move {
+            let (summary, emf) =
+                handler::handle(store, event.payload, jiff::Timestamp::now()).await?;
+            // EMF must be a JSON object alone on its line of the function's log.
+            println!("{emf}");
+            Ok::<_, uptime_lambda::LambdaError>(SummarizeRunResponse::new(summary))
+        },
+    ))
     .await
 }

@@ -7,6 +7,7 @@ use uptime_core::{verify_starts, Connect, Pause, RegionTask};
 use uptime_lambda::events::{decode, request, schedules};
 use uptime_lambda::{Config, LambdaError};
 use uptime_model::ids::session_name;
+use uptime_model::json::StrictValue;
 use uptime_model::report::RunHeader;
 use uptime_model::{AccountTarget, RegionReport, TargetError};
 
@@ -29,7 +30,7 @@ pub async fn handle(
     connect: &impl Connect,
     pause: &impl Pause,
     config: &Config,
-    event: Value,
+    event: impl Into<StrictValue>,
 ) -> Result<Vec<Value>, LambdaError> {
     let event: VerifyStartsEvent = decode(event, "verify-starts")?;
     let request = request(&event.request)?;

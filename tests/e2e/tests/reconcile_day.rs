@@ -175,7 +175,9 @@ impl Day {
     /// One scheduler run at `now`: checks that exactly the expected calls changed anything,
     /// then every instance's state and last-action tag. Returns the run summary.
     fn tick(&mut self, label: &str, now: &str, dry_run: bool, changes: Changes<'_>) -> Value {
-        let mut input = json!({"action": "reconcile", "now": now, "schedules": schedules()});
+        // The day is replayed: each tick's `now` is a fixed past instant, on purpose.
+        let mut input =
+            json!({"action": "reconcile", "now": now, "replay": true, "schedules": schedules()});
         if dry_run {
             input["dry_run"] = json!(true);
         }
