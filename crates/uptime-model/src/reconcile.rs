@@ -964,17 +964,17 @@ mod tests {
             ],
         );
         // 01:30–06:00 every day. On Sunday 2026-03-29 clocks go forward at 01:00 GMT: 01:30
-        // does not exist and the start happens at 01:30Z (02:30 BST).
+        // does not exist and the start happens at the end of the gap, 01:00Z (02:00 BST).
         let early = schedule(
             vec![window((1, 30), (6, 0), Weekdays::default())],
             ScheduleOptions::default(),
         );
         let before = &[(LAST, "stop@2026-03-28T06:00Z")][..];
-        let after = &[(LAST, "start@2026-03-29T01:30Z")][..];
+        let after = &[(LAST, "start@2026-03-29T01:00Z")][..];
         check(
             &early,
             &[
-                ("2026-03-29T01:35Z", Stopped, before, START,   "in-window",      "start@2026-03-29T01:30Z", None),
+                ("2026-03-29T01:05Z", Stopped, before, START,   "in-window",      "start@2026-03-29T01:00Z", None),
                 ("2026-03-29T01:50Z", Running, after,  ALREADY, "in-window",      "",                        None),
                 // 06:00 BST = 05:00Z.
                 ("2026-03-29T05:05Z", Running, after,  STOP,    "outside-window", "stop@2026-03-29T05:00Z",  None),

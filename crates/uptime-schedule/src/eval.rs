@@ -5,15 +5,15 @@
 //! - Each period, on each local date its day rules select, yields events in the schedule's
 //!   zone: a window `[begin, end)` (overnight windows end on the next date), or a lone start
 //!   (begin only) or stop (end only). The day rules select the date a window **begins** on (for
-//!   a lone stop, the date of the stop). Local times are turned into instants with jiff's
-//!   `compatible` disambiguation: a time in a DST gap happens at the offset before the gap, that
-//!   is shifted forward by the gap's length (02:30 on a New York spring-forward day = 03:30 new
-//!   time), and a time in a DST overlap happens at its first occurrence. So every event happens
-//!   exactly once per selected day: no start is skipped and no stop happens twice.
+//!   a lone stop, the date of the stop). A local time in a DST gap happens when the wall clock
+//!   first reaches it, at the end of the gap (02:30 on a New York spring-forward day = 03:00
+//!   new time, the instant of the change, as cron does), and a time in a DST overlap happens at
+//!   its first occurrence. So every event happens exactly once per selected day: no start is
+//!   skipped and no stop happens twice.
 //!   A window whose end instant is not after its begin instant (possible only when a DST gap
-//!   swallows a short window, such as 01:30–02:00 on a London spring-forward day, or when
-//!   `begin == end`, which the grammar refuses) is empty: it never contains an instant, but its
-//!   end still counts as a stop in step 3.
+//!   swallows a window, such as 01:15–01:45 on a London spring-forward day, whose ends both
+//!   happen at 02:00 BST) is empty: it never contains an instant, but its end still counts as a
+//!   stop in step 3.
 //! - The state at an instant `t`:
 //!   1. if the local date of `t` is a holiday (and holidays stop the schedule): `Stopped`
 //!      (`StateCause::Holiday`). A holiday thus runs from the first instant of its local date
@@ -50,7 +50,7 @@
 
 use crate::model::Schedule;
 use jiff::civil::{Date, Time};
-use jiff::tz::TimeZone;
+use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use std::collections::HashMap;
 
@@ -175,12 +175,28 @@ fn dates_around(tz: &TimeZone, from: Timestamp, to: Timestamp) -> impl Iterator<
     })
 }
 
-/// A local date and time as an instant, `compatible` disambiguation; `None` only at the ends of
-/// jiff's range.
+/// A local date and time as an instant; `None` only at the ends of jiff's range.
+///
+/// - A time in a DST overlap happens at its first occurrence (the offset before the change).
+/// - A time in a DST gap happens when the wall clock first reaches it, which is the instant of
+///   the change, the end of the gap: 02:30 on a spring-forward day whose clocks jump from 02:00
+///   to 03:00 happens at 03:00 new time, as cron does with a skipped hour. (jiff's `compatible`
+///   would shift it by the gap's length, to 03:30, which makes a window `02:30-03:30` vanish.)
 fn instant(tz: &TimeZone, date: Date, time: Time) -> Option<Timestamp> {
-    tz.to_ambiguous_timestamp(date.to_datetime(time))
-        .compatible()
-        .ok()
+    let ambiguous = tz.to_ambiguous_timestamp(date.to_datetime(time));
+    match ambiguous.offset() {
+        AmbiguousOffset::Gap { before, .. } => {
+            // At the offset before the gap the time is at or after the change, less than a
+            // gap's length later; the latest change at or before it is the one we want.
+            let late = date
+                .to_datetime(time)
+                .to_zoned(TimeZone::fixed(before))
+                .ok()?;
+            let change = tz.preceding(plus(late.timestamp(), NANO)).next()?;
+            Some(change.timestamp())
+        }
+        _ => ambiguous.earlier().ok(),
+    }
 }
 
 /// The first instant of a local date.

@@ -135,7 +135,7 @@ const DST_CASES: &[DstCase] = &[
         date: date(2026, 3, 29),
         begin: "01:30",
         end: "03:00",
-        start_utc: "2026-03-29T01:30:00Z", // 01:30 GMT = 02:30 BST
+        start_utc: "2026-03-29T01:00:00Z", // at the end of the gap: 02:00 BST
         stop_utc: "2026-03-29T02:00:00Z",
     },
     DstCase {
@@ -145,7 +145,7 @@ const DST_CASES: &[DstCase] = &[
         begin: "00:30",
         end: "01:30",
         start_utc: "2026-03-29T00:30:00Z",
-        stop_utc: "2026-03-29T01:30:00Z",
+        stop_utc: "2026-03-29T01:00:00Z", // 02:00 BST
     },
     DstCase {
         what: "London spring: office hours, an hour earlier in UTC",
@@ -209,7 +209,7 @@ const DST_CASES: &[DstCase] = &[
         date: date(2026, 3, 8),
         begin: "02:30",
         end: "04:00",
-        start_utc: "2026-03-08T07:30:00Z", // 02:30 EST = 03:30 EDT
+        start_utc: "2026-03-08T07:00:00Z", // 03:00 EDT, the end of the gap
         stop_utc: "2026-03-08T08:00:00Z",
     },
     DstCase {
@@ -219,7 +219,7 @@ const DST_CASES: &[DstCase] = &[
         begin: "01:00",
         end: "02:30",
         start_utc: "2026-03-08T06:00:00Z",
-        stop_utc: "2026-03-08T07:30:00Z",
+        stop_utc: "2026-03-08T07:00:00Z",
     },
     DstCase {
         what: "New York spring: office hours",
@@ -321,7 +321,7 @@ const DST_CASES: &[DstCase] = &[
         date: date(2026, 10, 4),
         begin: "02:30",
         end: "04:00",
-        start_utc: "2026-10-03T16:30:00Z",
+        start_utc: "2026-10-03T16:00:00Z", // 03:00 AEDT
         stop_utc: "2026-10-03T17:00:00Z",
     },
     DstCase {
@@ -331,7 +331,7 @@ const DST_CASES: &[DstCase] = &[
         begin: "01:00",
         end: "02:30",
         start_utc: "2026-10-03T15:00:00Z",
-        stop_utc: "2026-10-03T16:30:00Z",
+        stop_utc: "2026-10-03T16:00:00Z",
     },
     DstCase {
         what: "Sydney spring: office hours",
@@ -421,37 +421,72 @@ fn every_day_windows_start_and_stop_once_per_day_across_each_dst_change() {
 }
 
 #[test]
-fn windows_inside_a_dst_gap_run_by_the_offset_before_the_gap() {
-    // 01:15–01:45 on the London spring-forward day is entirely in the gap: both ends are read
-    // at the offset before the gap (01:15 and 01:45 GMT = 02:15 and 02:45 BST): 30 minutes.
+fn a_time_in_a_dst_gap_happens_at_the_end_of_the_gap() {
+    // Europe/Berlin springs forward on 2026-03-29 at 01:00 UTC (02:00 CET → 03:00 CEST).
+    // 02:30–03:30 begins in the gap: it runs from 03:00 CEST (the end of the gap) to 03:30
+    // CEST, 30 minutes. (Read at the offset before the gap it would vanish: 03:30–03:30.)
     let s = schedule(
-        "Europe/London",
-        vec![only_on(period("01:15", "01:45"), date(2026, 3, 29))],
+        "Europe/Berlin",
+        vec![only_on(period("02:30", "03:30"), date(2026, 3, 29))],
     );
     let got = s.transitions(ts("2026-03-28T00:00:00Z"), ts("2026-03-30T00:00:00Z"));
     assert_eq!(
         brief(&got),
         vec![
-            ("2026-03-29T01:15:00Z".to_owned(), Running),
-            ("2026-03-29T01:45:00Z".to_owned(), Stopped)
+            ("2026-03-29T01:00:00Z".to_owned(), Running),
+            ("2026-03-29T01:30:00Z".to_owned(), Stopped)
         ]
     );
-    // 01:30–02:00: the begin is in the gap (01:30 GMT = 01:30 UTC) and the end is not (02:00
-    // BST = 01:00 UTC): the end comes first, the window is empty and never runs (a year ago's
-    // window already stopped the schedule, so nothing changes).
+    // 02:59–03:58 keeps 58 of its 59 minutes (03:00–03:58 CEST), not one.
+    let s = schedule(
+        "Europe/Berlin",
+        vec![only_on(period("02:59", "03:58"), date(2026, 3, 29))],
+    );
+    let got = s.transitions(ts("2026-03-28T00:00:00Z"), ts("2026-03-30T00:00:00Z"));
+    assert_eq!(
+        brief(&got),
+        vec![
+            ("2026-03-29T01:00:00Z".to_owned(), Running),
+            ("2026-03-29T01:58:00Z".to_owned(), Stopped)
+        ]
+    );
+}
+
+#[test]
+fn a_window_entirely_inside_a_dst_gap_is_empty_but_still_stops() {
+    // 01:15–01:45 on the London spring-forward day is entirely in the gap (01:00 GMT → 02:00
+    // BST): both ends happen at 02:00 BST = 01:00 UTC, so the window never runs.
+    for (begin, end) in [("01:15", "01:45"), ("01:30", "02:00")] {
+        let s = schedule(
+            "Europe/London",
+            vec![only_on(period(begin, end), date(2026, 3, 29))],
+        );
+        let got = s.transitions(ts("2026-03-27T00:00:00Z"), ts("2026-03-31T00:00:00Z"));
+        assert!(got.is_empty(), "{begin}-{end}: {:?}", brief(&got));
+        for at in [
+            "2026-03-29T00:59:00Z",
+            "2026-03-29T01:00:00Z",
+            "2026-03-29T01:30:00Z",
+        ] {
+            assert_eq!(desired(&s, ts(at)), Some(Stopped), "{begin}-{end} {at}");
+        }
+    }
+    // With a lone start before it, the empty window's end still stops at the end of the gap.
     let s = schedule(
         "Europe/London",
-        vec![only_on(period("01:30", "02:00"), date(2026, 3, 29))],
+        vec![
+            only_on(period("00:10", ""), date(2026, 3, 29)),
+            only_on(period("01:15", "01:45"), date(2026, 3, 29)),
+        ],
     );
-    let got = s.transitions(ts("2026-03-27T00:00:00Z"), ts("2026-03-31T00:00:00Z"));
-    assert!(got.is_empty(), "{:?}", brief(&got));
-    for at in [
-        "2026-03-29T01:00:00Z",
-        "2026-03-29T01:30:00Z",
-        "2026-03-29T01:45:00Z",
-    ] {
-        assert_eq!(desired(&s, ts(at)), Some(Stopped), "{at}");
-    }
+    let got = s.transitions(ts("2026-03-28T12:00:00Z"), ts("2026-03-30T00:00:00Z"));
+    assert_eq!(
+        brief(&got),
+        vec![
+            ("2026-03-29T00:10:00Z".to_owned(), Running),
+            ("2026-03-29T01:00:00Z".to_owned(), Stopped)
+        ]
+    );
 }
 
 #[test]
@@ -467,7 +502,7 @@ fn lone_starts_and_stops_in_gaps_and_overlaps_happen_once() {
         brief(&spring),
         vec![
             ("2026-03-08T06:30:00Z".to_owned(), Stopped), // 01:30 EST
-            ("2026-03-08T07:30:00Z".to_owned(), Running), // 02:30 EST = 03:30 EDT
+            ("2026-03-08T07:00:00Z".to_owned(), Running), // 03:00 EDT, the end of the gap
             ("2026-03-09T05:30:00Z".to_owned(), Stopped), // 01:30 EDT
             ("2026-03-09T06:30:00Z".to_owned(), Running),
         ]
@@ -489,7 +524,7 @@ fn lone_starts_and_stops_in_gaps_and_overlaps_happen_once() {
 #[test]
 fn thirty_minute_and_quarter_hour_zones() {
     // Lord Howe moves its clocks by 30 minutes: 02:00 → 02:30 on 2026-10-04 (15:30 UTC the day
-    // before), so 02:15 is in the gap and happens at 02:45 new time.
+    // before), so 02:15 is in the gap and happens at 02:30 new time, the end of the gap.
     let s = schedule(
         "Australia/Lord_Howe",
         vec![only_on(period("02:15", "04:00"), date(2026, 10, 4))],
@@ -498,7 +533,7 @@ fn thirty_minute_and_quarter_hour_zones() {
     assert_eq!(
         brief(&got),
         vec![
-            ("2026-10-03T15:45:00Z".to_owned(), Running),
+            ("2026-10-03T15:30:00Z".to_owned(), Running),
             ("2026-10-03T17:00:00Z".to_owned(), Stopped)
         ]
     );
