@@ -26,7 +26,8 @@
 //!   the document's default zone and calendars). A name is 1–256 characters of a tag value
 //!   without space or `:` (so it cannot be taken for an expression).
 //! - A schedule object: `periods` (required, at least one: `begin`/`end` `HH:MM`, at least one
-//!   of them and not equal; `weekdays`, `days`, `months` in the grammar's spellings),
+//!   of them and not equal, or `"all_day": true`; `weekdays`, `days`, `months` in the grammar's
+//!   spellings),
 //!   `timezone`, `holidays` (calendar names), `holiday_state` (`stopped` | `as-usual`),
 //!   `enforced`, `retain_running`, `hibernate`.
 //! - Unknown fields are refused; the compact JSON may have at most [`MAX_DOCUMENT_BYTES`].
@@ -40,7 +41,7 @@ use crate::grammar::{
     parse_months, parse_time, parse_weekdays, GrammarError, ParseContext,
 };
 use crate::model::{HolidayState, Period, Schedule, ScheduleOptions, Zone};
-use jiff::civil::Date;
+use jiff::civil::{Date, Time};
 use jsonschema::paths::LocationSegment;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -413,7 +414,7 @@ fn period(path: &str, v: &Value) -> Result<Period, DocumentError> {
     only_fields(
         fields,
         path,
-        &["begin", "end", "weekdays", "days", "months"],
+        &["begin", "end", "all_day", "weekdays", "days", "months"],
     )?;
     let time = |field: &str| -> Result<_, DocumentError> {
         let p = join(path, field);
@@ -422,16 +423,33 @@ fn period(path: &str, v: &Value) -> Result<Period, DocumentError> {
             .map(|v| parse_time(string(&p, v, "a time HH:MM")?).map_err(|m| bad(&p, m)))
             .transpose()
     };
-    let (begin, end) = (time("begin")?, time("end")?);
+    let (mut begin, mut end) = (time("begin")?, time("end")?);
+    let all_day = boolean(join(path, "all_day"), fields.get("all_day"))?;
     match (begin, end) {
+        _ if all_day && fields.contains_key("begin") => {
+            return Err(bad(
+                join(path, "begin"),
+                "an all_day period has no begin or end: it runs from midnight to midnight",
+            ))
+        }
+        _ if all_day && fields.contains_key("end") => {
+            return Err(bad(
+                join(path, "end"),
+                "an all_day period has no begin or end: it runs from midnight to midnight",
+            ))
+        }
+        _ if all_day => (begin, end) = (Some(Time::midnight()), Some(Time::midnight())),
         (None, None) => {
             return Err(bad(
                 path,
-                "a period needs a begin, an end or both (\"begin\": \"08:00\", \"end\": \"18:00\")",
+                "a period needs a begin, an end or both (\"begin\": \"08:00\", \"end\": \"18:00\"), or \"all_day\": true",
             ))
         }
         (Some(b), Some(e)) if b == e => {
-            return Err(bad(join(path, "end"), "begin and end are equal"))
+            return Err(bad(
+                join(path, "end"),
+                "begin and end are equal; for the whole day write \"all_day\": true",
+            ))
         }
         _ => {}
     }
@@ -627,6 +645,18 @@ mod tests {
                 last: true
             }
         );
+    }
+
+    #[test]
+    fn an_all_day_period_is_the_all_day_token() {
+        let d = doc(json!({"schedules": {
+            "a": {"periods": [{"all_day": true, "weekdays": "sat+sun"}]},
+            "b": "sat+sun all-day"
+        }}));
+        let (mut a, mut b) = (d.schedules["a"].clone(), d.schedules["b"].clone());
+        (a.name, b.name) = (None, None);
+        assert_eq!(a, b);
+        assert!(a.periods[0].is_all_day());
     }
 
     #[test]
@@ -826,7 +856,7 @@ mod tests {
             (
                 p(json!({"begin": "08:00", "until": "18:00"})),
                 "schedules.s.periods[1].until",
-                "unknown field; expected one of: begin, end, weekdays, days, months",
+                "unknown field; expected one of: begin, end, all_day, weekdays, days, months",
             ),
             (
                 p(json!({"begin": "25:00"})),
@@ -846,7 +876,27 @@ mod tests {
             (
                 p(json!({"begin": "08:00", "end": "08:00"})),
                 "schedules.s.periods[1].end",
-                "begin and end are equal",
+                "begin and end are equal; for the whole day write \"all_day\": true",
+            ),
+            (
+                p(json!({"all_day": true, "begin": "08:00"})),
+                "schedules.s.periods[1].begin",
+                "an all_day period has no begin or end",
+            ),
+            (
+                p(json!({"all_day": true, "end": "18:00"})),
+                "schedules.s.periods[1].end",
+                "an all_day period has no begin or end",
+            ),
+            (
+                p(json!({"all_day": false})),
+                "schedules.s.periods[1]",
+                "or \"all_day\": true",
+            ),
+            (
+                p(json!({"all_day": "yes"})),
+                "schedules.s.periods[1].all_day",
+                "must be true or false",
             ),
             (
                 p(json!({"begin": "08:00", "weekdays": "weekdays"})),

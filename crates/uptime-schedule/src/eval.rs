@@ -3,7 +3,8 @@
 //! Semantics (the tests in `tests/dst.rs` and `tests/eval_props.rs` hold them to this):
 //!
 //! - Each period, on each local date its day rules select, yields events in the schedule's
-//!   zone: a window `[begin, end)` (overnight windows end on the next date), or a lone start
+//!   zone: a window `[begin, end)` (overnight and `all-day` windows end on the next date), or
+//!   a lone start
 //!   (begin only) or stop (end only). The day rules select the date a window **begins** on (for
 //!   a lone stop, the date of the stop). A local time in a DST gap happens when the wall clock
 //!   first reaches it, at the end of the gap (02:30 on a New York spring-forward day = 03:00
@@ -18,7 +19,9 @@
 //!   1. if the local date of `t` is a holiday (and holidays stop the schedule): `Stopped`
 //!      (`StateCause::Holiday`). A holiday thus runs from the first instant of its local date
 //!      (local midnight, `date.to_zoned(tz)`) to the first instant of the next date;
-//!   2. else if a window that begins on a non-holiday date contains `t`: `Running`
+//!   2. else if a window that begins on a non-holiday date contains `t`, or `t` lies in a gap
+//!      of at most [`BRIDGE`] (one minute) between the end of such a window and the begin of
+//!      another (`22:00-23:59` and `00:00-07:00`, `05:00-10:00` and `10:01-15:00`): `Running`
 //!      (`StateCause::InWindow`);
 //!   3. else the latest one-sided event or window end at or before `t` that is not a start on a
 //!      holiday decides: start → `Running` (`InWindow`), stop → `Stopped` (`OutsideWindow`). A
@@ -40,7 +43,8 @@
 //!   swallows midnight); the state is constant between them except for falling back to no
 //!   opinion when the deciding event leaves the lookback, which is not a transition (it has no
 //!   target state). So consecutive transitions alternate, unless a stretch without opinion lies
-//!   between them; two windows that touch or overlap make one running stretch.
+//!   between them; two windows that touch, overlap or are at most a minute apart make one
+//!   running stretch.
 //! - The cause of a transition: to `Stopped` because of a holiday → `HolidayBegin`; out of a
 //!   holiday (to `Running`) → `HolidayEnd`, even when a window begins at that same midnight;
 //!   otherwise `PeriodBegin` (to `Running`) or `PeriodEnd` (to `Stopped`).
@@ -145,6 +149,12 @@ const DAY: SignedDuration = SignedDuration::from_hours(24);
 const LOOKBACK: SignedDuration = SignedDuration::from_hours(24 * LOOKBACK_DAYS);
 const NANO: SignedDuration = SignedDuration::from_nanos(1);
 
+/// The longest gap between two windows that still makes one running stretch: Instance
+/// Scheduler's users write `22:00-23:59` plus `00:00-07:00` (it refuses overnight periods), and
+/// `05:00-10:00` plus `10:01-15:00`; evaluated literally, the instance would be stopped for a
+/// minute.
+pub const BRIDGE: SignedDuration = SignedDuration::from_mins(1);
+
 /// How many days before an instant's local date an event that happens at or after that instant
 /// can have been selected: an overnight window ends the next day, a DST gap can push a time
 /// past midnight, and a zone may move its clock back across midnight.
@@ -233,7 +243,7 @@ impl<'a> Evaluator<'a> {
             for period in schedule.periods.iter().filter(|p| p.matches(date)) {
                 match (period.begin, period.end) {
                     (Some(begin), Some(end)) => {
-                        let end_date = if period.is_overnight() {
+                        let end_date = if period.ends_next_day() {
                             date.tomorrow().ok()
                         } else {
                             Some(date)
@@ -281,18 +291,34 @@ impl<'a> Evaluator<'a> {
                 cause: StateCause::Holiday,
             };
         }
-        for date in dates_around(self.tz, at, at) {
-            if self
-                .day(date)
-                .windows
-                .iter()
-                .any(|&(begin, end)| begin <= at && at < end)
-            {
-                return StateAt {
-                    desired: Some(Desired::Running),
-                    cause: StateCause::InWindow,
-                };
+        // In a window, or in a gap of at most `BRIDGE` between the end of one (non-empty)
+        // window and the begin of another.
+        let (mut ends, mut begins) = (Vec::new(), Vec::new());
+        let soon = plus(at, BRIDGE);
+        for date in dates_around(self.tz, at, soon) {
+            for &(begin, end) in &self.day(date).windows {
+                if begin <= at && at < end {
+                    return StateAt {
+                        desired: Some(Desired::Running),
+                        cause: StateCause::InWindow,
+                    };
+                }
+                if begin < end && end <= at && at < plus(end, BRIDGE) {
+                    ends.push(end);
+                }
+                if begin < end && at < begin && begin <= soon {
+                    begins.push(begin);
+                }
             }
+        }
+        if ends
+            .iter()
+            .any(|&e| begins.iter().any(|&b| b <= plus(e, BRIDGE)))
+        {
+            return StateAt {
+                desired: Some(Desired::Running),
+                cause: StateCause::InWindow,
+            };
         }
         match self.latest_mark(at) {
             Some(Mark {
@@ -540,20 +566,18 @@ mod tests {
     }
 
     #[test]
-    fn a_window_with_equal_begin_and_end_is_empty_but_stops() {
-        let mut s = every_day(Some(time(6, 0, 0, 0)), None);
-        s.periods.push(Period {
-            begin: Some(time(12, 0, 0, 0)),
-            end: Some(time(12, 0, 0, 0)),
-            ..Period::default()
-        });
+    fn a_window_with_equal_begin_and_end_runs_a_whole_day() {
+        // Only on 2026-06-01 (a Monday): 12:00 to 12:00 on Tuesday.
+        let mut s = every_day(Some(time(12, 0, 0, 0)), Some(time(12, 0, 0, 0)));
+        s.periods[0].month_days.days = 1 << 1;
+        s.periods[0].months = crate::model::Months(1 << 6);
         assert_eq!(
-            s.state_at(ts("2026-06-01T12:00:00Z")).desired,
-            Some(Desired::Stopped)
+            s.state_at(ts("2026-06-02T11:59:00Z")).desired,
+            Some(Desired::Running)
         );
-        let got = s.transitions(ts("2026-06-01T00:00:00Z"), ts("2026-06-02T00:00:00Z"));
+        let got = s.transitions(ts("2026-06-01T00:00:00Z"), ts("2026-06-03T00:00:00Z"));
         assert_eq!(got.len(), 2);
-        assert_eq!(got[0].at, ts("2026-06-01T06:00:00Z"));
-        assert_eq!(got[1].at, ts("2026-06-01T12:00:00Z"));
+        assert_eq!(got[0].at, ts("2026-06-01T12:00:00Z"));
+        assert_eq!(got[1].at, ts("2026-06-02T12:00:00Z"));
     }
 }

@@ -31,6 +31,7 @@
 //! | `18:00-00:00` | a window that ends at midnight (`24:00` is refused) |
 //! | `07:00-` | start only: start at 07:00, never stop |
 //! | `-19:00` | stop only: stop at 19:00, never start |
+//! | `all-day` | the whole day, midnight to midnight (`sat+sun all-day`) |
 //! | `mon`, `monday` | a weekday (`mon tue wed thu fri sat sun`, or full names) |
 //! | `mon-fri`, `fri-mon` | a range of weekdays; `fri-mon` wraps over the weekend |
 //! | `1st-mon` … `5th-mon` | the nth such weekday of the month |
@@ -279,6 +280,14 @@ pub fn parse_expression(input: &str, cx: &ParseContext<'_>) -> Result<Schedule, 
             flags[i] = Some(token);
             continue;
         }
+        if lower == "all-day" {
+            if current.time.is_some() {
+                return Err(token.error("two times in one period; separate periods with `and`"));
+            }
+            current.note(token);
+            current.time = Some((Some(Time::midnight()), Some(Time::midnight())));
+            continue;
+        }
         if looks_like_weekdays(&lower) {
             if current.weekdays.is_some() {
                 return Err(token.error(
@@ -319,7 +328,10 @@ pub fn parse_expression(input: &str, cx: &ParseContext<'_>) -> Result<Schedule, 
             }
             "weekend" | "weekends" => " (for Saturday and Sunday write sat+sun)",
             "daily" | "everyday" | "every-day" | "always" => {
-                " (a period without weekdays applies every day)"
+                " (a period without weekdays applies every day; all-day is the whole day)"
+            }
+            "allday" | "all" | "whole-day" | "full-day" | "24h" => {
+                " (for the whole day write all-day)"
             }
             "to" | "from" | "until" | "till" | "at" => " (write a window as 08:00-18:00)",
             "am" | "pm" => " (times are 24-hour: 18:00, not 6:00 pm)",
@@ -689,7 +701,9 @@ pub fn parse_time_range(value: &str) -> Result<(Option<Time>, Option<Time>), Str
     let begin = (!begin.is_empty()).then(|| parse_time(begin)).transpose()?;
     let end = (!end.is_empty()).then(|| parse_time(end)).transpose()?;
     if begin.is_some() && begin == end {
-        return Err(format!("`{value}`: begin and end are equal"));
+        return Err(format!(
+            "`{value}`: begin and end are equal; for the whole day write all-day"
+        ));
     }
     Ok((begin, end))
 }
@@ -753,22 +767,7 @@ pub fn describe(schedule: &Schedule) -> String {
         if i > 0 {
             out.push_str(" and ");
         }
-        let mut words: Vec<String> = Vec::new();
-        if !period.weekdays.0.is_empty() {
-            words.push(describe_weekdays(&period.weekdays));
-        }
-        if !period.month_days.is_empty() {
-            words.push(format!("days={}", describe_month_days(period.month_days)));
-        }
-        if period.months.0 != 0 {
-            words.push(format!("months={}", describe_months(period.months)));
-        }
-        let time = |t: Option<Time>| {
-            t.map(|t| format!("{:02}:{:02}", t.hour(), t.minute()))
-                .unwrap_or_default()
-        };
-        words.push(format!("{}-{}", time(period.begin), time(period.end)));
-        out.push_str(&words.join(" "));
+        out.push_str(&describe_period(period));
     }
     let _ = write!(out, " {}", schedule.zone.name());
     if !schedule.holidays.is_empty() {
@@ -787,6 +786,31 @@ pub fn describe(schedule: &Schedule) -> String {
         }
     }
     out
+}
+
+/// One period as in an expression: weekdays, days, months, then the time
+/// (`mon-fri 08:00-18:00`, `sat+sun all-day`).
+pub fn describe_period(period: &Period) -> String {
+    let mut words: Vec<String> = Vec::new();
+    if !period.weekdays.0.is_empty() {
+        words.push(describe_weekdays(&period.weekdays));
+    }
+    if !period.month_days.is_empty() {
+        words.push(format!("days={}", describe_month_days(period.month_days)));
+    }
+    if period.months.0 != 0 {
+        words.push(format!("months={}", describe_months(period.months)));
+    }
+    if period.is_all_day() {
+        words.push("all-day".into());
+    } else {
+        let time = |t: Option<Time>| {
+            t.map(|t| format!("{:02}:{:02}", t.hour(), t.minute()))
+                .unwrap_or_default()
+        };
+        words.push(format!("{}-{}", time(period.begin), time(period.end)));
+    }
+    words.join(" ")
 }
 
 /// Runs of consecutive numbers in `values` (sorted ascending), as `(first, last)`.
@@ -1051,6 +1075,11 @@ mod tests {
         }
         assert!(ok("21:00-07:00").periods[0].is_overnight());
         assert!(ok("18:00-00:00").periods[0].is_overnight());
+        let all_day = &ok("sat+sun ALL-DAY").periods[0];
+        assert!(all_day.is_all_day() && all_day.ends_next_day());
+        assert_eq!((all_day.begin, all_day.end), (t(0, 0), t(0, 0)));
+        assert_eq!(all_day.weekdays, every(&[6, 7]));
+        assert_eq!(describe(&ok("sat+sun all-day UTC")), "sat+sun all-day UTC");
     }
 
     #[test]
@@ -1155,7 +1184,10 @@ mod tests {
         ("mon-fri", 1, "mon-fri", "a period needs a time such as 08:00-18:00"),
         ("UTC mon-fri Europe/London", 13, "Europe/London", "a second time zone"),
         ("mon-fri 08:00-18:00 and sat UTC", 25, "sat", "a period needs a time such as 08:00-18:00"),
-        ("mon-fri 08:00-08:00", 9, "08:00-08:00", "`08:00-08:00`: begin and end are equal"),
+        ("mon-fri 08:00-08:00", 9, "08:00-08:00", "`08:00-08:00`: begin and end are equal; for the whole day write all-day"),
+        ("sat+sun 00:00-00:00", 9, "00:00-00:00", "for the whole day write all-day"),
+        ("sat+sun all-day 08:00-18:00", 17, "08:00-18:00", "two times in one period"),
+        ("sat+sun allday", 9, "allday", "(for the whole day write all-day)"),
         ("mon-fri 08:00-12:00 13:00-18:00", 21, "13:00-18:00", "two times in one period; separate periods with `and`"),
         ("weekdays 08:00-18:00", 1, "weekdays", "unknown word `weekdays`; expected a weekday such as mon-fri, a time such as 08:00-18:00, days=…, months=…, a time zone, holidays=…, or an option such as enforced"),
         ("weekdays 08:00-18:00", 1, "weekdays", "(for Monday to Friday write mon-fri)"),

@@ -17,11 +17,13 @@
 //!   Schema.
 //! - [`eval`]: the desired state at an instant and the transitions over a range, DST included.
 //! - [`mod@explain`]: previews: next transitions, running hours per week, share of hours saved.
+//! - [`hints`]: shorter ways to say what a schedule says (for `schedule check`).
 
 pub mod document;
 pub mod eval;
 pub mod explain;
 pub mod grammar;
+pub mod hints;
 pub mod model;
 
 pub use document::{Calendars, DocumentError, ResolveError, ScheduleDocument};

@@ -140,10 +140,12 @@ impl Months {
 /// One period: a begin and/or an end time of day on the days its rules select.
 ///
 /// - Both times: a window; when `begin > end` it runs overnight and ends the next day. The day
-///   rules select the day the window **begins**.
+///   rules select the day the window **begins**. `begin == end` is a window of a whole day, to
+///   the same time on the next day; the parsers make it only as `all-day` (00:00 to the next
+///   midnight) and refuse other equal times.
 /// - Begin only: a start at that time (start-only); end only: a stop (stop-only).
 ///
-/// `begin == end` and a period with neither are refused when parsing.
+/// A period with neither is refused when parsing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Period {
     pub begin: Option<Time>,
@@ -162,6 +164,25 @@ impl Period {
     /// Whether the window runs past midnight into the next day.
     pub fn is_overnight(&self) -> bool {
         matches!((self.begin, self.end), (Some(b), Some(e)) if b > e)
+    }
+
+    /// Whether the window ends on the day after it begins: overnight, or a whole day.
+    pub fn ends_next_day(&self) -> bool {
+        matches!((self.begin, self.end), (Some(b), Some(e)) if b >= e)
+    }
+
+    /// Whether this is the `all-day` window: local midnight to the next midnight.
+    pub fn is_all_day(&self) -> bool {
+        self.begin == Some(Time::midnight()) && self.end == Some(Time::midnight())
+    }
+
+    /// The `all-day` period: 00:00 to the next midnight, every day.
+    pub fn all_day() -> Self {
+        Self {
+            begin: Some(Time::midnight()),
+            end: Some(Time::midnight()),
+            ..Self::default()
+        }
     }
 }
 

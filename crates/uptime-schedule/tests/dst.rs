@@ -1004,3 +1004,112 @@ fn last_transition_finds_the_nearest_change_in_daily_and_sparse_schedules() {
     assert_eq!(last.at, ts("2026-06-08T07:00:00Z"));
     assert_eq!(last.to, Running);
 }
+
+#[test]
+fn windows_at_most_a_minute_apart_make_one_running_stretch() {
+    for (what, periods, start, stop) in [
+        (
+            "22:00-23:59 and 00:00-07:00",
+            vec![period("22:00", "23:59"), period("00:00", "07:00")],
+            "2026-06-01T22:00:00Z",
+            "2026-06-02T07:00:00Z",
+        ),
+        (
+            "05:00-10:00 and 10:01-15:00",
+            vec![period("05:00", "10:00"), period("10:01", "15:00")],
+            "2026-06-02T05:00:00Z",
+            "2026-06-02T15:00:00Z",
+        ),
+    ] {
+        let s = schedule("UTC", periods);
+        let got = s.transitions(ts("2026-06-01T16:00:00Z"), ts("2026-06-02T16:00:00Z"));
+        assert_eq!(
+            brief(&got),
+            vec![(start.to_owned(), Running), (stop.to_owned(), Stopped)],
+            "{what}"
+        );
+    }
+    // Inside the bridged minute the schedule wants the instance running.
+    let s = schedule(
+        "UTC",
+        vec![period("22:00", "23:59"), period("00:00", "07:00")],
+    );
+    for at in ["2026-06-01T23:59:00Z", "2026-06-01T23:59:59Z"] {
+        let state = s.state_at(ts(at));
+        assert_eq!(state.desired, Some(Running), "{at}");
+        assert_eq!(state.cause, StateCause::InWindow, "{at}");
+    }
+    // Across days of the week: Friday night to Saturday morning.
+    let s = schedule(
+        "Europe/London",
+        vec![
+            on(period("22:00", "23:59"), &[Weekday::Friday]),
+            on(period("00:00", "07:00"), &[Weekday::Saturday]),
+        ],
+    );
+    let got = s.transitions(ts("2026-06-05T00:00:00Z"), ts("2026-06-07T00:00:00Z"));
+    assert_eq!(
+        brief(&got),
+        vec![
+            ("2026-06-05T21:00:00Z".to_owned(), Running),
+            ("2026-06-06T06:00:00Z".to_owned(), Stopped),
+        ]
+    );
+}
+
+#[test]
+fn windows_two_minutes_apart_or_cut_by_a_holiday_are_not_bridged() {
+    let s = schedule(
+        "UTC",
+        vec![period("05:00", "10:00"), period("10:02", "15:00")],
+    );
+    let got = s.transitions(ts("2026-06-02T00:00:00Z"), ts("2026-06-02T16:00:00Z"));
+    assert_eq!(got.len(), 4, "{:?}", brief(&got));
+    assert_eq!(desired(&s, ts("2026-06-02T10:01:00Z")), Some(Stopped));
+    // The window after midnight is on a holiday: it does not open, so nothing is bridged.
+    let s = with_holidays(
+        schedule(
+            "UTC",
+            vec![period("22:00", "23:59"), period("00:00", "07:00")],
+        ),
+        &[date(2026, 6, 2)],
+    );
+    assert_eq!(desired(&s, ts("2026-06-01T23:59:30Z")), Some(Stopped));
+    let got = s.transitions(ts("2026-06-01T12:00:00Z"), ts("2026-06-02T12:00:00Z"));
+    assert_eq!(
+        brief(&got),
+        vec![
+            ("2026-06-01T22:00:00Z".to_owned(), Running),
+            ("2026-06-01T23:59:00Z".to_owned(), Stopped),
+        ]
+    );
+}
+
+#[test]
+fn all_day_periods_run_from_midnight_to_midnight_and_consecutive_days_make_one_stretch() {
+    // Saturday 2026-06-06 and Sunday 2026-06-07, London (BST): Friday 23:00 UTC to Sunday
+    // 23:00 UTC.
+    let all_day = Period::all_day();
+    let s = schedule(
+        "Europe/London",
+        vec![on(all_day.clone(), &[Weekday::Saturday, Weekday::Sunday])],
+    );
+    let got = s.transitions(ts("2026-06-01T00:00:00Z"), ts("2026-06-10T00:00:00Z"));
+    assert_eq!(
+        brief(&got),
+        vec![
+            ("2026-06-05T23:00:00Z".to_owned(), Running),
+            ("2026-06-07T23:00:00Z".to_owned(), Stopped),
+        ]
+    );
+    // On the spring-forward day the whole day is 23 real hours.
+    let s = schedule("Europe/London", vec![only_on(all_day, date(2026, 3, 29))]);
+    let got = s.transitions(ts("2026-03-27T00:00:00Z"), ts("2026-03-31T00:00:00Z"));
+    assert_eq!(
+        brief(&got),
+        vec![
+            ("2026-03-29T00:00:00Z".to_owned(), Running),
+            ("2026-03-29T23:00:00Z".to_owned(), Stopped),
+        ]
+    );
+}
