@@ -16,7 +16,9 @@
 //!   record an instant `≥ T` and `now − T ≤ catch-up`; applying it also writes the tag
 //!   `<start|stop>@<T>` (even when the instance is already in that state, so that a later
 //!   manual change is respected). Recorded already → `manual-change-respected` when the
-//!   instance differs. Older than the catch-up window and never applied → `transition-missed`.
+//!   instance differs. Older than the catch-up window and never applied → `transition-missed`,
+//!   except that with `stop_new_instances` (the default) an instance with no last-action tag
+//!   found running while the schedule wants it stopped is stopped at once (and tagged).
 //! - `retain_running`: a schedule start transition that finds the instance already running
 //!   records `start@<T>+was-running`; the stop transition that ends that window then leaves it
 //!   running (`retain-running`) and records `stop@<T2>`.
@@ -369,8 +371,30 @@ pub fn reconcile(
         return ReconcileDecision::left_alone(instance, t.to, reason, differs, note);
     }
 
-    // Never applied, and too late: report, do nothing, write nothing.
+    // Never applied, and too late. An instance reconcile has never acted on (no valid
+    // last-action tag), found running while the schedule wants it stopped, is stopped at once
+    // with `stop_new_instances` (the default); otherwise report, do nothing, write nothing.
     if now.duration_since(t.at) > settings.catch_up {
+        let new_and_running = last.is_none()
+            && schedule.options.stop_new_instances
+            && t.to == Desired::Stopped
+            && state.desired == Some(Desired::Stopped)
+            && instance.state == InstanceState::Running;
+        if new_and_running {
+            let write = LastAction {
+                to: Desired::Stopped,
+                at: t.at,
+                was_running: false,
+            };
+            return ReconcileDecision::towards(
+                instance,
+                Desired::Stopped,
+                hibernate,
+                reason,
+                Some(write),
+                note,
+            );
+        }
         let differs = SkipReason::TransitionMissed;
         return ReconcileDecision::left_alone(instance, t.to, reason, differs, note);
     }
@@ -681,12 +705,48 @@ mod tests {
                 // Within the catch-up window of the last transition: applied.
                 ("2026-11-25T18:10Z", Running, &[],           STOP,    "outside-window",    "stop@2026-11-25T18:00Z",  None),
                 ("2026-11-25T08:10Z", Stopped, &[],           START,   "in-window",         "start@2026-11-25T08:00Z", None),
-                // Later: reported, left alone until the next transition.
+                // Later: a stopped one is reported and left alone until the next transition; a
+                // running one outside its window is stopped at once (stop_new_instances).
                 ("2026-11-25T14:00Z", Running, &[],           ALREADY, "in-window",         "",                        None),
                 ("2026-11-25T14:00Z", Stopped, &[],           MISSED,  "transition-missed", "",                        None),
-                ("2026-11-25T21:00Z", Running, &[],           MISSED,  "transition-missed", "",                        None),
+                ("2026-11-25T21:00Z", Running, &[],           STOP,    "outside-window",    "stop@2026-11-25T18:00Z",  None),
+                ("2026-11-25T21:00Z", Stopped, &[],           ALREADY, "outside-window",    "",                        None),
+                ("2026-11-25T21:00Z", Pending, &[],           IN_TRANSITION, "in-transition", "",                      None),
                 // An empty tag value (a user cleared it) is no tag.
                 ("2026-11-25T18:10Z", Running, &[(LAST, "")], STOP,    "outside-window",    "stop@2026-11-25T18:00Z",  None),
+            ],
+        );
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn without_stop_new_instances_a_new_instance_running_outside_its_window_is_left_alone() {
+        let keep = with(ScheduleOptions {
+            stop_new_instances: false,
+            ..Default::default()
+        });
+        check(
+            &keep,
+            &[
+                ("2026-11-25T21:00Z", Running, &[], MISSED, "transition-missed", "",                       None),
+                // Within the catch-up window the stop transition is applied as before.
+                ("2026-11-25T18:10Z", Running, &[], STOP,   "outside-window",    "stop@2026-11-25T18:00Z", None),
+            ],
+        );
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn stop_new_instances_does_not_touch_instances_reconcile_has_acted_on() {
+        // Started by hand after the 18:00 stop was recorded: the manual change is respected.
+        let last = &[(LAST, "stop@2026-11-25T18:00Z")][..];
+        // A tag from an older transition: missed, as before.
+        let old = &[(LAST, "start@2026-11-24T08:00Z")][..];
+        check(
+            &office_hours(),
+            &[
+                ("2026-11-25T21:00Z", Running, last, RESPECTED, "manual-change-respected", "", None),
+                ("2026-11-25T21:00Z", Running, old,  MISSED,    "transition-missed",       "", None),
             ],
         );
     }
@@ -706,7 +766,9 @@ mod tests {
                 &office_hours(),
                 &[
                     ("2026-11-25T18:05Z", Running, &[(LAST, bad)], STOP,   "outside-window",    "stop@2026-11-25T18:00Z", note),
-                    ("2026-11-25T21:00Z", Running, &[(LAST, bad)], MISSED, "transition-missed", "",                       note),
+                    // As with no tag: stopped at once (stop_new_instances).
+                    ("2026-11-25T21:00Z", Running, &[(LAST, bad)], STOP,   "outside-window",    "stop@2026-11-25T18:00Z", note),
+                    ("2026-11-25T11:00Z", Stopped, &[(LAST, bad)], MISSED, "transition-missed", "",                       note),
                 ],
             );
         }

@@ -29,7 +29,8 @@
 //!   of them and not equal, or `"all_day": true`; `weekdays`, `days`, `months` in the grammar's
 //!   spellings),
 //!   `timezone`, `holidays` (calendar names), `holiday_state` (`stopped` | `as-usual`),
-//!   `enforced`, `retain_running`, `hibernate`.
+//!   `enforced`, `retain_running`, `hibernate` (default `false`), `stop_new_instances` (default
+//!   `true`).
 //! - Unknown fields are refused; the compact JSON may have at most [`MAX_DOCUMENT_BYTES`].
 //!
 //! [`ScheduleDocument::from_json`] checks each field by hand first (an error names the JSON
@@ -325,6 +326,7 @@ fn schedule_object(
             "enforced",
             "retain_running",
             "hibernate",
+            "stop_new_instances",
         ],
     )?;
     let zone = match fields.get("timezone") {
@@ -403,6 +405,10 @@ fn schedule_object(
             enforced: boolean(join(path, "enforced"), fields.get("enforced"))?,
             retain_running: boolean(join(path, "retain_running"), fields.get("retain_running"))?,
             hibernate: boolean(join(path, "hibernate"), fields.get("hibernate"))?,
+            stop_new_instances: match fields.get("stop_new_instances") {
+                None => true,
+                v => boolean(join(path, "stop_new_instances"), v)?,
+            },
         },
     })
 }
@@ -618,9 +624,10 @@ mod tests {
                     ],
                     "holidays": ["au"],
                     "holiday_state": "as-usual",
-                    "enforced": true, "retain_running": true, "hibernate": true
+                    "enforced": true, "retain_running": true, "hibernate": true,
+                    "stop_new_instances": false
                 },
-                "b": "mon-thu+last-fri days=1+15+L months=jan-mar 08:00-18:00 and 07:00- and sat+sun -19:00 holidays=au holidays-as-usual enforced retain-running hibernate"
+                "b": "mon-thu+last-fri days=1+15+L months=jan-mar 08:00-18:00 and 07:00- and sat+sun -19:00 holidays=au holidays-as-usual enforced retain-running hibernate keep-new-running"
             }
         }));
         let (mut a, mut b) = (d.schedules["a"].clone(), d.schedules["b"].clone());
@@ -668,6 +675,7 @@ mod tests {
         assert_eq!(x.zone, Zone::utc());
         assert_eq!(x.holiday_state, HolidayState::Stopped);
         assert_eq!(x.options, ScheduleOptions::default());
+        assert!(x.options.stop_new_instances);
         assert!(x.holidays.is_empty());
         assert_eq!(doc(json!({"schedules": {}})).schedules.len(), 0);
         // The deployed document may be empty: then only inline expressions work.

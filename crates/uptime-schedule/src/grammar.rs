@@ -55,6 +55,7 @@
 //! | `enforced` | re-assert the desired state on every run |
 //! | `retain-running` | an instance started by hand before a window began keeps running after it ends |
 //! | `hibernate` | stop by hibernating where the instance supports it |
+//! | `keep-new-running` | an instance never acted on, found running outside its window, is left running until the next stop (default: stopped at once) |
 //!
 //! # Errors
 //!
@@ -203,7 +204,7 @@ pub fn parse_expression(input: &str, cx: &ParseContext<'_>) -> Result<Schedule, 
 
     let mut zone: Option<(Zone, Token<'_>)> = None;
     let mut holidays: Option<BTreeSet<Date>> = None;
-    let mut flags: [Option<Token<'_>>; 4] = [None; 4];
+    let mut flags: [Option<Token<'_>>; 5] = [None; 5];
     let mut periods = Vec::new();
     let mut current = PeriodBuilder::default();
     let mut last_and: Option<Token<'_>> = None;
@@ -356,7 +357,7 @@ pub fn parse_expression(input: &str, cx: &ParseContext<'_>) -> Result<Schedule, 
         );
     }
 
-    let [enforced, retain_running, hibernate, as_usual] = flags.map(|f| f.is_some());
+    let [enforced, retain_running, hibernate, as_usual, keep_new] = flags.map(|f| f.is_some());
     Ok(Schedule {
         name: None,
         zone: zone.map_or_else(|| cx.default_zone.clone(), |(z, _)| z),
@@ -371,6 +372,7 @@ pub fn parse_expression(input: &str, cx: &ParseContext<'_>) -> Result<Schedule, 
             enforced,
             retain_running,
             hibernate,
+            stop_new_instances: !keep_new,
         },
     })
 }
@@ -379,11 +381,12 @@ const AND_BETWEEN_PERIODS: &str =
     "`and` must stand between two periods, as in `mon-fri 08:00-18:00 and sat 10:00-14:00`";
 
 /// The flags, in the order [`describe`] prints them.
-const FLAGS: [&str; 4] = [
+const FLAGS: [&str; 5] = [
     "enforced",
     "retain-running",
     "hibernate",
     "holidays-as-usual",
+    "keep-new-running",
 ];
 
 fn tokenize(input: &str) -> Vec<Token<'_>> {
@@ -779,6 +782,7 @@ pub fn describe(schedule: &Schedule) -> String {
         schedule.options.retain_running,
         schedule.options.hibernate,
         schedule.holiday_state == HolidayState::AsUsual,
+        !schedule.options.stop_new_instances,
     ];
     for (flag, on) in FLAGS.iter().zip(set) {
         if on {
@@ -1165,6 +1169,16 @@ mod tests {
         );
         assert_eq!(s.holiday_state, HolidayState::AsUsual);
         assert!(s.options.retain_running);
+        assert!(s.options.stop_new_instances, "on by default");
+        let keep = ok("mon-fri 08:00-18:00 UTC Keep-New-Running");
+        assert!(!keep.options.stop_new_instances);
+        assert_eq!(describe(&keep), "mon-fri 08:00-18:00 UTC keep-new-running");
+        assert_eq!(
+            parse("08:00-18:00 keep-new-running keep-new-running")
+                .unwrap_err()
+                .message,
+            "`keep-new-running` given twice (first at character 13)"
+        );
     }
 
     /// (input, position, token, part of the message)

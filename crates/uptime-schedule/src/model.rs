@@ -198,7 +198,7 @@ pub enum HolidayState {
 }
 
 /// Options of a schedule.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScheduleOptions {
     /// Re-assert the desired state on every run, instead of acting only on transitions.
     pub enforced: bool,
@@ -207,6 +207,22 @@ pub struct ScheduleOptions {
     pub retain_running: bool,
     /// Stop by hibernating where the instance supports it.
     pub hibernate: bool,
+    /// An instance that reconcile has never acted on (no last-action tag) and finds running
+    /// while the schedule wants it stopped is stopped at once, even when the schedule's last
+    /// transition is older than the catch-up window (AWS Instance Scheduler's
+    /// `stop_new_instances`). On by default; `keep-new-running` turns it off.
+    pub stop_new_instances: bool,
+}
+
+impl Default for ScheduleOptions {
+    fn default() -> Self {
+        Self {
+            enforced: false,
+            retain_running: false,
+            hibernate: false,
+            stop_new_instances: true,
+        }
+    }
 }
 
 /// A schedule, resolved: periods, zone, holiday dates and options.
