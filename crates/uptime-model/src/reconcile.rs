@@ -10,7 +10,8 @@
 //!   run (reason `override-until-<until>`); expired → reported as a note (`override-expired`)
 //!   and its expiry counts as a transition to the schedule's state at that instant.
 //! - Enforced schedules: the desired state is asserted on every run (reason `enforced`), no tag
-//!   is written.
+//!   is written. A one-sided period asserts its state from its time to the end of that local
+//!   day and has no opinion before it ([`Schedule::enforced_state_at`]).
 //! - Otherwise act on transitions: the latest transition `T ≤ now` (schedule transition or
 //!   override expiry, the later one) is applied when the last-action tag does not already
 //!   record an instant `≥ T` and `now − T ≤ catch-up`; applying it also writes the tag
@@ -317,16 +318,18 @@ pub fn reconcile(
         },
     };
 
-    // 2. Enforced: the state the schedule wants now, on every run.
-    let state = schedule.state_at(now);
+    // 2. Enforced: the state the schedule asserts now, on every run (a one-sided period only
+    //    from its time to the end of its local day).
     if schedule.options.enforced {
-        return match state.desired {
+        return match schedule.enforced_state_at(now).desired {
             Some(want) => {
                 ReconcileDecision::towards(instance, want, hibernate, "enforced".into(), None, note)
             }
             None => ReconcileDecision::skip(SkipReason::NoScheduleEvents, note),
         };
     }
+
+    let state = schedule.state_at(now);
 
     // 3. Transitions: the later of the schedule's last one and the override's expiry (which
     //    leads to the schedule's state at that instant; on a tie the schedule's counts).
@@ -931,6 +934,61 @@ mod tests {
                 // An active override still wins.
                 ("2026-11-25T21:00Z", Running,  over, ALREADY,       "override-until-2026-11-25T23:00Z", "", None),
                 ("2026-11-25T23:30Z", Running,  over, STOP,          "enforced",                         "", EXPIRED),
+            ],
+        );
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn an_enforced_stop_only_schedule_stops_in_the_evening_and_leaves_the_daytime_alone() {
+        // -19:00 Europe/London enforced (GMT in November).
+        let stop_only = schedule(
+            vec![Period { end: Some(time(19, 0, 0, 0)), ..Default::default() }],
+            ScheduleOptions { enforced: true, ..Default::default() },
+        );
+        let none = Decision::Skip(SkipReason::NoScheduleEvents);
+        check(
+            &stop_only,
+            &[
+                // Started by hand in the morning: no opinion before 19:00 (was: stopped).
+                ("2026-11-26T10:00Z", Running, &[], none,    "no-schedule-events", "", None),
+                ("2026-11-26T18:59Z", Running, &[], none,    "no-schedule-events", "", None),
+                ("2026-11-26T19:00Z", Running, &[], STOP,    "enforced",           "", None),
+                ("2026-11-26T23:59Z", Running, &[], STOP,    "enforced",           "", None),
+                ("2026-11-26T23:59Z", Stopped, &[], ALREADY, "enforced",           "", None),
+                // After midnight the new day has no opinion until its 19:00.
+                ("2026-11-27T00:01Z", Running, &[], none,    "no-schedule-events", "", None),
+            ],
+        );
+        // An enforced start-only schedule restarts a hand-stopped instance only after its time.
+        let start_only = schedule(
+            vec![Period { begin: Some(time(7, 0, 0, 0)), weekdays: mon_fri(), ..Default::default() }],
+            ScheduleOptions { enforced: true, ..Default::default() },
+        );
+        check(
+            &start_only,
+            &[
+                ("2026-11-26T03:00Z", Stopped, &[], none,  "no-schedule-events", "", None),
+                ("2026-11-26T07:00Z", Stopped, &[], START, "enforced",           "", None),
+                ("2026-11-26T22:00Z", Stopped, &[], START, "enforced",           "", None),
+                // Saturday: not selected, no opinion.
+                ("2026-11-28T12:00Z", Stopped, &[], none,  "no-schedule-events", "", None),
+            ],
+        );
+        // Both: running from 07:00 to 19:00, stopped from 19:00 to midnight.
+        let both = schedule(
+            vec![
+                Period { begin: Some(time(7, 0, 0, 0)), weekdays: mon_fri(), ..Default::default() },
+                Period { end: Some(time(19, 0, 0, 0)), ..Default::default() },
+            ],
+            ScheduleOptions { enforced: true, ..Default::default() },
+        );
+        check(
+            &both,
+            &[
+                ("2026-11-26T12:00Z", Stopped, &[], START, "enforced",           "", None),
+                ("2026-11-26T20:00Z", Running, &[], STOP,  "enforced",           "", None),
+                ("2026-11-27T05:00Z", Running, &[], none,  "no-schedule-events", "", None),
             ],
         );
     }

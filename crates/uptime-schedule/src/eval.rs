@@ -129,6 +129,8 @@ struct Day {
     windows: Vec<(Timestamp, Timestamp)>,
     /// The events of step 3: lone starts (not on a holiday), lone stops, window ends.
     marks: Vec<Mark>,
+    /// The lone starts (not on a holiday) and lone stops alone, for enforced schedules.
+    lone: Vec<Mark>,
 }
 
 /// An event that decides the state outside windows.
@@ -139,6 +141,19 @@ struct Mark {
 }
 
 impl Mark {
+    fn state(&self) -> StateAt {
+        match self.to {
+            Desired::Running => StateAt {
+                desired: Some(Desired::Running),
+                cause: StateCause::InWindow,
+            },
+            Desired::Stopped => StateAt {
+                desired: Some(Desired::Stopped),
+                cause: StateCause::OutsideWindow,
+            },
+        }
+    }
+
     /// Orders marks by instant, a start after a stop at the same instant (the start wins).
     fn key(&self) -> (Timestamp, bool) {
         (self.at, self.to == Desired::Running)
@@ -263,18 +278,22 @@ impl<'a> Evaluator<'a> {
                     }
                     (Some(begin), None) if !holiday => {
                         if let Some(at) = instant(tz, date, begin) {
-                            day.marks.push(Mark {
+                            let mark = Mark {
                                 at,
                                 to: Desired::Running,
-                            });
+                            };
+                            day.marks.push(mark);
+                            day.lone.push(mark);
                         }
                     }
                     (None, Some(end)) => {
                         if let Some(at) = instant(tz, date, end) {
-                            day.marks.push(Mark {
+                            let mark = Mark {
                                 at,
                                 to: Desired::Stopped,
-                            });
+                            };
+                            day.marks.push(mark);
+                            day.lone.push(mark);
                         }
                     }
                     _ => {}
@@ -291,6 +310,69 @@ impl<'a> Evaluator<'a> {
                 cause: StateCause::Holiday,
             };
         }
+        if self.in_window(at) {
+            return StateAt {
+                desired: Some(Desired::Running),
+                cause: StateCause::InWindow,
+            };
+        }
+        match self.latest_mark(at) {
+            Some(mark) => mark.state(),
+            None => StateAt {
+                desired: None,
+                cause: StateCause::NoEvents,
+            },
+        }
+    }
+
+    /// The state an enforced schedule asserts at `at`. Without one-sided periods, the state at
+    /// `at`. With them (Instance Scheduler's rule), a one-sided period asserts its state from
+    /// its time until the end of that local day, and has no opinion before its time:
+    /// holiday → `Stopped`; in a window (or a bridged gap) → `Running`; else the latest lone
+    /// start or stop of `at`'s local date at or before `at` (a start wins a tie); else
+    /// `Stopped` if the schedule has windows; else no opinion.
+    fn enforced_state_at(&mut self, at: Timestamp) -> StateAt {
+        let one_sided = |p: &crate::model::Period| p.begin.is_none() || p.end.is_none();
+        if !self.schedule.periods.iter().any(one_sided) {
+            return self.state_at(at);
+        }
+        let date = self.local_date(at);
+        if self.schedule.is_holiday(date) {
+            return StateAt {
+                desired: Some(Desired::Stopped),
+                cause: StateCause::Holiday,
+            };
+        }
+        if self.in_window(at) {
+            return StateAt {
+                desired: Some(Desired::Running),
+                cause: StateCause::InWindow,
+            };
+        }
+        let today = self
+            .day(date)
+            .lone
+            .iter()
+            .filter(|m| m.at <= at)
+            .max_by_key(|m| m.key())
+            .copied();
+        if let Some(mark) = today {
+            return mark.state();
+        }
+        if self.schedule.periods.iter().any(|p| !one_sided(p)) {
+            return StateAt {
+                desired: Some(Desired::Stopped),
+                cause: StateCause::OutsideWindow,
+            };
+        }
+        StateAt {
+            desired: None,
+            cause: StateCause::NoEvents,
+        }
+    }
+
+    /// Whether a window contains `at`, or `at` lies in a bridged gap.
+    fn in_window(&mut self, at: Timestamp) -> bool {
         // In a window, or in a gap of at most `BRIDGE` between the end of one (non-empty)
         // window and the begin of another.
         let (mut ends, mut begins) = (Vec::new(), Vec::new());
@@ -298,10 +380,7 @@ impl<'a> Evaluator<'a> {
         for date in dates_around(self.tz, at, soon) {
             for &(begin, end) in &self.day(date).windows {
                 if begin <= at && at < end {
-                    return StateAt {
-                        desired: Some(Desired::Running),
-                        cause: StateCause::InWindow,
-                    };
+                    return true;
                 }
                 if begin < end && end <= at && at < plus(end, BRIDGE) {
                     ends.push(end);
@@ -311,35 +390,8 @@ impl<'a> Evaluator<'a> {
                 }
             }
         }
-        if ends
-            .iter()
+        ends.iter()
             .any(|&e| begins.iter().any(|&b| b <= plus(e, BRIDGE)))
-        {
-            return StateAt {
-                desired: Some(Desired::Running),
-                cause: StateCause::InWindow,
-            };
-        }
-        match self.latest_mark(at) {
-            Some(Mark {
-                to: Desired::Running,
-                ..
-            }) => StateAt {
-                desired: Some(Desired::Running),
-                cause: StateCause::InWindow,
-            },
-            Some(Mark {
-                to: Desired::Stopped,
-                ..
-            }) => StateAt {
-                desired: Some(Desired::Stopped),
-                cause: StateCause::OutsideWindow,
-            },
-            None => StateAt {
-                desired: None,
-                cause: StateCause::NoEvents,
-            },
-        }
     }
 
     /// The latest mark in `[at − LOOKBACK, at]`, searching backwards in growing chunks so that
@@ -484,6 +536,14 @@ impl Schedule {
     /// The desired state at `at`.
     pub fn state_at(&self, at: Timestamp) -> StateAt {
         Evaluator::new(self).state_at(at)
+    }
+
+    /// The state an enforced schedule asserts at `at`: as [`Schedule::state_at`], except that
+    /// a one-sided period asserts its state only from its time until the end of that local day
+    /// (no opinion before its time), so that an enforced `-19:00` stops instances started by
+    /// hand in the evening but not in the daytime.
+    pub fn enforced_state_at(&self, at: Timestamp) -> StateAt {
+        Evaluator::new(self).enforced_state_at(at)
     }
 
     /// The transitions in `(from, to]`, in order. Consecutive transitions alternate (unless a

@@ -1113,3 +1113,53 @@ fn all_day_periods_run_from_midnight_to_midnight_and_consecutive_days_make_one_s
         ]
     );
 }
+
+#[test]
+fn an_enforced_one_sided_period_asserts_its_state_from_its_time_to_the_end_of_its_day() {
+    let mut s = schedule(
+        "Europe/London",
+        vec![on(period("07:00", ""), &WEEKDAYS), period("", "19:00")],
+    );
+    s.options.enforced = true;
+    let enforced = |at: &str| s.enforced_state_at(ts(at));
+    // Monday 2026-06-01 (BST): no opinion before 07:00, running to 19:00, stopped to midnight.
+    assert_eq!(enforced("2026-06-01T05:00:00Z").desired, None);
+    assert_eq!(enforced("2026-06-01T05:00:00Z").cause, StateCause::NoEvents);
+    assert_eq!(enforced("2026-06-01T06:00:00Z").desired, Some(Running));
+    assert_eq!(enforced("2026-06-01T17:59:00Z").desired, Some(Running));
+    assert_eq!(enforced("2026-06-01T18:00:00Z").desired, Some(Stopped));
+    assert_eq!(enforced("2026-06-01T22:59:00Z").desired, Some(Stopped));
+    // The transition semantics are unchanged: at 05:00 Monday the last event (Sunday 19:00's
+    // stop) decides.
+    assert_eq!(desired(&s, ts("2026-06-01T05:00:00Z")), Some(Stopped));
+    // With a window too: it runs; outside it, with no one-sided event yet today, stopped.
+    let mut s = s.clone();
+    s.periods
+        .push(on(period("09:00", "12:00"), &[Weekday::Saturday]));
+    assert_eq!(
+        s.enforced_state_at(ts("2026-06-06T09:00:00Z")).desired,
+        Some(Running)
+    );
+    let outside = s.enforced_state_at(ts("2026-06-06T13:00:00Z"));
+    assert_eq!(outside.desired, Some(Stopped));
+    assert_eq!(outside.cause, StateCause::OutsideWindow);
+    assert_eq!(
+        s.enforced_state_at(ts("2026-06-01T05:00:00Z")).desired,
+        Some(Stopped)
+    );
+    // A holiday stops everything.
+    let s = with_holidays(s, &[date(2026, 6, 1)]);
+    assert_eq!(
+        s.enforced_state_at(ts("2026-06-01T12:00:00Z")).cause,
+        StateCause::Holiday
+    );
+    // Without one-sided periods an enforced schedule asserts the ordinary state.
+    let w = schedule("UTC", vec![on(period("08:00", "18:00"), &WEEKDAYS)]);
+    for at in [
+        "2026-06-01T03:00:00Z",
+        "2026-06-01T09:00:00Z",
+        "2026-06-06T12:00:00Z",
+    ] {
+        assert_eq!(w.enforced_state_at(ts(at)), w.state_at(ts(at)), "{at}");
+    }
+}
