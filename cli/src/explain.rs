@@ -40,7 +40,12 @@ pub struct ScheduleView {
 /// Builds the preview of `schedule` over `days` days from `from`.
 pub fn view(schedule: &Schedule, from: Timestamp, days: u32) -> ScheduleView {
     let e = explain(schedule, from, days);
-    let state = schedule.state_at(from);
+    // What reconcile acts on: an enforced schedule asserts its state on every run.
+    let state = if schedule.options.enforced {
+        schedule.enforced_state_at(from)
+    } else {
+        schedule.state_at(from)
+    };
     let local = |t: Timestamp| {
         t.to_zoned(schedule.zone.tz().clone())
             .strftime("%a %Y-%m-%d %H:%M %Z")

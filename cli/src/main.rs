@@ -4,7 +4,7 @@
 //! summary); 2 invalid input or configuration (nothing was contacted).
 
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::Read;
+use std::io::{ErrorKind, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use uptime_aws::{sdk, AwsConnect, AwsDirectory, TokioPause};
@@ -51,7 +51,9 @@ enum ScheduleCommand {
     /// week and the share of hours saved compared with always-on.
     Explain {
         /// A schedule name from --schedules, or an inline expression such as
-        /// "mon-fri 08:00-18:00 Europe/London".
+        /// "mon-fri 08:00-18:00 Europe/London" (one that begins with a dash, such as
+        /// "-19:00 Europe/London", is taken as written).
+        #[arg(allow_hyphen_values = true)]
         schedule: String,
         /// The schedules document (JSON) that names and calendars come from.
         #[arg(long, value_name = "FILE")]
@@ -124,6 +126,20 @@ fn read_input(path: &PathBuf) -> Result<serde_json::Value, String> {
     serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))
 }
 
+/// Writes `text` to standard output. A reader that has gone away (`| head`) is not an error:
+/// the rest is dropped quietly. Other write errors are reported on standard error.
+fn print_out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => {}
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => {}
+        Err(e) => eprintln!("uptime-scheduler: writing standard output: {e}"),
+    }
+}
+
 fn usage_error(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("uptime-scheduler: {message}");
     ExitCode::from(2)
@@ -140,7 +156,10 @@ async fn main() -> ExitCode {
             };
             match RunRequest::from_json(&raw, jiff::Timestamp::now()) {
                 Ok(req) => {
-                    println!("{}", serde_json::to_string_pretty(&req).unwrap_or_default());
+                    print_out(&format!(
+                        "{}\n",
+                        serde_json::to_string_pretty(&req).unwrap_or_default()
+                    ));
                     ExitCode::SUCCESS
                 }
                 Err(e) => usage_error(e),
@@ -199,25 +218,33 @@ fn schedule_command(command: ScheduleCommand) -> ExitCode {
             };
             let v = explain::view(&resolved, from, days);
             match output {
-                Output::Json => {
-                    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default())
-                }
-                Output::Table => print!("{}", explain::render(&v)),
+                Output::Json => print_out(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&v).unwrap_or_default()
+                )),
+                Output::Table => print_out(&explain::render(&v)),
             }
             ExitCode::SUCCESS
         }
         ScheduleCommand::Check { schedules } => match read_schedules(&schedules) {
             Ok(doc) => {
-                println!(
-                    "{}: {} schedule(s), {} calendar(s), default time zone {}",
+                let mut out = format!(
+                    "{}: {} schedule(s), {} calendar(s), default time zone {}\n",
                     schedules.display(),
                     doc.schedules.len(),
                     doc.calendars.len(),
                     doc.default_zone.name()
                 );
                 for (name, s) in &doc.schedules {
-                    println!("  {name}: {}", uptime_schedule::grammar::describe(s));
+                    out.push_str(&format!(
+                        "  {name}: {}\n",
+                        uptime_schedule::grammar::describe(s)
+                    ));
+                    for hint in uptime_schedule::hints::hints(s) {
+                        out.push_str(&format!("    hint: {}\n", hint.message));
+                    }
                 }
+                print_out(&out);
                 ExitCode::SUCCESS
             }
             Err(e) => usage_error(e),
@@ -332,11 +359,11 @@ async fn run(args: RunArgs) -> ExitCode {
         .await;
     }
     match args.output {
-        Output::Json => println!(
-            "{}",
+        Output::Json => print_out(&format!(
+            "{}\n",
             serde_json::to_string_pretty(&out.summary).unwrap_or_default()
-        ),
-        Output::Table => print!("{}", table::render(&out)),
+        )),
+        Output::Table => print_out(&table::render(&out)),
     }
     match out.summary.status {
         RunStatus::Succeeded => ExitCode::SUCCESS,

@@ -1,0 +1,244 @@
+//! Every documented `schedule explain` / `schedule check` example works as written, run through
+//! the real binary: the command lines in the code blocks of `README.md` and `docs/`, and every
+//! expression of the schedule example tables (the first thing a user copies). Also: output
+//! piped into a reader that goes away (`| head`) ends quietly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_uptime-scheduler")
+}
+
+/// The markdown files with examples: README.md and everything under docs/.
+fn documents() -> Vec<PathBuf> {
+    let mut out = vec![root().join("README.md")];
+    let mut dirs = vec![root().join("docs")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The `uptime-scheduler schedule …` command lines inside fenced code blocks, continuation
+/// lines (`\`) joined, with the file they come from.
+fn command_lines() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for path in documents() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.strip_prefix(root()).unwrap().display().to_string();
+        let mut in_code = false;
+        let mut pending = String::new();
+        for line in text.lines() {
+            if line.trim_start().starts_with("```") {
+                in_code = !in_code;
+                continue;
+            }
+            if !in_code {
+                continue;
+            }
+            let line = line.trim();
+            if !pending.is_empty() || line.starts_with("uptime-scheduler schedule ") {
+                match line.strip_suffix('\\') {
+                    Some(part) => pending.push_str(part),
+                    None => {
+                        pending.push_str(line);
+                        out.push((name.clone(), std::mem::take(&mut pending)));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The first backticked item of each row of the table under `heading` in `file`.
+fn table_expressions(file: &str, heading: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(root().join(file)).unwrap();
+    let start = text.find(heading).expect(heading) + heading.len();
+    let rest = &text[start..];
+    let section = &rest[..rest.find("\n#").unwrap_or(rest.len())];
+    section
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `"))
+        .map(|cell| cell[..cell.find('`').unwrap()].to_owned())
+        .collect()
+}
+
+fn sh(command: &str) -> Output {
+    let dir = Path::new(binary()).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(root())
+        .env("PATH", path)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn every_documented_schedule_command_runs_as_written() {
+    let lines = command_lines();
+    assert!(
+        lines.iter().any(|(_, l)| l.contains("schedule explain")),
+        "{lines:?}"
+    );
+    for (file, line) in &lines {
+        let out = sh(line);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "{file}: `{line}` exited {:?}: {stderr}",
+            out.status.code()
+        );
+        assert!(
+            !stdout.trim().is_empty(),
+            "{file}: `{line}` printed nothing"
+        );
+    }
+}
+
+/// The example document, with the calendars the docs' examples name.
+fn examples_document() -> tempfile::NamedTempFile {
+    let text = std::fs::read_to_string(root().join("examples/schedules.json")).unwrap();
+    let mut doc: Value = serde_json::from_str(&text).unwrap();
+    doc.as_object_mut().unwrap().remove("$schema");
+    let calendars = doc["calendars"].as_object_mut().unwrap();
+    for name in ["uk-2026", "uk-2027", "us-2026"] {
+        calendars.insert(name.into(), serde_json::json!(["2026-12-25"]));
+    }
+    temp_file(&serde_json::to_string(&doc).unwrap())
+}
+
+fn temp_file(text: &str) -> tempfile::NamedTempFile {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
+    file
+}
+
+#[test]
+fn every_example_expression_of_the_docs_explains_through_the_binary() {
+    let doc = examples_document();
+    let mut expressions = table_expressions("docs/schedules.md", "### Examples");
+    expressions.extend(table_expressions("README.md", "| tag value | meaning |"));
+    assert!(expressions.len() >= 30, "{expressions:?}");
+    assert!(expressions.iter().any(|e| e.starts_with('-')));
+    for expression in &expressions {
+        let out = Command::new(binary())
+            .args(["schedule", "explain", expression, "--schedules"])
+            .arg(doc.path())
+            .args(["--from", "2026-03-23T00:00:00Z", "--days", "14"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "`{expression}`: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("Running"), "`{expression}`: {stdout}");
+    }
+}
+
+#[test]
+fn a_stop_only_expression_is_not_taken_for_an_option() {
+    let out = Command::new(binary())
+        .args(["schedule", "explain", "-19:00 Europe/London"])
+        .args(["--from", "2026-11-23T00:00:00Z", "--days", "2"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("Inline schedule: -19:00 Europe/London"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn output_into_a_reader_that_goes_away_ends_quietly() {
+    let doc = examples_document();
+    for args in [
+        vec![
+            "schedule",
+            "explain",
+            "mon-fri 08:00-18:00 Europe/London",
+            "--days",
+            "366",
+            "--output",
+            "json",
+        ],
+        vec!["schedule", "check"],
+    ] {
+        let mut cmd = Command::new(binary());
+        cmd.args(&args);
+        if args[1] == "check" {
+            cmd.arg(doc.path());
+        }
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading end at once, as `head` does once it has its lines.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn schedule_check_suggests_the_overnight_form_of_a_window_split_at_midnight() {
+    let doc = temp_file(
+        r#"{"schedules": {"night": {"periods": [
+            {"begin": "22:00", "end": "23:59"}, {"begin": "00:00", "end": "07:00"}
+        ]}}}"#,
+    );
+    let out = Command::new(binary())
+        .args(["schedule", "check"])
+        .arg(doc.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("night: 22:00-23:59 and 00:00-07:00 UTC"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("`22:00-07:00` says it in one period"),
+        "{stdout}"
+    );
+}
