@@ -649,9 +649,26 @@ mod tests {
             a.periods[0].month_days,
             MonthDays {
                 days: (1 << 1) | (1 << 15),
-                last: true
+                last: true,
+                nearest_weekday: 0,
             }
         );
+    }
+
+    #[test]
+    fn nearest_weekdays_and_steps_pass_the_schema_as_in_an_expression() {
+        let d = doc(json!({"schedules": {
+            "a": {"periods": [{"begin": "08:00", "end": "18:00", "days": "15W+1-L/2", "weekdays": "mon-fri/2", "months": "jan-dec/3"}]},
+            "b": "days=15W+1-L/2 mon-fri/2 months=jan-dec/3 08:00-18:00"
+        }}));
+        let (mut a, mut b) = (d.schedules["a"].clone(), d.schedules["b"].clone());
+        (a.name, b.name) = (None, None);
+        assert_eq!(a, b);
+        assert_eq!(a.periods[0].month_days.nearest_weekday, 1 << 15);
+        let e =
+            error(json!({"schedules": {"a": {"periods": [{"begin": "08:00", "days": "1-5W"}]}}}));
+        assert_eq!(e.path, "schedules.a.periods[0].days");
+        assert!(e.message.contains("W follows a single day"), "{e}");
     }
 
     #[test]

@@ -151,6 +151,7 @@ mod tests {
                 month_days: crate::model::MonthDays {
                     days: 1 << 31,
                     last: false,
+                    nearest_weekday: 0,
                 },
                 months: crate::model::Months(1 << 2),
                 ..Period::default()

@@ -107,24 +107,48 @@ impl Weekdays {
     }
 }
 
-/// The days of the month a period applies on: a set of day numbers 1–31 and/or the last day.
-/// Empty = every day. Day 31 simply never matches in a 30-day month.
+/// The days of the month a period applies on: a set of day numbers 1–31, the last day, and/or
+/// the weekdays nearest to some days (`15W`). Empty = every day. Day 31 simply never matches
+/// in a 30-day month.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MonthDays {
     /// Bit `d` set = day `d` (1–31).
     pub days: u32,
     pub last: bool,
+    /// Bit `d` set = the weekday (Monday to Friday) nearest to day `d` of the month, within the
+    /// month (AWS Instance Scheduler's and cron's `dW`): day `d` itself when it is a weekday; a
+    /// Saturday moves to the Friday before, except the 1st, which moves to Monday the 3rd; a
+    /// Sunday moves to the Monday after, except the month's last day, which moves to the Friday
+    /// before. Never matches in a month shorter than `d` days.
+    pub nearest_weekday: u32,
 }
 
 impl MonthDays {
     pub fn is_empty(&self) -> bool {
-        self.days == 0 && !self.last
+        self.days == 0 && !self.last && self.nearest_weekday == 0
     }
     pub fn matches(&self, date: Date) -> bool {
         self.is_empty()
             || self.days & (1 << date.day()) != 0
             || (self.last && date.day() == date.days_in_month())
+            || (1..=date.days_in_month())
+                .filter(|d| self.nearest_weekday & (1 << d) != 0)
+                .any(|d| nearest_weekday(date, d) == Some(date.day()))
     }
+}
+
+/// The day of `date`'s month that is the weekday nearest to day `day` (see
+/// [`MonthDays::nearest_weekday`]).
+fn nearest_weekday(date: Date, day: i8) -> Option<i8> {
+    let last = date.days_in_month();
+    let target = Date::new(date.year(), date.month(), day).ok()?;
+    Some(match target.weekday() {
+        Weekday::Saturday if day > 1 => day - 1,
+        Weekday::Saturday => day + 2,
+        Weekday::Sunday if day < last => day + 1,
+        Weekday::Sunday => day - 2,
+        _ => day,
+    })
 }
 
 /// The months a period applies in. Bit `m` set = month `m` (1–12). Empty = every month.
@@ -277,10 +301,35 @@ mod tests {
     }
 
     #[test]
+    fn the_nearest_weekday_stays_in_its_month() {
+        let w = |d: u32| MonthDays {
+            nearest_weekday: 1 << d,
+            ..MonthDays::default()
+        };
+        let matching = |days: MonthDays, year: i16, month: i8| -> Vec<i8> {
+            (1..=date(year, month, 1).days_in_month())
+                .filter(|d| days.matches(date(year, month, *d)))
+                .collect()
+        };
+        // August 2026: the 15th is a Saturday → Friday 14th; the 16th a Sunday → Monday 17th;
+        // the 1st a Saturday → Monday 3rd; the 31st a Monday.
+        assert_eq!(matching(w(15), 2026, 8), [14]);
+        assert_eq!(matching(w(16), 2026, 8), [17]);
+        assert_eq!(matching(w(1), 2026, 8), [3]);
+        assert_eq!(matching(w(31), 2026, 8), [31]);
+        // May 2026: the 31st is a Sunday and the last day → Friday 29th.
+        assert_eq!(matching(w(31), 2026, 5), [29]);
+        // A weekday is itself.
+        assert_eq!(matching(w(15), 2026, 7), [15]);
+        // No 31st in April: never.
+        assert_eq!(matching(w(31), 2026, 4), Vec::<i8>::new());
+    }
+
+    #[test]
     fn last_day_of_the_month_includes_leap_days() {
         let last = MonthDays {
-            days: 0,
             last: true,
+            ..MonthDays::default()
         };
         assert!(last.matches(date(2028, 2, 29)));
         assert!(!last.matches(date(2028, 2, 28)));

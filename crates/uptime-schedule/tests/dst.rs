@@ -1163,3 +1163,42 @@ fn an_enforced_one_sided_period_asserts_its_state_from_its_time_to_the_end_of_it
         assert_eq!(w.enforced_state_at(ts(at)), w.state_at(ts(at)), "{at}");
     }
 }
+
+#[test]
+fn the_weekday_nearest_the_15th_and_every_other_day() {
+    let mut p = period("08:00", "18:00");
+    p.month_days.nearest_weekday = 1 << 15;
+    let s = schedule("UTC", vec![p]);
+    // 15 August 2026 is a Saturday, 15 November a Sunday, 15 June a Monday.
+    assert_eq!(
+        start_dates(&s, "2026-06-01T00:00:00Z", "2026-12-01T00:00:00Z"),
+        vec![
+            date(2026, 6, 15),
+            date(2026, 7, 15),
+            date(2026, 8, 14),
+            date(2026, 9, 15),
+            date(2026, 10, 15),
+            date(2026, 11, 16)
+        ]
+    );
+    // Every other day of the month (1, 3, …, 31): two odd days in a row over a month's end.
+    let s = schedule(
+        "UTC",
+        vec![days(
+            period("08:00", "18:00"),
+            &[1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31],
+        )],
+    );
+    let got = start_dates(&s, "2026-07-27T00:00:00Z", "2026-08-06T00:00:00Z");
+    assert_eq!(
+        got,
+        vec![
+            date(2026, 7, 27),
+            date(2026, 7, 29),
+            date(2026, 7, 31),
+            date(2026, 8, 1),
+            date(2026, 8, 3),
+            date(2026, 8, 5)
+        ]
+    );
+}
