@@ -236,8 +236,13 @@ fn schedule_command(command: ScheduleCommand) -> ExitCode {
                     doc.default_zone.name()
                 );
                 for (name, s) in &doc.schedules {
+                    let status = match s.options.override_status {
+                        Some(uptime_schedule::Desired::Running) => " (override_status: running)",
+                        Some(uptime_schedule::Desired::Stopped) => " (override_status: stopped)",
+                        None => "",
+                    };
                     out.push_str(&format!(
-                        "  {name}: {}\n",
+                        "  {name}: {}{status}\n",
                         uptime_schedule::grammar::describe(s)
                     ));
                     for hint in uptime_schedule::hints::hints(s) {

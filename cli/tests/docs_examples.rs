@@ -220,6 +220,34 @@ fn output_into_a_reader_that_goes_away_ends_quietly() {
 }
 
 #[test]
+fn a_schedules_override_status_shows_in_check_and_explain() {
+    let doc = temp_file(
+        r#"{"schedules": {"frozen": {"periods": [{"begin": "08:00", "end": "18:00"}],
+            "override_status": "stopped"}}}"#,
+    );
+    let check = Command::new(binary())
+        .args(["schedule", "check"])
+        .arg(doc.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        stdout.contains("frozen: 08:00-18:00 UTC (override_status: stopped)"),
+        "{stdout}"
+    );
+    let explain = Command::new(binary())
+        .args(["schedule", "explain", "frozen", "--schedules"])
+        .arg(doc.path())
+        .args(["--from", "2026-06-01T12:00:00Z", "--output", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&explain.stdout).unwrap();
+    assert_eq!(v["state_now"], "stopped");
+    assert_eq!(v["state_now_reason"], "override-status");
+    assert_eq!(v["transitions"], serde_json::json!([]));
+}
+
+#[test]
 fn schedule_check_suggests_the_overnight_form_of_a_window_split_at_midnight() {
     let doc = temp_file(
         r#"{"schedules": {"night": {"periods": [

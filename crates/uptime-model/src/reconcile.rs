@@ -9,6 +9,9 @@
 //!   `invalid-override-tag`; active (`now < until`) → the override's state is asserted on every
 //!   run (reason `override-until-<until>`); expired → reported as a note (`override-expired`)
 //!   and its expiry counts as a transition to the schedule's state at that instant.
+//! - A schedule's permanent override (`override_status` in the document, `running` or
+//!   `stopped`): that state is asserted on every run (reason `override-status-running` /
+//!   `override-status-stopped`), no tag is written.
 //! - Enforced schedules: the desired state is asserted on every run (reason `enforced`), no tag
 //!   is written. A one-sided period asserts its state from its time to the end of that local
 //!   day and has no opinion before it ([`Schedule::enforced_state_at`]).
@@ -317,6 +320,16 @@ pub fn reconcile(
             }
         },
     };
+
+    // 1b. The schedule's permanent override (`override_status` in the document): its state on
+    //     every run, whatever the periods say. An instance's own active override wins.
+    if let Some(state) = schedule.options.override_status {
+        let reason = match state {
+            Desired::Running => "override-status-running",
+            Desired::Stopped => "override-status-stopped",
+        };
+        return ReconcileDecision::towards(instance, state, hibernate, reason.into(), None, note);
+    }
 
     // 2. Enforced: the state the schedule asserts now, on every run (a one-sided period only
     //    from its time to the end of its local day).
@@ -934,6 +947,34 @@ mod tests {
                 // An active override still wins.
                 ("2026-11-25T21:00Z", Running,  over, ALREADY,       "override-until-2026-11-25T23:00Z", "", None),
                 ("2026-11-25T23:30Z", Running,  over, STOP,          "enforced",                         "", EXPIRED),
+            ],
+        );
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn a_schedules_override_status_is_asserted_on_every_run_and_an_instance_override_wins() {
+        let down = with(ScheduleOptions { override_status: Some(Desired::Stopped), ..Default::default() });
+        let up = with(ScheduleOptions { override_status: Some(Desired::Running), ..Default::default() });
+        let last = &[(LAST, "start@2026-11-25T08:00Z")][..];
+        let over = &[(OVERRIDE, "running until 2026-11-25T23:00Z")][..];
+        let expired = &[(OVERRIDE, "running until 2026-11-25T09:00Z")][..];
+        check(
+            &down,
+            &[
+                // In working hours: stopped anyway; started by hand: stopped again.
+                ("2026-11-25T11:00Z", Running,  last,    STOP,          "override-status-stopped",          "", None),
+                ("2026-11-25T11:05Z", Stopped,  last,    ALREADY,       "override-status-stopped",          "", None),
+                ("2026-11-25T11:00Z", Stopping, last,    IN_TRANSITION, "in-transition",                    "", None),
+                ("2026-11-25T11:00Z", Stopped,  over,    START,         "override-until-2026-11-25T23:00Z", "", None),
+                ("2026-11-25T11:00Z", Running,  expired, STOP,          "override-status-stopped",          "", EXPIRED),
+            ],
+        );
+        check(
+            &up,
+            &[
+                ("2026-11-25T21:00Z", Stopped, last, START,   "override-status-running", "", None),
+                ("2026-11-28T12:00Z", Running, &[],  ALREADY, "override-status-running", "", None),
             ],
         );
     }

@@ -30,13 +30,14 @@
 //!   spellings),
 //!   `timezone`, `holidays` (calendar names), `holiday_state` (`stopped` | `as-usual`),
 //!   `enforced`, `retain_running`, `hibernate` (default `false`), `stop_new_instances` (default
-//!   `true`).
+//!   `true`), `override_status` (`running` | `stopped`: a permanent override of the schedule).
 //! - Unknown fields are refused; the compact JSON may have at most [`MAX_DOCUMENT_BYTES`].
 //!
 //! [`ScheduleDocument::from_json`] checks each field by hand first (an error names the JSON
 //! path, such as `schedules.office-hours.periods[0].begin`, or `$` for the whole document),
 //! then the JSON Schema, so the published schema can never be more permissive than the code.
 
+use crate::eval::Desired;
 use crate::grammar::{
     is_tag_char, looks_like_expression, parse_date, parse_expression, parse_month_days,
     parse_months, parse_time, parse_weekdays, GrammarError, ParseContext,
@@ -327,6 +328,7 @@ fn schedule_object(
             "retain_running",
             "hibernate",
             "stop_new_instances",
+            "override_status",
         ],
     )?;
     let zone = match fields.get("timezone") {
@@ -395,6 +397,17 @@ fn schedule_object(
             ))
         }
     };
+    let override_status = match fields.get("override_status") {
+        None => None,
+        Some(Value::String(s)) if s == "running" => Some(Desired::Running),
+        Some(Value::String(s)) if s == "stopped" => Some(Desired::Stopped),
+        Some(_) => {
+            return Err(bad(
+                join(path, "override_status"),
+                "must be \"running\" or \"stopped\" (or left out: the periods apply)",
+            ))
+        }
+    };
     Ok(Schedule {
         name: None,
         zone,
@@ -402,6 +415,7 @@ fn schedule_object(
         holidays,
         holiday_state,
         options: ScheduleOptions {
+            override_status,
             enforced: boolean(join(path, "enforced"), fields.get("enforced"))?,
             retain_running: boolean(join(path, "retain_running"), fields.get("retain_running"))?,
             hibernate: boolean(join(path, "hibernate"), fields.get("hibernate"))?,
@@ -669,6 +683,27 @@ mod tests {
             error(json!({"schedules": {"a": {"periods": [{"begin": "08:00", "days": "1-5W"}]}}}));
         assert_eq!(e.path, "schedules.a.periods[0].days");
         assert!(e.message.contains("W follows a single day"), "{e}");
+    }
+
+    #[test]
+    fn override_status_is_running_stopped_or_absent() {
+        let d = doc(json!({"schedules": {
+            "up": {"periods": [{"begin": "08:00", "end": "18:00"}], "override_status": "running"},
+            "down": {"periods": [{"begin": "08:00", "end": "18:00"}], "override_status": "stopped"},
+            "plain": {"periods": [{"begin": "08:00", "end": "18:00"}]}
+        }}));
+        let status = |name: &str| d.schedules[name].options.override_status;
+        assert_eq!(status("up"), Some(Desired::Running));
+        assert_eq!(status("down"), Some(Desired::Stopped));
+        assert_eq!(status("plain"), None);
+        let e = error(
+            json!({"schedules": {"s": {"periods": [{"begin": "08:00"}], "override_status": "paused"}}}),
+        );
+        assert_eq!(e.path, "schedules.s.override_status");
+        assert!(
+            e.message.contains("must be \"running\" or \"stopped\""),
+            "{e}"
+        );
     }
 
     #[test]

@@ -375,6 +375,7 @@ pub fn parse_expression(input: &str, cx: &ParseContext<'_>) -> Result<Schedule, 
             retain_running,
             hibernate,
             stop_new_instances: !keep_new,
+            override_status: None,
         },
     })
 }

@@ -1,5 +1,6 @@
 //! The schedule model: what a schedule *is*, independent of how it was written down.
 
+use crate::eval::Desired;
 use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::{TimeZone, TimeZoneDatabase};
 use std::collections::BTreeSet;
@@ -236,6 +237,10 @@ pub struct ScheduleOptions {
     /// transition is older than the catch-up window (AWS Instance Scheduler's
     /// `stop_new_instances`). On by default; `keep-new-running` turns it off.
     pub stop_new_instances: bool,
+    /// A permanent override of the whole schedule (AWS Instance Scheduler's
+    /// `override_status`): instances are kept in this state on every run, whatever the periods
+    /// say, until it is removed. Only the schedules document sets it.
+    pub override_status: Option<Desired>,
 }
 
 impl Default for ScheduleOptions {
@@ -245,6 +250,7 @@ impl Default for ScheduleOptions {
             retain_running: false,
             hibernate: false,
             stop_new_instances: true,
+            override_status: None,
         }
     }
 }
