@@ -68,6 +68,21 @@ enum ScheduleCommand {
         #[arg(long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
+    /// Convert AWS Instance Scheduler's periods and schedules into a schedules document
+    /// (printed on standard output); what cannot be carried over is listed per schedule on
+    /// standard error.
+    Import {
+        /// Instance Scheduler's configuration: `scheduler-cli describe-periods` and
+        /// `describe-schedules` output, `aws dynamodb scan` output of its config table, or a
+        /// DynamoDB export (JSON lines, unzipped); several files are merged; - for standard
+        /// input.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The zone of schedules that name none, when the input has no config item with a
+        /// default_timezone.
+        #[arg(long, value_name = "ZONE", default_value = "UTC")]
+        default_timezone: String,
+    },
     /// Validate a schedules document and list the schedules it defines.
     Check {
         /// The schedules document (JSON), or - for standard input.
@@ -170,6 +185,35 @@ async fn main() -> ExitCode {
     }
 }
 
+/// A JSON file, or a file of JSON values one per line (a DynamoDB export).
+fn read_json_or_lines(path: &PathBuf) -> Result<Vec<serde_json::Value>, String> {
+    let text = if path.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| format!("reading standard input: {e}"))?;
+        s
+    } else {
+        std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?
+    };
+    if let Ok(v) = serde_json::from_str(&text) {
+        return Ok(vec![v]);
+    }
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l).map_err(|e| {
+                format!(
+                    "{} is neither JSON nor JSON lines: line {}: {e}",
+                    path.display(),
+                    i + 1
+                )
+            })
+        })
+        .collect()
+}
+
 fn read_schedules(path: &PathBuf) -> Result<ScheduleDocument, String> {
     let raw = read_input(path)?;
     ScheduleDocument::from_json(&raw).map_err(|e| format!("{}: {e}", path.display()))
@@ -224,6 +268,35 @@ fn schedule_command(command: ScheduleCommand) -> ExitCode {
                 )),
                 Output::Table => print_out(&explain::render(&v)),
             }
+            ExitCode::SUCCESS
+        }
+        ScheduleCommand::Import {
+            files,
+            default_timezone,
+        } => {
+            let mut inputs = Vec::new();
+            for path in &files {
+                match read_json_or_lines(path) {
+                    Ok(values) => inputs.extend(values),
+                    Err(e) => return usage_error(e),
+                }
+            }
+            let imported = match uptime_schedule::import::import_instance_scheduler(
+                &inputs,
+                &default_timezone,
+            ) {
+                Ok(i) => i,
+                Err(e) => return usage_error(e),
+            };
+            for (name, notes) in &imported.not_carried_over {
+                for note in notes {
+                    eprintln!("uptime-scheduler: schedule {name}: {note}");
+                }
+            }
+            print_out(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&imported.document).unwrap_or_default()
+            ));
             ExitCode::SUCCESS
         }
         ScheduleCommand::Check { schedules } => match read_schedules(&schedules) {

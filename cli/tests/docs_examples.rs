@@ -248,6 +248,70 @@ fn a_schedules_override_status_shows_in_check_and_explain() {
 }
 
 #[test]
+fn schedule_import_writes_a_document_check_accepts_and_lists_what_it_left() {
+    let periods = temp_file(
+        r#"{"Periods": [{"type": "period", "name": "office-hours", "begintime": "09:00",
+            "endtime": "17:00", "weekdays": ["mon-fri"]}]}"#,
+    );
+    let schedules = temp_file(
+        r#"{"Schedules": [{"type": "schedule", "name": "seattle-office-hours",
+            "timezone": "US/Pacific", "periods": ["office-hours@t3.large"],
+            "ssm_maintenance_window": ["patching"]}]}"#,
+    );
+    let out = Command::new(binary())
+        .args(["schedule", "import"])
+        .arg(periods.path())
+        .arg(schedules.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "schedule seattle-office-hours: period `office-hours@t3.large`: instance type resizing"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("SSM maintenance windows (patching)"),
+        "{stderr}"
+    );
+    let document = temp_file(&String::from_utf8_lossy(&out.stdout));
+    let check = Command::new(binary())
+        .args(["schedule", "check"])
+        .arg(document.path())
+        .output()
+        .unwrap();
+    assert!(check.status.success());
+    assert!(
+        String::from_utf8_lossy(&check.stdout)
+            .contains("seattle-office-hours: mon-fri 09:00-17:00 US/Pacific"),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    // A DynamoDB export: one item per line.
+    let export = temp_file(concat!(
+        r#"{"Item": {"type": {"S": "period"}, "name": {"S": "p"}, "begintime": {"S": "08:00"}}}"#,
+        "
+",
+        r#"{"Item": {"type": {"S": "schedule"}, "name": {"S": "s"}, "periods": {"SS": ["p"]}}}"#,
+        "
+"
+    ));
+    let out = Command::new(binary())
+        .args(["schedule", "import", "--default-timezone", "Europe/Paris"])
+        .arg(export.path())
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["default_timezone"], "Europe/Paris");
+    assert_eq!(
+        v["schedules"]["s"]["periods"],
+        serde_json::json!([{"begin": "08:00"}])
+    );
+}
+
+#[test]
 fn schedule_check_suggests_the_overnight_form_of_a_window_split_at_midnight() {
     let doc = temp_file(
         r#"{"schedules": {"night": {"periods": [
