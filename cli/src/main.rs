@@ -7,10 +7,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{ErrorKind, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use uptime_aws::{sdk, AwsConnect, AwsDirectory, TokioPause};
 use uptime_cli::{explain, table};
 use uptime_core::{
-    run_organization, verify_organization_starts, Concurrency, RegionTask, RunOptions,
+    run_organization, verify_organization_starts, Concurrency, Progress, RegionTask, RunOptions,
 };
 use uptime_lambda::Config;
 use uptime_model::ids::session_name;
@@ -117,7 +119,12 @@ struct RunArgs {
     /// it).
     #[arg(long, value_name = "FILE")]
     schedules: Option<PathBuf>,
-    /// Log every per-instance decision to standard error.
+    /// The longest any one AWS call may take, the SDK's retries included; a call without an
+    /// answer by then fails its account or region as timed out, and the others go on.
+    #[arg(long, default_value_t = 20, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=900))]
+    call_timeout: u64,
+    /// Log progress and every per-instance decision to standard error.
     #[arg(long, short)]
     verbose: bool,
 }
@@ -330,6 +337,32 @@ fn schedule_command(command: ScheduleCommand) -> ExitCode {
     }
 }
 
+/// How far a CLI run has got, for the `-v` heartbeat.
+#[derive(Debug, Default)]
+struct RunCounts {
+    selected: AtomicUsize,
+    accounts_prepared: AtomicUsize,
+    regions_done: AtomicUsize,
+}
+
+/// Every 10 s while a run is under way, one `-v` line saying how far it has got, so that a
+/// run waiting on a slow account is visibly alive (and which part it waits on).
+async fn heartbeat(counts: Arc<RunCounts>) {
+    let start = tokio::time::Instant::now();
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        tracing::info!(
+            elapsed_s = start.elapsed().as_secs(),
+            accounts_selected = counts.selected.load(Ordering::Relaxed),
+            accounts_prepared = counts.accounts_prepared.load(Ordering::Relaxed),
+            regions_done = counts.regions_done.load(Ordering::Relaxed),
+            "run under way"
+        );
+    }
+}
+
 async fn run(args: RunArgs) -> ExitCode {
     let filter = if args.verbose { "info" } else { "warn" };
     tracing_subscriber::fmt()
@@ -373,11 +406,15 @@ async fn run(args: RunArgs) -> ExitCode {
     if let Err(e) = uptime_core::schedules_for(&config.settings.schedules, &request) {
         return usage_error(e.message);
     }
-    let sdk = sdk::load().await;
+    let timeouts =
+        sdk::CallTimeouts::for_operation(std::time::Duration::from_secs(args.call_timeout));
+    let sdk = sdk::load_with(timeouts).await;
     let directory = AwsDirectory::new(&sdk);
     let connect = AwsConnect::new(&sdk, config.member_role.clone(), config.partition());
     let session = session_name(&format!("cli-{}", started.strftime("%Y%m%dT%H%M%SZ")));
+    let counts = Arc::new(RunCounts::default());
     let observe = |task: &RegionTask, records: &[InstanceRecord]| {
+        counts.regions_done.fetch_add(1, Ordering::Relaxed);
         for r in records {
             tracing::info!(
                 account = %task.account, region = %task.region, instance = %r.instance,
@@ -392,6 +429,35 @@ async fn run(args: RunArgs) -> ExitCode {
         accounts: usize::from(args.concurrency),
         ..Concurrency::default()
     };
+    let progress = |p: Progress<'_>| match p {
+        Progress::Selected { selected, listed } => {
+            counts.selected.store(selected, Ordering::Relaxed);
+            tracing::info!(selected, listed, "accounts selected; scheduling them now");
+        }
+        Progress::Account {
+            account,
+            regions,
+            error,
+        } => {
+            counts.accounts_prepared.fetch_add(1, Ordering::Relaxed);
+            match error {
+                None => tracing::info!(%account, regions, "account prepared"),
+                Some(e) => tracing::info!(
+                    %account,
+                    error = e.error.as_str(),
+                    message = %e.message,
+                    "account failed"
+                ),
+            }
+        }
+    };
+    tracing::info!(
+        action = request.action.as_str(),
+        dry_run = request.dry_run,
+        call_timeout_s = args.call_timeout,
+        "listing the Organization's accounts"
+    );
+    let heartbeat = tokio::spawn(heartbeat(counts.clone()));
     let result = run_organization(
         &directory,
         &connect,
@@ -402,9 +468,11 @@ async fn run(args: RunArgs) -> ExitCode {
             session: &session,
             concurrency,
             observe: &observe,
+            progress: &progress,
         },
     )
     .await;
+    heartbeat.abort();
     let mut out = match result {
         Ok(out) => out,
         Err(e) => {

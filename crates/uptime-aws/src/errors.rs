@@ -95,9 +95,36 @@ pub fn classify<E>(err: &SdkError<E>) -> PortError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let message = DisplayErrorContext(err).to_string();
+    // The report gets the error chain as a sentence; the SDK's full context (its Debug form
+    // holds the raw response, body included) goes to the debug log only.
+    let message = match err {
+        // AWS's own answer: its code and message say it all.
+        SdkError::ServiceError(service) => match (service.err().code(), service.err().message()) {
+            (Some(code), Some(text)) => format!("{code}: {text}"),
+            (Some(code), None) => code.to_owned(),
+            _ => format!(
+                "HTTP {} without an error code the SDK could read; the answer began: {}",
+                service.raw().status().as_u16(),
+                excerpt(service.raw())
+            ),
+        },
+        // An answer that does not parse as the protocol's: say what it began with (an
+        // emulator's or a proxy's error page names its code there).
+        SdkError::ResponseError(response) => format!(
+            "HTTP {}: {}; the answer began: {}",
+            response.raw().status().as_u16(),
+            sentence(err),
+            excerpt(response.raw())
+        ),
+        _ => sentence(err),
+    };
+    tracing::debug!(error = %DisplayErrorContext(err), "AWS call failed");
     let (kind, code) = match err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => (ErrorKind::Transient, None),
+        // No answer in time: the operation timeout (all attempts), or one attempt's connect or
+        // read timeout after the SDK's own retries ran out.
+        SdkError::TimeoutError(_) => (ErrorKind::TimedOut, None),
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => (ErrorKind::TimedOut, None),
+        SdkError::DispatchFailure(_) => (ErrorKind::Transient, None),
         // An answer the SDK could not parse: its HTTP status still says what happened (an
         // emulator's XML 403 for a JSON service, a proxy's 429).
         SdkError::ResponseError(response) => (
@@ -120,6 +147,33 @@ where
         code,
         message,
     }
+}
+
+/// The first 300 bytes of an answer's body on one line, control characters blanked.
+fn excerpt(raw: &aws_sdk_ec2::config::http::HttpResponse) -> String {
+    let body = raw.body().bytes().unwrap_or_default();
+    let text = String::from_utf8_lossy(&body[..body.len().min(300)]);
+    let blanked: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    blanked.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// An error and its sources as one line of Displays (`service error: UnauthorizedOperation:
+/// You are not authorized …`), each part once.
+fn sentence(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let part = s.to_string();
+        if !part.is_empty() && !line.contains(&part) {
+            line.push_str(": ");
+            line.push_str(&part);
+        }
+        source = s.source();
+    }
+    line
 }
 
 #[cfg(test)]

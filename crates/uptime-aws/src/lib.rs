@@ -38,6 +38,8 @@ pub mod iam_actions {
     pub const MEMBER: &[&str] = &[
         "ec2:DescribeRegions",
         "ec2:DescribeInstances",
+        // Only when a DescribeInstances answer does not parse: lists ids without tags.
+        "ec2:DescribeInstanceStatus",
         "ec2:StopInstances",
         "ec2:StartInstances",
         // Reconcile mode's last-action tag only; the policy restricts the tag key.

@@ -3,12 +3,15 @@
 use crate::errors::classify;
 use aws_config::SdkConfig;
 use aws_sdk_ec2::config::{Credentials, Region as SdkRegion, SharedCredentialsProvider};
+use aws_sdk_ec2::error::SdkError;
+use aws_sdk_ec2::operation::describe_instances::DescribeInstancesError;
 use aws_sdk_ec2::types::{Filter, InstanceLifecycleType, InstanceStateName, Tag};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
-use uptime_core::{Compute, Connect, Discovery, ErrorKind, PortError};
+use uptime_core::{Compute, Connect, Discovered, Discovery, ErrorKind, PortError};
+use uptime_model::batch::Bisector;
 use uptime_model::{
     AccountId, Instance, InstanceId, InstanceState, Lifecycle, Region, RoleName, StateReason,
 };
@@ -195,6 +198,125 @@ fn ids(ids: &[InstanceId]) -> Vec<String> {
     ids.iter().map(|i| i.as_str().to_owned()).collect()
 }
 
+/// A DescribeInstances answer that arrived (2xx) but does not parse: EC2 documents no
+/// character restriction for tag values, and one value that XML 1.0 cannot carry (a control
+/// character) makes the whole page unreadable.
+fn unparseable(e: &SdkError<DescribeInstancesError>) -> bool {
+    match e {
+        SdkError::ServiceError(s) => s.raw().status().is_success(),
+        SdkError::ResponseError(r) => r.raw().status().is_success(),
+        _ => false,
+    }
+}
+
+/// Instance ids per DescribeInstances call while isolating an unreadable instance.
+const ISOLATION_CHUNK: usize = 100;
+
+impl AwsCompute {
+    /// Every page of DescribeInstances for `what` (limited to `ids` when given).
+    async fn describe(
+        &self,
+        what: &Discovery,
+        ids: Option<&[String]>,
+    ) -> Result<Vec<Instance>, SdkError<DescribeInstancesError>> {
+        let tag_filter = match &what.tag_value {
+            None => Filter::builder()
+                .name("tag-key")
+                .values(&what.tag_key)
+                .build(),
+            Some(v) => Filter::builder()
+                .name(format!("tag:{}", what.tag_key))
+                .values(v)
+                .build(),
+        };
+        let mut call = self
+            .ec2
+            .describe_instances()
+            .filters(tag_filter)
+            .filters(discoverable_states())
+            .set_max_results(self.page_size);
+        if let Some(ids) = ids {
+            // A filter, not InstanceIds: an id terminated meanwhile is no error.
+            call = call.filters(
+                Filter::builder()
+                    .name("instance-id")
+                    .set_values(Some(ids.to_vec()))
+                    .build(),
+            );
+        }
+        let mut pages = call.into_paginator().send();
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            for r in page?.reservations() {
+                // An instance whose id or state EC2 reports in a form we do not know is left
+                // out rather than guessed at: it is never touched.
+                out.extend(r.instances().iter().filter_map(instance));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Discovery when a page does not parse: list the region's instance ids with
+    /// DescribeInstanceStatus (its answer carries no tags), describe them in chunks, and bisect
+    /// a chunk that does not parse down to the one instance at fault, which is reported
+    /// unreadable. Costs calls only in this rare case.
+    async fn discover_isolating(&self, what: &Discovery) -> Result<Discovered, PortError> {
+        let mut ids = Vec::new();
+        let mut pages = self
+            .ec2
+            .describe_instance_status()
+            .include_all_instances(true)
+            .filters(discoverable_states())
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify(&e))?;
+            ids.extend(
+                page.instance_statuses()
+                    .iter()
+                    .filter_map(|s| s.instance_id().map(str::to_owned)),
+            );
+        }
+        let mut found = Discovered::default();
+        for chunk in ids.chunks(ISOLATION_CHUNK) {
+            let mut plan = Bisector::new(chunk.to_vec());
+            while let Some(group) = plan.next_group() {
+                match self.describe(what, Some(&group)).await {
+                    Ok(instances) => found.instances.extend(instances),
+                    Err(e) if unparseable(&e) => {
+                        if let Some(id) = plan.failed(group) {
+                            let id = InstanceId::parse(&id).map_err(|e| {
+                                PortError::new(ErrorKind::Other, None, e.to_string())
+                            })?;
+                            found.unreadable.push((
+                                id,
+                                "EC2's description of the instance does not parse (a tag \
+                                 value holds a character XML cannot carry, such as a control \
+                                 character); fix the instance's tags"
+                                    .into(),
+                            ));
+                        }
+                    }
+                    Err(e) => return Err(classify(&e)),
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The states discovery returns.
+fn discoverable_states() -> Filter {
+    Filter::builder()
+        .name("instance-state-name")
+        .set_values(Some(
+            ["pending", "running", "stopping", "stopped"]
+                .map(String::from)
+                .to_vec(),
+        ))
+        .build()
+}
+
 impl Compute for AwsCompute {
     async fn enabled_regions(&self) -> Result<Vec<Region>, PortError> {
         // Without AllRegions, DescribeRegions lists exactly the regions enabled for the account.
@@ -211,43 +333,12 @@ impl Compute for AwsCompute {
             .collect())
     }
 
-    async fn discover(&self, what: &Discovery) -> Result<Vec<Instance>, PortError> {
-        let tag_filter = match &what.tag_value {
-            None => Filter::builder()
-                .name("tag-key")
-                .values(&what.tag_key)
-                .build(),
-            Some(v) => Filter::builder()
-                .name(format!("tag:{}", what.tag_key))
-                .values(v)
-                .build(),
-        };
-        let state_filter = Filter::builder()
-            .name("instance-state-name")
-            .set_values(Some(
-                ["pending", "running", "stopping", "stopped"]
-                    .map(String::from)
-                    .to_vec(),
-            ))
-            .build();
-        let mut pages = self
-            .ec2
-            .describe_instances()
-            .filters(tag_filter)
-            .filters(state_filter)
-            .set_max_results(self.page_size)
-            .into_paginator()
-            .send();
-        let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify(&e))?;
-            for r in page.reservations() {
-                // An instance whose id or state EC2 reports in a form we do not know is left
-                // out rather than guessed at: it is never touched.
-                out.extend(r.instances().iter().filter_map(instance));
-            }
+    async fn discover(&self, what: &Discovery) -> Result<Discovered, PortError> {
+        match self.describe(what, None).await {
+            Ok(instances) => Ok(instances.into()),
+            Err(e) if unparseable(&e) => self.discover_isolating(what).await,
+            Err(e) => Err(classify(&e)),
         }
-        Ok(out)
     }
 
     async fn stop(&self, instance_ids: &[InstanceId], hibernate: bool) -> Result<(), PortError> {

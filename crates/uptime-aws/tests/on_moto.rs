@@ -46,6 +46,7 @@ async fn run(moto: &Moto, input: Value, page_size: Option<i32>) -> OrgRun {
             session: SESSION,
             concurrency: Concurrency::default(),
             observe: &|_, _| {},
+            progress: &|_| {},
         },
     )
     .await

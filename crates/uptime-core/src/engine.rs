@@ -1,7 +1,9 @@
 //! The scheduling engine: account selection, account preparation, the per-region run and the
 //! in-process whole-organization run. Each step is what one Lambda does; the CLI chains them.
 
-use crate::ports::{Compute, Connect, Directory, Discovery, ErrorKind, Pause, PortError};
+use crate::ports::{
+    Compute, Connect, Directory, Discovered, Discovery, ErrorKind, Pause, PortError,
+};
 use crate::retry::RetryPolicy;
 use futures::stream::{self, StreamExt};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -61,7 +63,7 @@ pub fn target_error(context: &str, e: &PortError) -> TargetError {
     let name = match e.kind {
         ErrorKind::AccessDenied => ErrorName::AccessDenied,
         ErrorKind::Throttled => ErrorName::Throttled,
-        ErrorKind::Transient => ErrorName::Transient,
+        ErrorKind::Transient | ErrorKind::TimedOut => ErrorName::Transient,
         _ => ErrorName::Internal,
     };
     TargetError::new(name, format!("{context}: {}", e.message))
@@ -77,6 +79,7 @@ pub fn fail_reason(e: &PortError) -> FailReason {
         ErrorKind::InsufficientCapacity => FailReason::InsufficientCapacity,
         ErrorKind::KmsAccess => FailReason::KmsAccess,
         ErrorKind::HibernationRefused | ErrorKind::Unsupported => FailReason::Unsupported,
+        ErrorKind::TimedOut => FailReason::TimedOut,
         ErrorKind::Transient | ErrorKind::Other => FailReason::ApiError,
     }
 }
@@ -544,12 +547,24 @@ pub async fn schedule_region<C: Connect>(
         .await
         .map_err(|e| target_error("assuming the member role", &e))?;
     let discovery = discovery_for(task, settings);
-    let instances = retry
+    let Discovered {
+        instances,
+        unreadable,
+    } = retry
         .run(pause, || compute.discover(&discovery))
         .await
         .map_err(|e| target_error("discovering instances", &e))?;
 
-    let mut records = Vec::with_capacity(instances.len());
+    let mut records = Vec::with_capacity(instances.len() + unreadable.len());
+    for (instance, why) in unreadable {
+        records.push(InstanceRecord {
+            instance,
+            outcome: Outcome::Skipped(SkipReason::Unreadable),
+            message: Some(clip(&why)),
+            reason: Some(SkipReason::Unreadable.as_str().to_owned()),
+            note: None,
+        });
+    }
     let mut planned: BTreeMap<Operation, Vec<InstanceId>> = BTreeMap::new();
     // Reconcile: the reason and note of each instance acted on, and the last-action tag
     // values to write (for an instance acted on, only once the change succeeded).
@@ -587,9 +602,11 @@ pub async fn schedule_region<C: Connect>(
         });
     }
     let applied_from = records.len();
+    // After a call that got no answer in time, the region's remaining calls are not made.
+    let mut hung = Hung::default();
     for (op, ids) in planned {
         for batch in batches(&ids, settings.batch_size) {
-            apply_batch(&compute, pause, &retry, op, batch, &mut records).await;
+            apply_batch(&compute, pause, &retry, op, batch, &mut records, &mut hung).await;
         }
     }
     for record in &mut records[applied_from..] {
@@ -609,7 +626,15 @@ pub async fn schedule_region<C: Connect>(
                 .push(record.instance.clone());
         }
     }
-    write_last_actions(&compute, pause, settings, tag_writes, &mut records).await;
+    write_last_actions(
+        &compute,
+        pause,
+        settings,
+        tag_writes,
+        &mut records,
+        &mut hung,
+    )
+    .await;
     let report = RegionReport::from_records(task.account.clone(), task.region.clone(), &records);
     Ok(RegionRun { report, records })
 }
@@ -640,7 +665,8 @@ pub async fn verify_starts<C: Connect>(
         .retry
         .run(pause, || compute.discover(&discovery))
         .await
-        .map_err(|e| target_error("verifying the starts", &e))?;
+        .map_err(|e| target_error("verifying the starts", &e))?
+        .instances;
     // Instances whose StartInstances call already failed are in the report; not again.
     let reported: BTreeSet<InstanceId> =
         report.failures.iter().map(|f| f.instance.clone()).collect();
@@ -680,29 +706,54 @@ pub async fn verify_starts<C: Connect>(
     Ok(report)
 }
 
-/// Writes the last-action tags, one CreateTags call per value and batch. A failed write does
-/// not undo the change it records: the instance is noted (`last-action-not-written`) and the
-/// next run, finding the transition unrecorded but the instance already in its state, writes
-/// the tag then.
+/// Writes the last-action tags, one CreateTags call per value and batch. CreateTags is atomic
+/// like StopInstances: one instance that cannot take the tag (it already carries 50 tags, it
+/// was terminated meanwhile) fails the whole call, so a failed batch is bisected as state
+/// changes are, and only the instance at fault goes without its tag. A failed write does not
+/// undo the change it records: the instance is noted (`last-action-not-written`) and the next
+/// run, finding the transition unrecorded but the instance already in its state, writes the
+/// tag then.
 async fn write_last_actions(
     compute: &impl Compute,
     pause: &impl Pause,
     settings: &Settings,
     writes: BTreeMap<String, Vec<InstanceId>>,
     records: &mut [InstanceRecord],
+    hung: &mut Hung,
 ) {
     let key = &settings.tags.last_action_key;
+    let mut not_written = |group: &[InstanceId], value: &str, e: &PortError| {
+        let failed: BTreeSet<&InstanceId> = group.iter().collect();
+        for r in records.iter_mut().filter(|r| failed.contains(&r.instance)) {
+            r.note = Some(NOTE_LAST_ACTION_NOT_WRITTEN.to_owned());
+            r.message = Some(clip(&format!("writing {key}={value}: {}", e.message)));
+        }
+    };
     for (value, ids) in writes {
         for batch in batches(&ids, settings.batch_size) {
-            if let Err(e) = settings
-                .retry
-                .run(pause, || compute.tag(&batch, key, &value))
-                .await
-            {
-                let failed: BTreeSet<&InstanceId> = batch.iter().collect();
-                for r in records.iter_mut().filter(|r| failed.contains(&r.instance)) {
-                    r.note = Some(NOTE_LAST_ACTION_NOT_WRITTEN.to_owned());
-                    r.message = Some(clip(&format!("writing {key}={value}: {}", e.message)));
+            let mut plan = Bisector::new(batch);
+            while let Some(group) = plan.next_group() {
+                if let Some(skipped) = hung.not_attempted() {
+                    not_written(&group, &value, &skipped);
+                    continue;
+                }
+                match settings
+                    .retry
+                    .run(pause, || compute.tag(&group, key, &value))
+                    .await
+                {
+                    Ok(()) => {}
+                    Err(e) if e.kind == ErrorKind::TimedOut => {
+                        hung.saw(&e);
+                        not_written(&group, &value, &e);
+                    }
+                    // Retries ran out: not one instance's fault, so no bisecting.
+                    Err(e) if e.kind.is_retryable() => not_written(&group, &value, &e),
+                    Err(e) => {
+                        if let Some(id) = plan.failed(group) {
+                            not_written(std::slice::from_ref(&id), &value, &e);
+                        }
+                    }
                 }
             }
         }
@@ -728,8 +779,36 @@ fn done(op: Operation) -> Outcome {
     }
 }
 
+/// The first call of a region run that got no answer in time. Every later call of that run
+/// is then not made but reported (`timed-out`, "not attempted"), so that a hung endpoint costs
+/// one timeout per region run, not one per batch.
+#[derive(Debug, Default)]
+struct Hung(Option<String>);
+
+impl Hung {
+    fn saw(&mut self, e: &PortError) {
+        if self.0.is_none() {
+            self.0 = Some(e.message.clone());
+        }
+    }
+
+    /// The error to report for a call not made, if an earlier one timed out.
+    fn not_attempted(&self) -> Option<PortError> {
+        self.0.as_ref().map(|first| {
+            PortError::new(
+                ErrorKind::TimedOut,
+                None,
+                format!(
+                    "not attempted: an earlier call in this region got no answer in time ({first})"
+                ),
+            )
+        })
+    }
+}
+
 /// Applies one batch: retries throttling, bisects on any other error, falls back from
-/// hibernate to a plain stop for an instance EC2 will not hibernate.
+/// hibernate to a plain stop for an instance EC2 will not hibernate. A call that times out is
+/// neither retried nor bisected (no instance is at fault), and stops the region's later calls.
 async fn apply_batch(
     compute: &impl Compute,
     pause: &impl Pause,
@@ -737,6 +816,7 @@ async fn apply_batch(
     op: Operation,
     batch: Vec<InstanceId>,
     records: &mut Vec<InstanceRecord>,
+    hung: &mut Hung,
 ) {
     let record = |records: &mut Vec<InstanceRecord>, id: InstanceId, outcome, message| {
         records.push(InstanceRecord {
@@ -749,10 +829,25 @@ async fn apply_batch(
     };
     let mut plan = Bisector::new(batch);
     while let Some(group) = plan.next_group() {
-        match retry.run(pause, || call(compute, op, &group)).await {
+        let result = match hung.not_attempted() {
+            Some(skipped) => Err(skipped),
+            None => retry.run(pause, || call(compute, op, &group)).await,
+        };
+        match result {
             Ok(()) => group
                 .into_iter()
                 .for_each(|id| record(records, id, done(op), None)),
+            Err(e) if e.kind == ErrorKind::TimedOut => {
+                hung.saw(&e);
+                for id in group {
+                    record(
+                        records,
+                        id,
+                        Outcome::Failed(FailReason::TimedOut),
+                        Some(e.message.clone()),
+                    );
+                }
+            }
             Err(e) if e.kind.is_retryable() => {
                 // Retries ran out: not an instance's fault, so no bisecting; report and go on.
                 let reason = fail_reason(&e);
@@ -771,12 +866,17 @@ async fn apply_batch(
                         let single = std::slice::from_ref(&id);
                         match retry.run(pause, || compute.stop(single, false)).await {
                             Ok(()) => record(records, id, Outcome::Stopped, Some(e.message)),
-                            Err(e2) => record(
-                                records,
-                                id,
-                                Outcome::Failed(fail_reason(&e2)),
-                                Some(e2.message),
-                            ),
+                            Err(e2) => {
+                                if e2.kind == ErrorKind::TimedOut {
+                                    hung.saw(&e2);
+                                }
+                                record(
+                                    records,
+                                    id,
+                                    Outcome::Failed(fail_reason(&e2)),
+                                    Some(e2.message),
+                                )
+                            }
                         }
                     } else {
                         record(
@@ -811,6 +911,19 @@ impl Default for Concurrency {
     }
 }
 
+/// How far an in-process run has got (for a progress display; the CLI's `-v`).
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// The accounts are selected: `selected` of the `listed` will be scheduled.
+    Selected { selected: usize, listed: u64 },
+    /// An account is prepared (`regions` to schedule), or failed to be (`error`).
+    Account {
+        account: &'a AccountId,
+        regions: usize,
+        error: Option<&'a TargetError>,
+    },
+}
+
 /// How an in-process run identifies itself and reports progress.
 pub struct RunOptions<'a> {
     /// The STS session name (identifies the run in CloudTrail).
@@ -818,6 +931,8 @@ pub struct RunOptions<'a> {
     pub concurrency: Concurrency,
     /// Sees every region's records as they finish (for logging).
     pub observe: &'a (dyn Fn(&RegionTask, &[InstanceRecord]) + Sync),
+    /// Sees the selection and every account as it is prepared.
+    pub progress: &'a (dyn Fn(Progress<'_>) + Sync),
 }
 
 impl std::fmt::Debug for RunOptions<'_> {
@@ -852,9 +967,14 @@ pub async fn run_organization<D: Directory, C: Connect>(
         session,
         concurrency,
         observe,
+        progress,
     } = options;
     let schedules = schedules_for(&settings.schedules, req)?;
     let selection = select_accounts(dir, pause, req, settings).await?;
+    progress(Progress::Selected {
+        selected: selection.accounts.len(),
+        listed: selection.counts.listed,
+    });
     let header = RunHeader {
         action: req.action,
         dry_run: req.dry_run,
@@ -870,14 +990,26 @@ pub async fn run_organization<D: Directory, C: Connect>(
                     match prepare_account(connect, pause, target, &req.regions, settings, session)
                         .await
                     {
-                        Ok(p) => p,
+                        Ok(p) => {
+                            progress(Progress::Account {
+                                account: &target.id,
+                                regions: p.regions.len(),
+                                error: None,
+                            });
+                            p
+                        }
                         Err(error) => {
+                            progress(Progress::Account {
+                                account: &target.id,
+                                regions: 0,
+                                error: Some(&error),
+                            });
                             return AccountReport {
                                 account: target.id.clone(),
                                 regions: Vec::new(),
                                 skipped_regions: Vec::new(),
                                 error: Some(error),
-                            }
+                            };
                         }
                     };
                 let regions = stream::iter(prepared.regions.iter())

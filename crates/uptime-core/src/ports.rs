@@ -22,6 +22,10 @@ pub enum ErrorKind {
     /// EC2 refused to hibernate (not configured, unsupported type, …).
     HibernationRefused,
     Unsupported,
+    /// No answer within the call's timeout. The SDK has already retried within that time, so
+    /// the engine does not retry it again, and stops calling the same account-region (a hung
+    /// endpoint would otherwise cost a timeout per call).
+    TimedOut,
     Other,
 }
 
@@ -99,6 +103,25 @@ pub struct Discovery {
     pub tag_value: Option<String>,
 }
 
+/// What discovery found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Discovered {
+    pub instances: Vec<Instance>,
+    /// Instances that match but whose description EC2 answered in a form that does not parse
+    /// (a tag value with control characters, say), with why. One such instance must not hide
+    /// the others: the adapter isolates it, and the engine reports it skipped, untouched.
+    pub unreadable: Vec<(InstanceId, String)>,
+}
+
+impl From<Vec<Instance>> for Discovered {
+    fn from(instances: Vec<Instance>) -> Self {
+        Self {
+            instances,
+            unreadable: Vec::new(),
+        }
+    }
+}
+
 /// EC2 in one account and region.
 pub trait Compute: Send + Sync {
     /// The regions enabled in the account.
@@ -107,7 +130,7 @@ pub trait Compute: Send + Sync {
     fn discover(
         &self,
         what: &Discovery,
-    ) -> impl Future<Output = Result<Vec<Instance>, PortError>> + Send;
+    ) -> impl Future<Output = Result<Discovered, PortError>> + Send;
     /// One StopInstances call (with `Hibernate` when asked).
     fn stop(
         &self,

@@ -159,6 +159,7 @@ async fn throttling_on_the_first_calls_is_retried_then_succeeds() {
             session: "t",
             concurrency: Concurrency::default(),
             observe: &|_, _| {},
+            progress: &|_| {},
         },
     )
     .await
@@ -589,4 +590,70 @@ async fn verifying_an_organization_start_reports_starts_that_did_not_hold() {
         out.summary.status,
         uptime_model::report::RunStatus::CompletedWithFailures
     );
+}
+
+#[tokio::test]
+async fn a_call_that_times_out_is_not_retried_and_ends_that_regions_calls_only() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    let b = cloud.add_enabled_account("222222222222");
+    // 120 instances: three StopInstances batches of at most 50 in the hung account.
+    let hung: Vec<_> = (0..120)
+        .map(|_| cloud.launch(&a, "eu-west-1", Launch::running().schedule("s")))
+        .collect();
+    let fine = cloud.launch(&b, "eu-west-1", Launch::running().schedule("s"));
+    cloud.fail_next(Op::StopInstances, Some(&a), None, ErrorKind::TimedOut, 100);
+    let out = run(&cloud, json!({"action": "stop"})).await;
+    assert_eq!(cloud.state(&fine), Some(InstanceState::Stopped));
+    assert!(hung
+        .iter()
+        .all(|id| cloud.state(id) == Some(InstanceState::Running)));
+    let calls_in_a = cloud
+        .calls()
+        .into_iter()
+        .filter(|c| c.op == Op::StopInstances && c.account.as_ref() == Some(&a))
+        .count();
+    assert_eq!(
+        calls_in_a, 1,
+        "one timeout, then the region's other batches are not attempted"
+    );
+    assert_eq!(out.summary.instances.failed_by_reason["timed-out"], 120);
+    assert_eq!(out.summary.instances.stopped, 1);
+    assert_eq!(out.summary.status, RunStatus::CompletedWithFailures);
+}
+
+#[tokio::test]
+async fn discovery_that_times_out_fails_its_region_as_transient_without_retrying() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    cloud.launch(&a, "eu-west-1", Launch::running().schedule("s"));
+    cloud.fail_next(Op::DescribeInstances, None, None, ErrorKind::TimedOut, 100);
+    let out = run(&cloud, json!({"action": "stop"})).await;
+    assert_eq!(cloud.count(Op::DescribeInstances), 1, "not retried");
+    assert_eq!(out.summary.regions.failed, 1);
+    assert_eq!(out.summary.failures[0].error, "Transient");
+}
+
+#[tokio::test]
+async fn an_instance_whose_tags_cannot_be_read_is_skipped_and_the_region_goes_on() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    let fine: Vec<_> = (0..3)
+        .map(|_| cloud.launch(&a, "eu-west-1", Launch::running().schedule("s")))
+        .collect();
+    let poisoned = cloud.launch(
+        &a,
+        "eu-west-1",
+        Launch::running()
+            .schedule("s")
+            .tag("Note", "bad\u{1}\u{1b}[31m"),
+    );
+    let out = run(&cloud, json!({"action": "stop"})).await;
+    assert!(fine
+        .iter()
+        .all(|id| cloud.state(id) == Some(InstanceState::Stopped)));
+    assert_eq!(cloud.state(&poisoned), Some(InstanceState::Running));
+    assert_eq!(out.summary.instances.stopped, 3);
+    assert_eq!(out.summary.instances.skipped_by_reason["unreadable"], 1);
+    assert_eq!(out.summary.regions.failed, 0, "the region is not failed");
 }

@@ -282,3 +282,45 @@ async fn the_next_run_reports_a_start_that_fell_back_to_stopped_not_a_manual_sto
         uptime_model::report::RunStatus::CompletedWithFailures
     );
 }
+
+#[tokio::test]
+async fn an_instance_that_cannot_take_the_tag_loses_only_its_own_tag() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    let ids: Vec<_> = (0..8)
+        .map(|_| cloud.launch(&a, "eu-west-1", Launch::running().schedule("office-hours")))
+        .collect();
+    // The fifth already carries EC2's 50 tags: CreateTags including it fails as a whole.
+    let full = ids[4].clone();
+    for n in 0..49 {
+        cloud.set_tag(&full, &format!("team:{n}"), "x");
+    }
+    let run = reconcile_at(&cloud, "2026-11-26T18:05:00Z", json!({})).await;
+    assert_eq!(run.summary.instances.stopped, 8, "every stop happened");
+    for id in ids.iter().filter(|id| **id != full) {
+        assert_eq!(
+            cloud.tag_value(id, LAST).as_deref(),
+            Some("stop@2026-11-26T18:00Z"),
+            "{id} keeps its record although another instance could not take it"
+        );
+    }
+    assert_eq!(cloud.tag_value(&full, LAST), None);
+    assert_eq!(
+        run.summary
+            .instances
+            .notes
+            .get(NOTE_LAST_ACTION_NOT_WRITTEN),
+        Some(&1),
+        "only the full instance is noted"
+    );
+    // One whole call, then the bisection down to the one at fault: a handful of calls, not
+    // one per instance.
+    let tag_calls = cloud.count(Op::CreateTags);
+    assert!((2..=7).contains(&tag_calls), "{tag_calls} CreateTags calls");
+
+    // The next tick does not undo the others' state, and leaves the full one as it is.
+    cloud.set_state(&ids[0], InstanceState::Running);
+    let next = reconcile_at(&cloud, "2026-11-26T18:10:00Z", json!({})).await;
+    assert_eq!(cloud.state(&ids[0]), Some(InstanceState::Running));
+    assert_eq!(next.summary.instances.stopped, 0);
+}

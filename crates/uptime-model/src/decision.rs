@@ -58,11 +58,17 @@ pub enum SkipReason {
     NoScheduleEvents,
     /// `decide` was asked about a reconcile run (a programming error, reported not panicked).
     NotActionMode,
+    /// EC2's description of the instance could not be read (it answered with XML that does not
+    /// parse, e.g. for a tag value with control characters): isolated and never touched.
+    Unreadable,
+    /// The instance carries the schedule tag key in more than one letter case (`Schedule` and
+    /// `schedule`): which one is meant is unclear, and IAM compares keys case-insensitively.
+    AmbiguousScheduleTag,
 }
 
 impl SkipReason {
     /// Every reason (the payload-limit checks count them all).
-    pub const ALL: [SkipReason; 17] = [
+    pub const ALL: [SkipReason; 19] = [
         Self::OptedOut,
         Self::AutoscalingMember,
         Self::Spot,
@@ -80,6 +86,8 @@ impl SkipReason {
         Self::RetainRunning,
         Self::NoScheduleEvents,
         Self::NotActionMode,
+        Self::Unreadable,
+        Self::AmbiguousScheduleTag,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -97,6 +105,8 @@ impl SkipReason {
             Self::InvalidSchedule => "invalid-schedule",
             Self::InvalidOverrideTag => "invalid-override-tag",
             Self::ManualChangeRespected => "manual-change-respected",
+            Self::Unreadable => "unreadable",
+            Self::AmbiguousScheduleTag => "ambiguous-schedule-tag",
             Self::TransitionMissed => "transition-missed",
             Self::RetainRunning => "retain-running",
             Self::NoScheduleEvents => "no-schedule-events",
@@ -138,6 +148,15 @@ pub fn eligibility<'a>(
     let Some(value) = instance.tags.get(&tags.schedule_key) else {
         return Err(SkipReason::NotOptedIn);
     };
+    // EC2 keys are case-sensitive, IAM's tag conditions are not: `Schedule` beside `schedule`
+    // leaves it unclear which one the owner meant, so neither is followed.
+    if instance
+        .tags
+        .keys()
+        .any(|k| k != &tags.schedule_key && k.eq_ignore_ascii_case(&tags.schedule_key))
+    {
+        return Err(SkipReason::AmbiguousScheduleTag);
+    }
     if value.trim().is_empty() || check_tag_value(value).is_err() {
         return Err(SkipReason::InvalidScheduleTag);
     }
@@ -270,6 +289,27 @@ mod tests {
                 "{action:?} {state:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_schedule_key_in_two_letter_cases_is_ambiguous_and_never_acted_on() {
+        for other in ["schedule", "SCHEDULE", "ScheDule"] {
+            for (a, b) in [
+                ("office-hours", "ignore"),
+                ("ignore", "office-hours"),
+                ("s", "s"),
+            ] {
+                let i = inst(Running, &[("Schedule", a), (other, b)]);
+                assert_eq!(
+                    d(&i, Stop, None),
+                    Skip(SkipReason::AmbiguousScheduleTag),
+                    "{other}={b}"
+                );
+            }
+        }
+        // Another key that merely contains the word is no ambiguity.
+        let i = inst(Running, &[("Schedule", "s"), ("schedule-owner", "ops")]);
+        assert_eq!(d(&i, Stop, None), Act(Operation::Stop));
     }
 
     #[test]

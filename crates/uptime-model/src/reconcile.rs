@@ -180,13 +180,22 @@ pub enum Note {
     OverrideExpired,
     /// The last-action tag is malformed and was ignored.
     InvalidLastActionTag,
+    /// The last-action tag records an instant later than the run's `now` (beyond
+    /// [`LAST_ACTION_CLOCK_TOLERANCE`]): no run acting for `now` can have applied it, so it was
+    /// ignored (a forged value, or a run whose `now` lay in the future).
+    FutureLastActionTag,
 }
+
+/// How far after the run's `now` a last-action tag may lie and still count: clocks of the
+/// runs that wrote it may differ by this much.
+pub const LAST_ACTION_CLOCK_TOLERANCE: SignedDuration = SignedDuration::from_mins(5);
 
 impl Note {
     pub fn as_str(self) -> &'static str {
         match self {
             Note::OverrideExpired => "override-expired",
             Note::InvalidLastActionTag => "invalid-last-action-tag",
+            Note::FutureLastActionTag => "future-last-action-tag",
         }
     }
 }
@@ -369,16 +378,26 @@ pub fn reconcile(
     };
     let reason = cause_reason(state.cause, state.desired, t.to);
 
-    // The last-action tag: an empty value is no tag; a malformed one is ignored and noted.
+    // The last-action tag: an empty value is no tag; a malformed one, or one dated after
+    // `now`, is ignored and noted (a future value would otherwise count as applied for every
+    // transition until then, and switch the schedule off).
     let last = match instance.tags.get(&tags.last_action_key).map(|v| v.trim()) {
         None | Some("") => None,
-        Some(value) => {
-            let parsed = LastAction::parse(value);
-            if parsed.is_none() {
+        Some(value) => match LastAction::parse(value) {
+            None => {
                 note = Some(Note::InvalidLastActionTag);
+                None
             }
-            parsed
-        }
+            Some(l)
+                if now
+                    .checked_add(LAST_ACTION_CLOCK_TOLERANCE)
+                    .is_ok_and(|t| l.at > t) =>
+            {
+                note = Some(Note::FutureLastActionTag);
+                None
+            }
+            Some(l) => Some(l),
+        },
     };
 
     // Already applied: leave the instance as it is, whatever someone did since.
@@ -792,12 +811,38 @@ mod tests {
 
     #[test]
     #[rustfmt::skip]
-    fn a_last_action_tag_later_than_now_counts_as_applied() {
-        // A replay with an earlier `now` does not undo what later runs did.
-        let later = &[(LAST, "start@2026-11-26T08:00Z")][..];
+    fn a_last_action_tag_later_than_now_is_ignored_noted_and_replaced() {
+        // A forged value far in the future, or one written by a run whose `now` lay ahead:
+        // counting it as applied would switch the schedule off until then.
+        let note = Some(Note::FutureLastActionTag);
+        for future in ["stop@9000-01-01T00:00Z", "start@2030-01-01T08:00Z", "start@2026-11-26T08:00Z"] {
+            let tag = &[(LAST, future)][..];
+            check(
+                &office_hours(),
+                &[
+                    // Decided from the schedule as if there were no tag, and the real
+                    // transition written over the future one.
+                    ("2026-11-25T18:05Z", Running, tag, STOP,    "outside-window",    "stop@2026-11-25T18:00Z",  note),
+                    ("2026-11-25T08:05Z", Stopped, tag, START,   "in-window",         "start@2026-11-25T08:00Z", note),
+                    ("2026-11-25T21:00Z", Running, tag, MISSED,  "transition-missed", "",                        note),
+                    ("2026-11-25T21:00Z", Stopped, tag, ALREADY, "outside-window",    "",                        note),
+                ],
+            );
+        }
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn a_last_action_tag_within_the_clock_tolerance_of_now_counts_as_applied() {
+        // Written by a run whose clock was a little ahead: 18:05 + 5 min is the limit.
+        let ahead = &[(LAST, "stop@2026-11-25T18:10Z")][..];
+        let beyond = &[(LAST, "stop@2026-11-25T18:11Z")][..];
         check(
             &office_hours(),
-            &[("2026-11-25T18:05Z", Running, later, RESPECTED, "manual-change-respected", "", None)],
+            &[
+                ("2026-11-25T18:05Z", Running, ahead,  RESPECTED, "manual-change-respected", "",                       None),
+                ("2026-11-25T18:05Z", Running, beyond, STOP,      "outside-window",          "stop@2026-11-25T18:00Z", Some(Note::FutureLastActionTag)),
+            ],
         );
     }
 

@@ -39,6 +39,10 @@ pub enum FailReason {
     ApiError,
     /// Started, but back in `stopped` when verified (EC2's state reason in the message).
     DidNotStart,
+    /// The call got no answer within its timeout (EC2 may still have carried it out: the next
+    /// run finds the instance as it is), or was not made because an earlier call to the same
+    /// account-region got none.
+    TimedOut,
 }
 
 impl FailReason {
@@ -53,6 +57,7 @@ impl FailReason {
             Self::Throttled => "throttled",
             Self::ApiError => "api-error",
             Self::DidNotStart => "did-not-start",
+            Self::TimedOut => "timed-out",
         }
     }
 }
@@ -144,7 +149,8 @@ pub struct Counts {
     /// Reconcile: every decision counted by the kind of its reason ([`reason_kind`]).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub decided_by_reason: BTreeMap<String, u64>,
-    /// Reconcile: notes (`override-expired`, `invalid-last-action-tag`) by name.
+    /// Reconcile: notes (`override-expired`, `invalid-last-action-tag`, `future-last-action-tag`,
+    /// `last-action-not-written`) by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub notes: BTreeMap<String, u64>,
 }

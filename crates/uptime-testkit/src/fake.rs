@@ -6,7 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
-use uptime_core::{Compute, Connect, Directory, Discovery, ErrorKind, Pause, PortError};
+use uptime_core::{
+    Compute, Connect, Directory, Discovered, Discovery, ErrorKind, Pause, PortError,
+};
 use uptime_model::{
     AccountId, AccountStatus, Instance, InstanceId, InstanceState, Lifecycle, OrgAccount, OuId,
     Region, StateReason,
@@ -167,6 +169,7 @@ impl FakeCloud {
                 session: "test",
                 concurrency: uptime_core::Concurrency::default(),
                 observe: &|_, _| {},
+                progress: &|_| {},
             },
         )
         .await
@@ -612,7 +615,7 @@ impl Compute for FakeCompute {
             .unwrap_or_default())
     }
 
-    async fn discover(&self, what: &Discovery) -> Result<Vec<Instance>, PortError> {
+    async fn discover(&self, what: &Discovery) -> Result<Discovered, PortError> {
         let w = self.cloud.enter(
             Op::DescribeInstances,
             Some(&self.account),
@@ -620,7 +623,9 @@ impl Compute for FakeCompute {
             &[],
             false,
         )?;
-        Ok(w.instances
+        let mut found = Discovered::default();
+        for i in w
+            .instances
             .values()
             .filter(|fi| fi.account == self.account && fi.region == self.region)
             .map(|fi| &fi.instance)
@@ -630,8 +635,19 @@ impl Compute for FakeCompute {
                 (Some(_), None) => true,
                 (Some(v), Some(want)) => v == want,
             })
-            .cloned()
-            .collect())
+        {
+            // As the AWS adapter does with an answer that does not parse: the instance whose
+            // tags XML 1.0 cannot carry is isolated and reported, the others are returned.
+            if i.tags.iter().any(|(k, v)| !xml_safe(k) || !xml_safe(v)) {
+                found.unreadable.push((
+                    i.id.clone(),
+                    "EC2's description of the instance does not parse (a tag holds a character XML cannot carry)".into(),
+                ));
+            } else {
+                found.instances.push(i.clone());
+            }
+        }
+        Ok(found)
     }
 
     async fn stop(&self, ids: &[InstanceId], hibernate: bool) -> Result<(), PortError> {
@@ -642,8 +658,8 @@ impl Compute for FakeCompute {
         self.change(Op::StartInstances, ids, false)
     }
 
-    /// Like EC2's CreateTags: an empty list or an unknown id fails the whole call and tags
-    /// nothing; any instance state (even terminated) may be tagged. `poison` does not apply
+    /// Like EC2's CreateTags: an empty list, an unknown id or an instance that already carries
+    /// 50 tags (without this key) fails the whole call and tags nothing; any instance state (even terminated) may be tagged. `poison` does not apply
     /// (it stands for state-change failures); script tag failures with
     /// `fail_next(Op::CreateTags, …)`.
     async fn tag(&self, ids: &[InstanceId], key: &str, value: &str) -> Result<(), PortError> {
@@ -675,6 +691,26 @@ impl Compute for FakeCompute {
                         format!("The instance ID '{id}' does not exist"),
                     )
                 })
+                .or_else(|| {
+                    // EC2 allows 50 tags per resource (`aws:` tags not counted); a call that
+                    // would add a 51st to any instance fails as a whole.
+                    ids.iter()
+                        .find(|id| {
+                            w.instances.get(*id).is_some_and(|i| {
+                                let tags = &i.instance.tags;
+                                !tags.contains_key(key)
+                                    && tags.keys().filter(|k| !k.starts_with("aws:")).count()
+                                        >= MAX_TAGS_PER_RESOURCE
+                            })
+                        })
+                        .map(|_| {
+                            PortError::new(
+                                ErrorKind::Other,
+                                Some("TagLimitExceeded"),
+                                "The maximum number of Tags for a resource has been reached.",
+                            )
+                        })
+                })
         };
         if let Some(e) = error {
             FakeCloud::fail_last(&mut w);
@@ -688,6 +724,17 @@ impl Compute for FakeCompute {
         Ok(())
     }
 }
+
+/// Whether XML 1.0 can carry `s` (no control characters other than tab, newline and carriage
+/// return, no U+FFFE or U+FFFF).
+fn xml_safe(s: &str) -> bool {
+    !s.chars().any(|c| {
+        (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{fffe}' || c == '\u{ffff}'
+    })
+}
+
+/// EC2's limit of user tags per resource.
+pub const MAX_TAGS_PER_RESOURCE: usize = 50;
 
 /// A [`Pause`] that does not wait but remembers every pause asked for.
 #[derive(Debug, Clone, Default)]

@@ -176,6 +176,7 @@ fn fail_reasons() -> Vec<FailReason> {
         Throttled,
         ApiError,
         DidNotStart,
+        TimedOut,
     ]
 }
 
@@ -234,6 +235,7 @@ fn worst_region_report(account: AccountId, region: Region) -> RegionReport {
         notes: [
             "override-expired",
             "invalid-last-action-tag",
+            "future-last-action-tag",
             uptime_core::NOTE_LAST_ACTION_NOT_WRITTEN,
         ]
         .into_iter()
