@@ -824,8 +824,10 @@ mod tests {
                     // transition written over the future one.
                     ("2026-11-25T18:05Z", Running, tag, STOP,    "outside-window",    "stop@2026-11-25T18:00Z",  note),
                     ("2026-11-25T08:05Z", Stopped, tag, START,   "in-window",         "start@2026-11-25T08:00Z", note),
-                    ("2026-11-25T21:00Z", Running, tag, MISSED,  "transition-missed", "",                        note),
+                    // As with no tag, stopped at once (stop_new_instances).
+                    ("2026-11-25T21:00Z", Running, tag, STOP,    "outside-window",    "stop@2026-11-25T18:00Z",  note),
                     ("2026-11-25T21:00Z", Stopped, tag, ALREADY, "outside-window",    "",                        note),
+                    ("2026-11-25T11:00Z", Stopped, tag, MISSED,  "transition-missed", "",                        note),
                 ],
             );
         }
