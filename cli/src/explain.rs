@@ -40,7 +40,19 @@ pub struct ScheduleView {
 /// Builds the preview of `schedule` over `days` days from `from`.
 pub fn view(schedule: &Schedule, from: Timestamp, days: u32) -> ScheduleView {
     let e = explain(schedule, from, days);
-    let state = schedule.state_at(from);
+    // What reconcile acts on: a permanent override, or for an enforced schedule the state it
+    // asserts on every run.
+    let (state_now, state_now_reason) = match schedule.options.override_status {
+        Some(state) => (Some(state), "override-status"),
+        None => {
+            let state = if schedule.options.enforced {
+                schedule.enforced_state_at(from)
+            } else {
+                schedule.state_at(from)
+            };
+            (state.desired, state.cause.as_str())
+        }
+    };
     let local = |t: Timestamp| {
         t.to_zoned(schedule.zone.tz().clone())
             .strftime("%a %Y-%m-%d %H:%M %Z")
@@ -52,8 +64,8 @@ pub fn view(schedule: &Schedule, from: Timestamp, days: u32) -> ScheduleView {
         timezone: schedule.zone.name().to_owned(),
         from,
         days,
-        state_now: state.desired,
-        state_now_reason: state.cause.as_str(),
+        state_now,
+        state_now_reason,
         transitions: e
             .transitions
             .iter()

@@ -4,7 +4,7 @@
 //! summary); 2 invalid input or configuration (nothing was contacted).
 
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::Read;
+use std::io::{ErrorKind, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -53,7 +53,9 @@ enum ScheduleCommand {
     /// week and the share of hours saved compared with always-on.
     Explain {
         /// A schedule name from --schedules, or an inline expression such as
-        /// "mon-fri 08:00-18:00 Europe/London".
+        /// "mon-fri 08:00-18:00 Europe/London" (one that begins with a dash, such as
+        /// "-19:00 Europe/London", is taken as written).
+        #[arg(allow_hyphen_values = true)]
         schedule: String,
         /// The schedules document (JSON) that names and calendars come from.
         #[arg(long, value_name = "FILE")]
@@ -67,6 +69,21 @@ enum ScheduleCommand {
         /// table for people, json for tools.
         #[arg(long, value_enum, default_value_t = Output::Table)]
         output: Output,
+    },
+    /// Convert AWS Instance Scheduler's periods and schedules into a schedules document
+    /// (printed on standard output); what cannot be carried over is listed per schedule on
+    /// standard error.
+    Import {
+        /// Instance Scheduler's configuration: `scheduler-cli describe-periods` and
+        /// `describe-schedules` output, `aws dynamodb scan` output of its config table, or a
+        /// DynamoDB export (JSON lines, unzipped); several files are merged; - for standard
+        /// input.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The zone of schedules that name none, when the input has no config item with a
+        /// default_timezone.
+        #[arg(long, value_name = "ZONE", default_value = "UTC")]
+        default_timezone: String,
     },
     /// Validate a schedules document and list the schedules it defines.
     Check {
@@ -127,6 +144,20 @@ fn input_name(path: &std::path::Path) -> String {
     }
 }
 
+/// Writes `text` to standard output. A reader that has gone away (`| head`) is not an error:
+/// the rest is dropped quietly. Other write errors are reported on standard error.
+fn print_out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => {}
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => {}
+        Err(e) => eprintln!("uptime-scheduler: writing standard output: {e}"),
+    }
+}
+
 /// Reads a JSON document the way the state machine would receive it: at most 256 KiB (checked
 /// before anything is parsed), a duplicate key at any depth refused by its path.
 fn read_input(path: &PathBuf) -> Result<serde_json::Value, String> {
@@ -181,7 +212,10 @@ async fn main() -> ExitCode {
             match RunRequest::from_json(&raw, clock).and_then(|r| r.check_clock(clock).map(|()| r))
             {
                 Ok(req) => {
-                    println!("{}", serde_json::to_string_pretty(&req).unwrap_or_default());
+                    print_out(&format!(
+                        "{}\n",
+                        serde_json::to_string_pretty(&req).unwrap_or_default()
+                    ));
                     ExitCode::SUCCESS
                 }
                 Err(e) => usage_error(e),
@@ -190,6 +224,35 @@ async fn main() -> ExitCode {
         Command::Run(args) => run(args).await,
         Command::Schedule(c) => schedule_command(c),
     }
+}
+
+/// A JSON file, or a file of JSON values one per line (a DynamoDB export).
+fn read_json_or_lines(path: &PathBuf) -> Result<Vec<serde_json::Value>, String> {
+    let text = if path.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| format!("reading standard input: {e}"))?;
+        s
+    } else {
+        std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?
+    };
+    if let Ok(v) = serde_json::from_str(&text) {
+        return Ok(vec![v]);
+    }
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l).map_err(|e| {
+                format!(
+                    "{} is neither JSON nor JSON lines: line {}: {e}",
+                    path.display(),
+                    i + 1
+                )
+            })
+        })
+        .collect()
 }
 
 fn read_schedules(path: &PathBuf) -> Result<ScheduleDocument, String> {
@@ -240,25 +303,67 @@ fn schedule_command(command: ScheduleCommand) -> ExitCode {
             };
             let v = explain::view(&resolved, from, days);
             match output {
-                Output::Json => {
-                    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default())
-                }
-                Output::Table => print!("{}", explain::render(&v)),
+                Output::Json => print_out(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&v).unwrap_or_default()
+                )),
+                Output::Table => print_out(&explain::render(&v)),
             }
+            ExitCode::SUCCESS
+        }
+        ScheduleCommand::Import {
+            files,
+            default_timezone,
+        } => {
+            let mut inputs = Vec::new();
+            for path in &files {
+                match read_json_or_lines(path) {
+                    Ok(values) => inputs.extend(values),
+                    Err(e) => return usage_error(e),
+                }
+            }
+            let imported = match uptime_schedule::import::import_instance_scheduler(
+                &inputs,
+                &default_timezone,
+            ) {
+                Ok(i) => i,
+                Err(e) => return usage_error(e),
+            };
+            for (name, notes) in &imported.not_carried_over {
+                for note in notes {
+                    eprintln!("uptime-scheduler: schedule {name}: {note}");
+                }
+            }
+            print_out(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&imported.document).unwrap_or_default()
+            ));
             ExitCode::SUCCESS
         }
         ScheduleCommand::Check { schedules } => match read_schedules(&schedules) {
             Ok(doc) => {
-                println!(
-                    "{}: {} schedule(s), {} calendar(s), default time zone {}",
+                let mut out = format!(
+                    "{}: {} schedule(s), {} calendar(s), default time zone {}\n",
                     schedules.display(),
                     doc.schedules.len(),
                     doc.calendars.len(),
                     doc.default_zone.name()
                 );
                 for (name, s) in &doc.schedules {
-                    println!("  {name}: {}", uptime_schedule::grammar::describe(s));
+                    let status = match s.options.override_status {
+                        Some(uptime_schedule::Desired::Running) => " (override_status: running)",
+                        Some(uptime_schedule::Desired::Stopped) => " (override_status: stopped)",
+                        None => "",
+                    };
+                    out.push_str(&format!(
+                        "  {name}: {}{status}\n",
+                        uptime_schedule::grammar::describe(s)
+                    ));
+                    for hint in uptime_schedule::hints::hints(s) {
+                        out.push_str(&format!("    hint: {}\n", hint.message));
+                    }
                 }
+                print_out(&out);
                 ExitCode::SUCCESS
             }
             Err(e) => usage_error(e),
@@ -441,11 +546,11 @@ async fn run(args: RunArgs) -> ExitCode {
         .await;
     }
     match args.output {
-        Output::Json => println!(
-            "{}",
+        Output::Json => print_out(&format!(
+            "{}\n",
             serde_json::to_string_pretty(&out.summary).unwrap_or_default()
-        ),
-        Output::Table => print!("{}", table::render(&out)),
+        )),
+        Output::Table => print_out(&table::render(&out)),
     }
     match out.summary.status {
         RunStatus::Succeeded => ExitCode::SUCCESS,

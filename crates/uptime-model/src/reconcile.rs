@@ -9,14 +9,20 @@
 //!   `invalid-override-tag`; active (`now < until`) → the override's state is asserted on every
 //!   run (reason `override-until-<until>`); expired → reported as a note (`override-expired`)
 //!   and its expiry counts as a transition to the schedule's state at that instant.
+//! - A schedule's permanent override (`override_status` in the document, `running` or
+//!   `stopped`): that state is asserted on every run (reason `override-status-running` /
+//!   `override-status-stopped`), no tag is written.
 //! - Enforced schedules: the desired state is asserted on every run (reason `enforced`), no tag
-//!   is written.
+//!   is written. A one-sided period asserts its state from its time to the end of that local
+//!   day and has no opinion before it ([`Schedule::enforced_state_at`]).
 //! - Otherwise act on transitions: the latest transition `T ≤ now` (schedule transition or
 //!   override expiry, the later one) is applied when the last-action tag does not already
 //!   record an instant `≥ T` and `now − T ≤ catch-up`; applying it also writes the tag
 //!   `<start|stop>@<T>` (even when the instance is already in that state, so that a later
 //!   manual change is respected). Recorded already → `manual-change-respected` when the
-//!   instance differs. Older than the catch-up window and never applied → `transition-missed`.
+//!   instance differs. Older than the catch-up window and never applied → `transition-missed`,
+//!   except that with `stop_new_instances` (the default) an instance with no last-action tag
+//!   found running while the schedule wants it stopped is stopped at once (and tagged).
 //! - `retain_running`: a schedule start transition that finds the instance already running
 //!   records `start@<T>+was-running`; the stop transition that ends that window then leaves it
 //!   running (`retain-running`) and records `stop@<T2>`.
@@ -324,16 +330,28 @@ pub fn reconcile(
         },
     };
 
-    // 2. Enforced: the state the schedule wants now, on every run.
-    let state = schedule.state_at(now);
+    // 1b. The schedule's permanent override (`override_status` in the document): its state on
+    //     every run, whatever the periods say. An instance's own active override wins.
+    if let Some(state) = schedule.options.override_status {
+        let reason = match state {
+            Desired::Running => "override-status-running",
+            Desired::Stopped => "override-status-stopped",
+        };
+        return ReconcileDecision::towards(instance, state, hibernate, reason.into(), None, note);
+    }
+
+    // 2. Enforced: the state the schedule asserts now, on every run (a one-sided period only
+    //    from its time to the end of its local day).
     if schedule.options.enforced {
-        return match state.desired {
+        return match schedule.enforced_state_at(now).desired {
             Some(want) => {
                 ReconcileDecision::towards(instance, want, hibernate, "enforced".into(), None, note)
             }
             None => ReconcileDecision::skip(SkipReason::NoScheduleEvents, note),
         };
     }
+
+    let state = schedule.state_at(now);
 
     // 3. Transitions: the later of the schedule's last one and the override's expiry (which
     //    leads to the schedule's state at that instant; on a tie the schedule's counts).
@@ -388,8 +406,30 @@ pub fn reconcile(
         return ReconcileDecision::left_alone(instance, t.to, reason, differs, note);
     }
 
-    // Never applied, and too late: report, do nothing, write nothing.
+    // Never applied, and too late. An instance reconcile has never acted on (no valid
+    // last-action tag), found running while the schedule wants it stopped, is stopped at once
+    // with `stop_new_instances` (the default); otherwise report, do nothing, write nothing.
     if now.duration_since(t.at) > settings.catch_up {
+        let new_and_running = last.is_none()
+            && schedule.options.stop_new_instances
+            && t.to == Desired::Stopped
+            && state.desired == Some(Desired::Stopped)
+            && instance.state == InstanceState::Running;
+        if new_and_running {
+            let write = LastAction {
+                to: Desired::Stopped,
+                at: t.at,
+                was_running: false,
+            };
+            return ReconcileDecision::towards(
+                instance,
+                Desired::Stopped,
+                hibernate,
+                reason,
+                Some(write),
+                note,
+            );
+        }
         let differs = SkipReason::TransitionMissed;
         return ReconcileDecision::left_alone(instance, t.to, reason, differs, note);
     }
@@ -700,12 +740,48 @@ mod tests {
                 // Within the catch-up window of the last transition: applied.
                 ("2026-11-25T18:10Z", Running, &[],           STOP,    "outside-window",    "stop@2026-11-25T18:00Z",  None),
                 ("2026-11-25T08:10Z", Stopped, &[],           START,   "in-window",         "start@2026-11-25T08:00Z", None),
-                // Later: reported, left alone until the next transition.
+                // Later: a stopped one is reported and left alone until the next transition; a
+                // running one outside its window is stopped at once (stop_new_instances).
                 ("2026-11-25T14:00Z", Running, &[],           ALREADY, "in-window",         "",                        None),
                 ("2026-11-25T14:00Z", Stopped, &[],           MISSED,  "transition-missed", "",                        None),
-                ("2026-11-25T21:00Z", Running, &[],           MISSED,  "transition-missed", "",                        None),
+                ("2026-11-25T21:00Z", Running, &[],           STOP,    "outside-window",    "stop@2026-11-25T18:00Z",  None),
+                ("2026-11-25T21:00Z", Stopped, &[],           ALREADY, "outside-window",    "",                        None),
+                ("2026-11-25T21:00Z", Pending, &[],           IN_TRANSITION, "in-transition", "",                      None),
                 // An empty tag value (a user cleared it) is no tag.
                 ("2026-11-25T18:10Z", Running, &[(LAST, "")], STOP,    "outside-window",    "stop@2026-11-25T18:00Z",  None),
+            ],
+        );
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn without_stop_new_instances_a_new_instance_running_outside_its_window_is_left_alone() {
+        let keep = with(ScheduleOptions {
+            stop_new_instances: false,
+            ..Default::default()
+        });
+        check(
+            &keep,
+            &[
+                ("2026-11-25T21:00Z", Running, &[], MISSED, "transition-missed", "",                       None),
+                // Within the catch-up window the stop transition is applied as before.
+                ("2026-11-25T18:10Z", Running, &[], STOP,   "outside-window",    "stop@2026-11-25T18:00Z", None),
+            ],
+        );
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn stop_new_instances_does_not_touch_instances_reconcile_has_acted_on() {
+        // Started by hand after the 18:00 stop was recorded: the manual change is respected.
+        let last = &[(LAST, "stop@2026-11-25T18:00Z")][..];
+        // A tag from an older transition: missed, as before.
+        let old = &[(LAST, "start@2026-11-24T08:00Z")][..];
+        check(
+            &office_hours(),
+            &[
+                ("2026-11-25T21:00Z", Running, last, RESPECTED, "manual-change-respected", "", None),
+                ("2026-11-25T21:00Z", Running, old,  MISSED,    "transition-missed",       "", None),
             ],
         );
     }
@@ -725,7 +801,9 @@ mod tests {
                 &office_hours(),
                 &[
                     ("2026-11-25T18:05Z", Running, &[(LAST, bad)], STOP,   "outside-window",    "stop@2026-11-25T18:00Z", note),
-                    ("2026-11-25T21:00Z", Running, &[(LAST, bad)], MISSED, "transition-missed", "",                       note),
+                    // As with no tag: stopped at once (stop_new_instances).
+                    ("2026-11-25T21:00Z", Running, &[(LAST, bad)], STOP,   "outside-window",    "stop@2026-11-25T18:00Z", note),
+                    ("2026-11-25T11:00Z", Stopped, &[(LAST, bad)], MISSED, "transition-missed", "",                       note),
                 ],
             );
         }
@@ -746,8 +824,10 @@ mod tests {
                     // transition written over the future one.
                     ("2026-11-25T18:05Z", Running, tag, STOP,    "outside-window",    "stop@2026-11-25T18:00Z",  note),
                     ("2026-11-25T08:05Z", Stopped, tag, START,   "in-window",         "start@2026-11-25T08:00Z", note),
-                    ("2026-11-25T21:00Z", Running, tag, MISSED,  "transition-missed", "",                        note),
+                    // As with no tag, stopped at once (stop_new_instances).
+                    ("2026-11-25T21:00Z", Running, tag, STOP,    "outside-window",    "stop@2026-11-25T18:00Z",  note),
                     ("2026-11-25T21:00Z", Stopped, tag, ALREADY, "outside-window",    "",                        note),
+                    ("2026-11-25T11:00Z", Stopped, tag, MISSED,  "transition-missed", "",                        note),
                 ],
             );
         }
@@ -920,6 +1000,89 @@ mod tests {
 
     #[test]
     #[rustfmt::skip]
+    fn a_schedules_override_status_is_asserted_on_every_run_and_an_instance_override_wins() {
+        let down = with(ScheduleOptions { override_status: Some(Desired::Stopped), ..Default::default() });
+        let up = with(ScheduleOptions { override_status: Some(Desired::Running), ..Default::default() });
+        let last = &[(LAST, "start@2026-11-25T08:00Z")][..];
+        let over = &[(OVERRIDE, "running until 2026-11-25T23:00Z")][..];
+        let expired = &[(OVERRIDE, "running until 2026-11-25T09:00Z")][..];
+        check(
+            &down,
+            &[
+                // In working hours: stopped anyway; started by hand: stopped again.
+                ("2026-11-25T11:00Z", Running,  last,    STOP,          "override-status-stopped",          "", None),
+                ("2026-11-25T11:05Z", Stopped,  last,    ALREADY,       "override-status-stopped",          "", None),
+                ("2026-11-25T11:00Z", Stopping, last,    IN_TRANSITION, "in-transition",                    "", None),
+                ("2026-11-25T11:00Z", Stopped,  over,    START,         "override-until-2026-11-25T23:00Z", "", None),
+                ("2026-11-25T11:00Z", Running,  expired, STOP,          "override-status-stopped",          "", EXPIRED),
+            ],
+        );
+        check(
+            &up,
+            &[
+                ("2026-11-25T21:00Z", Stopped, last, START,   "override-status-running", "", None),
+                ("2026-11-28T12:00Z", Running, &[],  ALREADY, "override-status-running", "", None),
+            ],
+        );
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn an_enforced_stop_only_schedule_stops_in_the_evening_and_leaves_the_daytime_alone() {
+        // -19:00 Europe/London enforced (GMT in November).
+        let stop_only = schedule(
+            vec![Period { end: Some(time(19, 0, 0, 0)), ..Default::default() }],
+            ScheduleOptions { enforced: true, ..Default::default() },
+        );
+        let none = Decision::Skip(SkipReason::NoScheduleEvents);
+        check(
+            &stop_only,
+            &[
+                // Started by hand in the morning: no opinion before 19:00 (was: stopped).
+                ("2026-11-26T10:00Z", Running, &[], none,    "no-schedule-events", "", None),
+                ("2026-11-26T18:59Z", Running, &[], none,    "no-schedule-events", "", None),
+                ("2026-11-26T19:00Z", Running, &[], STOP,    "enforced",           "", None),
+                ("2026-11-26T23:59Z", Running, &[], STOP,    "enforced",           "", None),
+                ("2026-11-26T23:59Z", Stopped, &[], ALREADY, "enforced",           "", None),
+                // After midnight the new day has no opinion until its 19:00.
+                ("2026-11-27T00:01Z", Running, &[], none,    "no-schedule-events", "", None),
+            ],
+        );
+        // An enforced start-only schedule restarts a hand-stopped instance only after its time.
+        let start_only = schedule(
+            vec![Period { begin: Some(time(7, 0, 0, 0)), weekdays: mon_fri(), ..Default::default() }],
+            ScheduleOptions { enforced: true, ..Default::default() },
+        );
+        check(
+            &start_only,
+            &[
+                ("2026-11-26T03:00Z", Stopped, &[], none,  "no-schedule-events", "", None),
+                ("2026-11-26T07:00Z", Stopped, &[], START, "enforced",           "", None),
+                ("2026-11-26T22:00Z", Stopped, &[], START, "enforced",           "", None),
+                // Saturday: not selected, no opinion.
+                ("2026-11-28T12:00Z", Stopped, &[], none,  "no-schedule-events", "", None),
+            ],
+        );
+        // Both: running from 07:00 to 19:00, stopped from 19:00 to midnight.
+        let both = schedule(
+            vec![
+                Period { begin: Some(time(7, 0, 0, 0)), weekdays: mon_fri(), ..Default::default() },
+                Period { end: Some(time(19, 0, 0, 0)), ..Default::default() },
+            ],
+            ScheduleOptions { enforced: true, ..Default::default() },
+        );
+        check(
+            &both,
+            &[
+                ("2026-11-26T12:00Z", Stopped, &[], START, "enforced",           "", None),
+                ("2026-11-26T20:00Z", Running, &[], STOP,  "enforced",           "", None),
+                ("2026-11-27T05:00Z", Running, &[], none,  "no-schedule-events", "", None),
+            ],
+        );
+    }
+
+    #[test]
+    #[rustfmt::skip]
     fn retain_running_keeps_a_hand_started_instance_running_at_window_end() {
         let retain = with(ScheduleOptions {
             retain_running: true,
@@ -1009,17 +1172,17 @@ mod tests {
             ],
         );
         // 01:30–06:00 every day. On Sunday 2026-03-29 clocks go forward at 01:00 GMT: 01:30
-        // does not exist and the start happens at 01:30Z (02:30 BST).
+        // does not exist and the start happens at the end of the gap, 01:00Z (02:00 BST).
         let early = schedule(
             vec![window((1, 30), (6, 0), Weekdays::default())],
             ScheduleOptions::default(),
         );
         let before = &[(LAST, "stop@2026-03-28T06:00Z")][..];
-        let after = &[(LAST, "start@2026-03-29T01:30Z")][..];
+        let after = &[(LAST, "start@2026-03-29T01:00Z")][..];
         check(
             &early,
             &[
-                ("2026-03-29T01:35Z", Stopped, before, START,   "in-window",      "start@2026-03-29T01:30Z", None),
+                ("2026-03-29T01:05Z", Stopped, before, START,   "in-window",      "start@2026-03-29T01:00Z", None),
                 ("2026-03-29T01:50Z", Running, after,  ALREADY, "in-window",      "",                        None),
                 // 06:00 BST = 05:00Z.
                 ("2026-03-29T05:05Z", Running, after,  STOP,    "outside-window", "stop@2026-03-29T05:00Z",  None),

@@ -26,21 +26,24 @@
 //!   the document's default zone and calendars). A name is 1–256 characters of a tag value
 //!   without space or `:` (so it cannot be taken for an expression).
 //! - A schedule object: `periods` (required, at least one: `begin`/`end` `HH:MM`, at least one
-//!   of them and not equal; `weekdays`, `days`, `months` in the grammar's spellings),
+//!   of them and not equal, or `"all_day": true`; `weekdays`, `days`, `months` in the grammar's
+//!   spellings),
 //!   `timezone`, `holidays` (calendar names), `holiday_state` (`stopped` | `as-usual`),
-//!   `enforced`, `retain_running`, `hibernate`.
+//!   `enforced`, `retain_running`, `hibernate` (default `false`), `stop_new_instances` (default
+//!   `true`), `override_status` (`running` | `stopped`: a permanent override of the schedule).
 //! - Unknown fields are refused; the compact JSON may have at most [`MAX_DOCUMENT_BYTES`].
 //!
 //! [`ScheduleDocument::from_json`] checks each field by hand first (an error names the JSON
 //! path, such as `schedules.office-hours.periods[0].begin`, or `$` for the whole document),
 //! then the JSON Schema, so the published schema can never be more permissive than the code.
 
+use crate::eval::Desired;
 use crate::grammar::{
     is_tag_char, looks_like_expression, parse_date, parse_expression, parse_month_days,
     parse_months, parse_time, parse_weekdays, GrammarError, ParseContext,
 };
 use crate::model::{HolidayState, Period, Schedule, ScheduleOptions, Zone};
-use jiff::civil::Date;
+use jiff::civil::{Date, Time};
 use jsonschema::paths::LocationSegment;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -324,6 +327,8 @@ fn schedule_object(
             "enforced",
             "retain_running",
             "hibernate",
+            "stop_new_instances",
+            "override_status",
         ],
     )?;
     let zone = match fields.get("timezone") {
@@ -392,6 +397,17 @@ fn schedule_object(
             ))
         }
     };
+    let override_status = match fields.get("override_status") {
+        None => None,
+        Some(Value::String(s)) if s == "running" => Some(Desired::Running),
+        Some(Value::String(s)) if s == "stopped" => Some(Desired::Stopped),
+        Some(_) => {
+            return Err(bad(
+                join(path, "override_status"),
+                "must be \"running\" or \"stopped\" (or left out: the periods apply)",
+            ))
+        }
+    };
     Ok(Schedule {
         name: None,
         zone,
@@ -399,9 +415,14 @@ fn schedule_object(
         holidays,
         holiday_state,
         options: ScheduleOptions {
+            override_status,
             enforced: boolean(join(path, "enforced"), fields.get("enforced"))?,
             retain_running: boolean(join(path, "retain_running"), fields.get("retain_running"))?,
             hibernate: boolean(join(path, "hibernate"), fields.get("hibernate"))?,
+            stop_new_instances: match fields.get("stop_new_instances") {
+                None => true,
+                v => boolean(join(path, "stop_new_instances"), v)?,
+            },
         },
     })
 }
@@ -413,7 +434,7 @@ fn period(path: &str, v: &Value) -> Result<Period, DocumentError> {
     only_fields(
         fields,
         path,
-        &["begin", "end", "weekdays", "days", "months"],
+        &["begin", "end", "all_day", "weekdays", "days", "months"],
     )?;
     let time = |field: &str| -> Result<_, DocumentError> {
         let p = join(path, field);
@@ -422,16 +443,33 @@ fn period(path: &str, v: &Value) -> Result<Period, DocumentError> {
             .map(|v| parse_time(string(&p, v, "a time HH:MM")?).map_err(|m| bad(&p, m)))
             .transpose()
     };
-    let (begin, end) = (time("begin")?, time("end")?);
+    let (mut begin, mut end) = (time("begin")?, time("end")?);
+    let all_day = boolean(join(path, "all_day"), fields.get("all_day"))?;
     match (begin, end) {
+        _ if all_day && fields.contains_key("begin") => {
+            return Err(bad(
+                join(path, "begin"),
+                "an all_day period has no begin or end: it runs from midnight to midnight",
+            ))
+        }
+        _ if all_day && fields.contains_key("end") => {
+            return Err(bad(
+                join(path, "end"),
+                "an all_day period has no begin or end: it runs from midnight to midnight",
+            ))
+        }
+        _ if all_day => (begin, end) = (Some(Time::midnight()), Some(Time::midnight())),
         (None, None) => {
             return Err(bad(
                 path,
-                "a period needs a begin, an end or both (\"begin\": \"08:00\", \"end\": \"18:00\")",
+                "a period needs a begin, an end or both (\"begin\": \"08:00\", \"end\": \"18:00\"), or \"all_day\": true",
             ))
         }
         (Some(b), Some(e)) if b == e => {
-            return Err(bad(join(path, "end"), "begin and end are equal"))
+            return Err(bad(
+                join(path, "end"),
+                "begin and end are equal; for the whole day write \"all_day\": true",
+            ))
         }
         _ => {}
     }
@@ -600,9 +638,10 @@ mod tests {
                     ],
                     "holidays": ["au"],
                     "holiday_state": "as-usual",
-                    "enforced": true, "retain_running": true, "hibernate": true
+                    "enforced": true, "retain_running": true, "hibernate": true,
+                    "stop_new_instances": false
                 },
-                "b": "mon-thu+last-fri days=1+15+L months=jan-mar 08:00-18:00 and 07:00- and sat+sun -19:00 holidays=au holidays-as-usual enforced retain-running hibernate"
+                "b": "mon-thu+last-fri days=1+15+L months=jan-mar 08:00-18:00 and 07:00- and sat+sun -19:00 holidays=au holidays-as-usual enforced retain-running hibernate keep-new-running"
             }
         }));
         let (mut a, mut b) = (d.schedules["a"].clone(), d.schedules["b"].clone());
@@ -624,9 +663,59 @@ mod tests {
             a.periods[0].month_days,
             MonthDays {
                 days: (1 << 1) | (1 << 15),
-                last: true
+                last: true,
+                nearest_weekday: 0,
             }
         );
+    }
+
+    #[test]
+    fn nearest_weekdays_and_steps_pass_the_schema_as_in_an_expression() {
+        let d = doc(json!({"schedules": {
+            "a": {"periods": [{"begin": "08:00", "end": "18:00", "days": "15W+1-L/2", "weekdays": "mon-fri/2", "months": "jan-dec/3"}]},
+            "b": "days=15W+1-L/2 mon-fri/2 months=jan-dec/3 08:00-18:00"
+        }}));
+        let (mut a, mut b) = (d.schedules["a"].clone(), d.schedules["b"].clone());
+        (a.name, b.name) = (None, None);
+        assert_eq!(a, b);
+        assert_eq!(a.periods[0].month_days.nearest_weekday, 1 << 15);
+        let e =
+            error(json!({"schedules": {"a": {"periods": [{"begin": "08:00", "days": "1-5W"}]}}}));
+        assert_eq!(e.path, "schedules.a.periods[0].days");
+        assert!(e.message.contains("W follows a single day"), "{e}");
+    }
+
+    #[test]
+    fn override_status_is_running_stopped_or_absent() {
+        let d = doc(json!({"schedules": {
+            "up": {"periods": [{"begin": "08:00", "end": "18:00"}], "override_status": "running"},
+            "down": {"periods": [{"begin": "08:00", "end": "18:00"}], "override_status": "stopped"},
+            "plain": {"periods": [{"begin": "08:00", "end": "18:00"}]}
+        }}));
+        let status = |name: &str| d.schedules[name].options.override_status;
+        assert_eq!(status("up"), Some(Desired::Running));
+        assert_eq!(status("down"), Some(Desired::Stopped));
+        assert_eq!(status("plain"), None);
+        let e = error(
+            json!({"schedules": {"s": {"periods": [{"begin": "08:00"}], "override_status": "paused"}}}),
+        );
+        assert_eq!(e.path, "schedules.s.override_status");
+        assert!(
+            e.message.contains("must be \"running\" or \"stopped\""),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_all_day_period_is_the_all_day_token() {
+        let d = doc(json!({"schedules": {
+            "a": {"periods": [{"all_day": true, "weekdays": "sat+sun"}]},
+            "b": "sat+sun all-day"
+        }}));
+        let (mut a, mut b) = (d.schedules["a"].clone(), d.schedules["b"].clone());
+        (a.name, b.name) = (None, None);
+        assert_eq!(a, b);
+        assert!(a.periods[0].is_all_day());
     }
 
     #[test]
@@ -638,6 +727,7 @@ mod tests {
         assert_eq!(x.zone, Zone::utc());
         assert_eq!(x.holiday_state, HolidayState::Stopped);
         assert_eq!(x.options, ScheduleOptions::default());
+        assert!(x.options.stop_new_instances);
         assert!(x.holidays.is_empty());
         assert_eq!(doc(json!({"schedules": {}})).schedules.len(), 0);
         // The deployed document may be empty: then only inline expressions work.
@@ -826,7 +916,7 @@ mod tests {
             (
                 p(json!({"begin": "08:00", "until": "18:00"})),
                 "schedules.s.periods[1].until",
-                "unknown field; expected one of: begin, end, weekdays, days, months",
+                "unknown field; expected one of: begin, end, all_day, weekdays, days, months",
             ),
             (
                 p(json!({"begin": "25:00"})),
@@ -846,7 +936,27 @@ mod tests {
             (
                 p(json!({"begin": "08:00", "end": "08:00"})),
                 "schedules.s.periods[1].end",
-                "begin and end are equal",
+                "begin and end are equal; for the whole day write \"all_day\": true",
+            ),
+            (
+                p(json!({"all_day": true, "begin": "08:00"})),
+                "schedules.s.periods[1].begin",
+                "an all_day period has no begin or end",
+            ),
+            (
+                p(json!({"all_day": true, "end": "18:00"})),
+                "schedules.s.periods[1].end",
+                "an all_day period has no begin or end",
+            ),
+            (
+                p(json!({"all_day": false})),
+                "schedules.s.periods[1]",
+                "or \"all_day\": true",
+            ),
+            (
+                p(json!({"all_day": "yes"})),
+                "schedules.s.periods[1].all_day",
+                "must be true or false",
             ),
             (
                 p(json!({"begin": "08:00", "weekdays": "weekdays"})),

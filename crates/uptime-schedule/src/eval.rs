@@ -3,22 +3,25 @@
 //! Semantics (the tests in `tests/dst.rs` and `tests/eval_props.rs` hold them to this):
 //!
 //! - Each period, on each local date its day rules select, yields events in the schedule's
-//!   zone: a window `[begin, end)` (overnight windows end on the next date), or a lone start
+//!   zone: a window `[begin, end)` (overnight and `all-day` windows end on the next date), or
+//!   a lone start
 //!   (begin only) or stop (end only). The day rules select the date a window **begins** on (for
-//!   a lone stop, the date of the stop). Local times are turned into instants with jiff's
-//!   `compatible` disambiguation: a time in a DST gap happens at the offset before the gap, that
-//!   is shifted forward by the gap's length (02:30 on a New York spring-forward day = 03:30 new
-//!   time), and a time in a DST overlap happens at its first occurrence. So every event happens
-//!   exactly once per selected day: no start is skipped and no stop happens twice.
+//!   a lone stop, the date of the stop). A local time in a DST gap happens when the wall clock
+//!   first reaches it, at the end of the gap (02:30 on a New York spring-forward day = 03:00
+//!   new time, the instant of the change, as cron does), and a time in a DST overlap happens at
+//!   its first occurrence. So every event happens exactly once per selected day: no start is
+//!   skipped and no stop happens twice.
 //!   A window whose end instant is not after its begin instant (possible only when a DST gap
-//!   swallows a short window, such as 01:30–02:00 on a London spring-forward day, or when
-//!   `begin == end`, which the grammar refuses) is empty: it never contains an instant, but its
-//!   end still counts as a stop in step 3.
+//!   swallows a window, such as 01:15–01:45 on a London spring-forward day, whose ends both
+//!   happen at 02:00 BST) is empty: it never contains an instant, but its end still counts as a
+//!   stop in step 3.
 //! - The state at an instant `t`:
 //!   1. if the local date of `t` is a holiday (and holidays stop the schedule): `Stopped`
 //!      (`StateCause::Holiday`). A holiday thus runs from the first instant of its local date
 //!      (local midnight, `date.to_zoned(tz)`) to the first instant of the next date;
-//!   2. else if a window that begins on a non-holiday date contains `t`: `Running`
+//!   2. else if a window that begins on a non-holiday date contains `t`, or `t` lies in a gap
+//!      of at most [`BRIDGE`] (one minute) between the end of such a window and the begin of
+//!      another (`22:00-23:59` and `00:00-07:00`, `05:00-10:00` and `10:01-15:00`): `Running`
 //!      (`StateCause::InWindow`);
 //!   3. else the latest one-sided event or window end at or before `t` that is not a start on a
 //!      holiday decides: start → `Running` (`InWindow`), stop → `Stopped` (`OutsideWindow`). A
@@ -40,7 +43,8 @@
 //!   swallows midnight); the state is constant between them except for falling back to no
 //!   opinion when the deciding event leaves the lookback, which is not a transition (it has no
 //!   target state). So consecutive transitions alternate, unless a stretch without opinion lies
-//!   between them; two windows that touch or overlap make one running stretch.
+//!   between them; two windows that touch, overlap or are at most a minute apart make one
+//!   running stretch.
 //! - The cause of a transition: to `Stopped` because of a holiday → `HolidayBegin`; out of a
 //!   holiday (to `Running`) → `HolidayEnd`, even when a window begins at that same midnight;
 //!   otherwise `PeriodBegin` (to `Running`) or `PeriodEnd` (to `Stopped`).
@@ -50,7 +54,7 @@
 
 use crate::model::Schedule;
 use jiff::civil::{Date, Time};
-use jiff::tz::TimeZone;
+use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use std::collections::HashMap;
 
@@ -125,6 +129,8 @@ struct Day {
     windows: Vec<(Timestamp, Timestamp)>,
     /// The events of step 3: lone starts (not on a holiday), lone stops, window ends.
     marks: Vec<Mark>,
+    /// The lone starts (not on a holiday) and lone stops alone, for enforced schedules.
+    lone: Vec<Mark>,
 }
 
 /// An event that decides the state outside windows.
@@ -135,6 +141,19 @@ struct Mark {
 }
 
 impl Mark {
+    fn state(&self) -> StateAt {
+        match self.to {
+            Desired::Running => StateAt {
+                desired: Some(Desired::Running),
+                cause: StateCause::InWindow,
+            },
+            Desired::Stopped => StateAt {
+                desired: Some(Desired::Stopped),
+                cause: StateCause::OutsideWindow,
+            },
+        }
+    }
+
     /// Orders marks by instant, a start after a stop at the same instant (the start wins).
     fn key(&self) -> (Timestamp, bool) {
         (self.at, self.to == Desired::Running)
@@ -144,6 +163,12 @@ impl Mark {
 const DAY: SignedDuration = SignedDuration::from_hours(24);
 const LOOKBACK: SignedDuration = SignedDuration::from_hours(24 * LOOKBACK_DAYS);
 const NANO: SignedDuration = SignedDuration::from_nanos(1);
+
+/// The longest gap between two windows that still makes one running stretch: Instance
+/// Scheduler's users write `22:00-23:59` plus `00:00-07:00` (it refuses overnight periods), and
+/// `05:00-10:00` plus `10:01-15:00`; evaluated literally, the instance would be stopped for a
+/// minute.
+pub const BRIDGE: SignedDuration = SignedDuration::from_mins(1);
 
 /// How many days before an instant's local date an event that happens at or after that instant
 /// can have been selected: an overnight window ends the next day, a DST gap can push a time
@@ -175,12 +200,28 @@ fn dates_around(tz: &TimeZone, from: Timestamp, to: Timestamp) -> impl Iterator<
     })
 }
 
-/// A local date and time as an instant, `compatible` disambiguation; `None` only at the ends of
-/// jiff's range.
+/// A local date and time as an instant; `None` only at the ends of jiff's range.
+///
+/// - A time in a DST overlap happens at its first occurrence (the offset before the change).
+/// - A time in a DST gap happens when the wall clock first reaches it, which is the instant of
+///   the change, the end of the gap: 02:30 on a spring-forward day whose clocks jump from 02:00
+///   to 03:00 happens at 03:00 new time, as cron does with a skipped hour. (jiff's `compatible`
+///   would shift it by the gap's length, to 03:30, which makes a window `02:30-03:30` vanish.)
 fn instant(tz: &TimeZone, date: Date, time: Time) -> Option<Timestamp> {
-    tz.to_ambiguous_timestamp(date.to_datetime(time))
-        .compatible()
-        .ok()
+    let ambiguous = tz.to_ambiguous_timestamp(date.to_datetime(time));
+    match ambiguous.offset() {
+        AmbiguousOffset::Gap { before, .. } => {
+            // At the offset before the gap the time is at or after the change, less than a
+            // gap's length later; the latest change at or before it is the one we want.
+            let late = date
+                .to_datetime(time)
+                .to_zoned(TimeZone::fixed(before))
+                .ok()?;
+            let change = tz.preceding(plus(late.timestamp(), NANO)).next()?;
+            Some(change.timestamp())
+        }
+        _ => ambiguous.earlier().ok(),
+    }
 }
 
 /// The first instant of a local date.
@@ -217,7 +258,7 @@ impl<'a> Evaluator<'a> {
             for period in schedule.periods.iter().filter(|p| p.matches(date)) {
                 match (period.begin, period.end) {
                     (Some(begin), Some(end)) => {
-                        let end_date = if period.is_overnight() {
+                        let end_date = if period.ends_next_day() {
                             date.tomorrow().ok()
                         } else {
                             Some(date)
@@ -237,18 +278,22 @@ impl<'a> Evaluator<'a> {
                     }
                     (Some(begin), None) if !holiday => {
                         if let Some(at) = instant(tz, date, begin) {
-                            day.marks.push(Mark {
+                            let mark = Mark {
                                 at,
                                 to: Desired::Running,
-                            });
+                            };
+                            day.marks.push(mark);
+                            day.lone.push(mark);
                         }
                     }
                     (None, Some(end)) => {
                         if let Some(at) = instant(tz, date, end) {
-                            day.marks.push(Mark {
+                            let mark = Mark {
                                 at,
                                 to: Desired::Stopped,
-                            });
+                            };
+                            day.marks.push(mark);
+                            day.lone.push(mark);
                         }
                     }
                     _ => {}
@@ -265,39 +310,88 @@ impl<'a> Evaluator<'a> {
                 cause: StateCause::Holiday,
             };
         }
-        for date in dates_around(self.tz, at, at) {
-            if self
-                .day(date)
-                .windows
-                .iter()
-                .any(|&(begin, end)| begin <= at && at < end)
-            {
-                return StateAt {
-                    desired: Some(Desired::Running),
-                    cause: StateCause::InWindow,
-                };
-            }
-        }
-        match self.latest_mark(at) {
-            Some(Mark {
-                to: Desired::Running,
-                ..
-            }) => StateAt {
+        if self.in_window(at) {
+            return StateAt {
                 desired: Some(Desired::Running),
                 cause: StateCause::InWindow,
-            },
-            Some(Mark {
-                to: Desired::Stopped,
-                ..
-            }) => StateAt {
-                desired: Some(Desired::Stopped),
-                cause: StateCause::OutsideWindow,
-            },
+            };
+        }
+        match self.latest_mark(at) {
+            Some(mark) => mark.state(),
             None => StateAt {
                 desired: None,
                 cause: StateCause::NoEvents,
             },
         }
+    }
+
+    /// The state an enforced schedule asserts at `at`. Without one-sided periods, the state at
+    /// `at`. With them (Instance Scheduler's rule), a one-sided period asserts its state from
+    /// its time until the end of that local day, and has no opinion before its time:
+    /// holiday → `Stopped`; in a window (or a bridged gap) → `Running`; else the latest lone
+    /// start or stop of `at`'s local date at or before `at` (a start wins a tie); else
+    /// `Stopped` if the schedule has windows; else no opinion.
+    fn enforced_state_at(&mut self, at: Timestamp) -> StateAt {
+        let one_sided = |p: &crate::model::Period| p.begin.is_none() || p.end.is_none();
+        if !self.schedule.periods.iter().any(one_sided) {
+            return self.state_at(at);
+        }
+        let date = self.local_date(at);
+        if self.schedule.is_holiday(date) {
+            return StateAt {
+                desired: Some(Desired::Stopped),
+                cause: StateCause::Holiday,
+            };
+        }
+        if self.in_window(at) {
+            return StateAt {
+                desired: Some(Desired::Running),
+                cause: StateCause::InWindow,
+            };
+        }
+        let today = self
+            .day(date)
+            .lone
+            .iter()
+            .filter(|m| m.at <= at)
+            .max_by_key(|m| m.key())
+            .copied();
+        if let Some(mark) = today {
+            return mark.state();
+        }
+        if self.schedule.periods.iter().any(|p| !one_sided(p)) {
+            return StateAt {
+                desired: Some(Desired::Stopped),
+                cause: StateCause::OutsideWindow,
+            };
+        }
+        StateAt {
+            desired: None,
+            cause: StateCause::NoEvents,
+        }
+    }
+
+    /// Whether a window contains `at`, or `at` lies in a bridged gap.
+    fn in_window(&mut self, at: Timestamp) -> bool {
+        // In a window, or in a gap of at most `BRIDGE` between the end of one (non-empty)
+        // window and the begin of another.
+        let (mut ends, mut begins) = (Vec::new(), Vec::new());
+        let soon = plus(at, BRIDGE);
+        for date in dates_around(self.tz, at, soon) {
+            for &(begin, end) in &self.day(date).windows {
+                if begin <= at && at < end {
+                    return true;
+                }
+                if begin < end && end <= at && at < plus(end, BRIDGE) {
+                    ends.push(end);
+                }
+                if begin < end && at < begin && begin <= soon {
+                    begins.push(begin);
+                }
+            }
+        }
+        ends.iter()
+            .any(|&e| begins.iter().any(|&b| b <= plus(e, BRIDGE)))
     }
 
     /// The latest mark in `[at − LOOKBACK, at]`, searching backwards in growing chunks so that
@@ -444,6 +538,14 @@ impl Schedule {
         Evaluator::new(self).state_at(at)
     }
 
+    /// The state an enforced schedule asserts at `at`: as [`Schedule::state_at`], except that
+    /// a one-sided period asserts its state only from its time until the end of that local day
+    /// (no opinion before its time), so that an enforced `-19:00` stops instances started by
+    /// hand in the evening but not in the daytime.
+    pub fn enforced_state_at(&self, at: Timestamp) -> StateAt {
+        Evaluator::new(self).enforced_state_at(at)
+    }
+
     /// The transitions in `(from, to]`, in order. Consecutive transitions alternate (unless a
     /// stretch without opinion lies between them, see the module documentation). The cost grows
     /// with the length of the range (every local date in it is evaluated): meant for ranges of
@@ -524,20 +626,18 @@ mod tests {
     }
 
     #[test]
-    fn a_window_with_equal_begin_and_end_is_empty_but_stops() {
-        let mut s = every_day(Some(time(6, 0, 0, 0)), None);
-        s.periods.push(Period {
-            begin: Some(time(12, 0, 0, 0)),
-            end: Some(time(12, 0, 0, 0)),
-            ..Period::default()
-        });
+    fn a_window_with_equal_begin_and_end_runs_a_whole_day() {
+        // Only on 2026-06-01 (a Monday): 12:00 to 12:00 on Tuesday.
+        let mut s = every_day(Some(time(12, 0, 0, 0)), Some(time(12, 0, 0, 0)));
+        s.periods[0].month_days.days = 1 << 1;
+        s.periods[0].months = crate::model::Months(1 << 6);
         assert_eq!(
-            s.state_at(ts("2026-06-01T12:00:00Z")).desired,
-            Some(Desired::Stopped)
+            s.state_at(ts("2026-06-02T11:59:00Z")).desired,
+            Some(Desired::Running)
         );
-        let got = s.transitions(ts("2026-06-01T00:00:00Z"), ts("2026-06-02T00:00:00Z"));
+        let got = s.transitions(ts("2026-06-01T00:00:00Z"), ts("2026-06-03T00:00:00Z"));
         assert_eq!(got.len(), 2);
-        assert_eq!(got[0].at, ts("2026-06-01T06:00:00Z"));
-        assert_eq!(got[1].at, ts("2026-06-01T12:00:00Z"));
+        assert_eq!(got[0].at, ts("2026-06-01T12:00:00Z"));
+        assert_eq!(got[1].at, ts("2026-06-02T12:00:00Z"));
     }
 }

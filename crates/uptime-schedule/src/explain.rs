@@ -3,7 +3,7 @@
 //! The range is `days` calendar days in the schedule's zone from `from` (so a week that contains
 //! a spring-forward change is 167 real hours long), and every figure is in real elapsed time.
 
-use crate::eval::Transition;
+use crate::eval::{Desired, Transition};
 use crate::model::Schedule;
 use jiff::{Timestamp, ToSpan};
 
@@ -36,6 +36,15 @@ pub fn explain(schedule: &Schedule, from: Timestamp, days: u32) -> Explanation {
             saved_share: 0.0,
         };
     }
+    // A permanent override: no transitions, always (or never) running.
+    if let Some(state) = schedule.options.override_status {
+        let running = state == Desired::Running;
+        return Explanation {
+            transitions: Vec::new(),
+            running_hours_per_week: if running { 168.0 } else { 0.0 },
+            saved_share: if running { 0.0 } else { 1.0 },
+        };
+    }
     // `[from, to)` as the `(from − 1 ns, to − 1 ns]` that `transitions` takes.
     let nano = jiff::SignedDuration::from_nanos(1);
     let (before_from, before_to) = (
@@ -55,7 +64,7 @@ pub fn explain(schedule: &Schedule, from: Timestamp, days: u32) -> Explanation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::{Desired, TransitionCause};
+    use crate::eval::TransitionCause;
     use crate::model::{
         HolidayState, Period, ScheduleOptions, WeekdayKey, WeekdayRule, Weekdays, Zone,
     };
@@ -151,6 +160,7 @@ mod tests {
                 month_days: crate::model::MonthDays {
                     days: 1 << 31,
                     last: false,
+                    nearest_weekday: 0,
                 },
                 months: crate::model::Months(1 << 2),
                 ..Period::default()
@@ -161,6 +171,19 @@ mod tests {
         assert!(e.transitions.is_empty());
         assert!((e.running_hours_per_week - 168.0).abs() < 1e-9);
         assert!(e.saved_share.abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_permanent_override_has_no_transitions() {
+        let mut s = schedule("UTC", vec![mon_fri_8_to_18()], &[]);
+        s.options.override_status = Some(Desired::Stopped);
+        let e = explain(&s, ts("2026-06-01T00:00:00Z"), 7);
+        assert!(e.transitions.is_empty());
+        assert_eq!(e.running_hours_per_week, 0.0);
+        assert_eq!(e.saved_share, 1.0);
+        s.options.override_status = Some(Desired::Running);
+        let e = explain(&s, ts("2026-06-01T00:00:00Z"), 7);
+        assert_eq!(e.running_hours_per_week, 168.0);
     }
 
     #[test]

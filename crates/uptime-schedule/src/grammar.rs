@@ -31,12 +31,15 @@
 //! | `18:00-00:00` | a window that ends at midnight (`24:00` is refused) |
 //! | `07:00-` | start only: start at 07:00, never stop |
 //! | `-19:00` | stop only: stop at 19:00, never start |
+//! | `all-day` | the whole day, midnight to midnight (`sat+sun all-day`) |
 //! | `mon`, `monday` | a weekday (`mon tue wed thu fri sat sun`, or full names) |
 //! | `mon-fri`, `fri-mon` | a range of weekdays; `fri-mon` wraps over the weekend |
 //! | `1st-mon` … `5th-mon` | the nth such weekday of the month |
 //! | `last-fri` | the last such weekday of the month |
 //! | `mon+wed+fri`, `mon-thu+last-fri` | any of several weekday items, joined with `+` |
 //! | `days=1-7`, `days=1+15+L`, `days=25-L` | days of the month; `L` = the last day; `25-L` = `25-31` |
+//! | `days=15W` | the weekday nearest to the 15th, within the month |
+//! | `days=1-31/2`, `days=1/2`, `mon-fri/2`, `months=jan-dec/3` | steps: every other day, Monday/Wednesday/Friday, every third month |
 //! | `months=jan-mar`, `months=dec+jan`, `months=11-12`, `months=nov-feb` | months (names or 1–12; ranges wrap) |
 //!
 //! No weekday, day or month token means every day. The day rules select the day a window
@@ -54,6 +57,7 @@
 //! | `enforced` | re-assert the desired state on every run |
 //! | `retain-running` | an instance started by hand before a window began keeps running after it ends |
 //! | `hibernate` | stop by hibernating where the instance supports it |
+//! | `keep-new-running` | an instance never acted on, found running outside its window, is left running until the next stop (default: stopped at once) |
 //!
 //! # Errors
 //!
@@ -202,7 +206,7 @@ pub fn parse_expression(input: &str, cx: &ParseContext<'_>) -> Result<Schedule, 
 
     let mut zone: Option<(Zone, Token<'_>)> = None;
     let mut holidays: Option<BTreeSet<Date>> = None;
-    let mut flags: [Option<Token<'_>>; 4] = [None; 4];
+    let mut flags: [Option<Token<'_>>; 5] = [None; 5];
     let mut periods = Vec::new();
     let mut current = PeriodBuilder::default();
     let mut last_and: Option<Token<'_>> = None;
@@ -279,6 +283,14 @@ pub fn parse_expression(input: &str, cx: &ParseContext<'_>) -> Result<Schedule, 
             flags[i] = Some(token);
             continue;
         }
+        if lower == "all-day" {
+            if current.time.is_some() {
+                return Err(token.error("two times in one period; separate periods with `and`"));
+            }
+            current.note(token);
+            current.time = Some((Some(Time::midnight()), Some(Time::midnight())));
+            continue;
+        }
         if looks_like_weekdays(&lower) {
             if current.weekdays.is_some() {
                 return Err(token.error(
@@ -319,7 +331,10 @@ pub fn parse_expression(input: &str, cx: &ParseContext<'_>) -> Result<Schedule, 
             }
             "weekend" | "weekends" => " (for Saturday and Sunday write sat+sun)",
             "daily" | "everyday" | "every-day" | "always" => {
-                " (a period without weekdays applies every day)"
+                " (a period without weekdays applies every day; all-day is the whole day)"
+            }
+            "allday" | "all" | "whole-day" | "full-day" | "24h" => {
+                " (for the whole day write all-day)"
             }
             "to" | "from" | "until" | "till" | "at" => " (write a window as 08:00-18:00)",
             "am" | "pm" => " (times are 24-hour: 18:00, not 6:00 pm)",
@@ -344,7 +359,7 @@ pub fn parse_expression(input: &str, cx: &ParseContext<'_>) -> Result<Schedule, 
         );
     }
 
-    let [enforced, retain_running, hibernate, as_usual] = flags.map(|f| f.is_some());
+    let [enforced, retain_running, hibernate, as_usual, keep_new] = flags.map(|f| f.is_some());
     Ok(Schedule {
         name: None,
         zone: zone.map_or_else(|| cx.default_zone.clone(), |(z, _)| z),
@@ -359,6 +374,8 @@ pub fn parse_expression(input: &str, cx: &ParseContext<'_>) -> Result<Schedule, 
             enforced,
             retain_running,
             hibernate,
+            stop_new_instances: !keep_new,
+            override_status: None,
         },
     })
 }
@@ -367,11 +384,12 @@ const AND_BETWEEN_PERIODS: &str =
     "`and` must stand between two periods, as in `mon-fri 08:00-18:00 and sat 10:00-14:00`";
 
 /// The flags, in the order [`describe`] prints them.
-const FLAGS: [&str; 4] = [
+const FLAGS: [&str; 5] = [
     "enforced",
     "retain-running",
     "hibernate",
     "holidays-as-usual",
+    "keep-new-running",
 ];
 
 fn tokenize(input: &str) -> Vec<Token<'_>> {
@@ -476,12 +494,13 @@ fn ordinal(word: &str) -> Option<Result<u8, String>> {
 /// Whether a (lowercase) token is meant as weekdays: its first item starts with a weekday name,
 /// an ordinal (`1st`) or `last`.
 fn looks_like_weekdays(lower: &str) -> bool {
-    let head = lower.split(['+', '-']).next().unwrap_or_default();
+    let head = lower.split(['+', '-', '/']).next().unwrap_or_default();
     weekday(head).is_some() || head == "last" || ordinal(head).is_some()
 }
 
-/// Parses weekdays (`mon-fri`, `sat+sun`, `fri-mon`, `2nd-tue`, `last-fri`, `mon-thu+last-fri`),
-/// case-insensitive. The error is a message for the user.
+/// Parses weekdays (`mon-fri`, `sat+sun`, `fri-mon`, `2nd-tue`, `last-fri`, `mon-thu+last-fri`,
+/// `mon-fri/2` every second day of the range, `mon/2` from Monday to Sunday), case-insensitive.
+/// The error is a message for the user.
 pub fn parse_weekdays(value: &str) -> Result<Weekdays, String> {
     if value.is_empty() {
         return Err("needs weekdays such as mon-fri, sat+sun or last-fri".into());
@@ -495,7 +514,35 @@ pub fn parse_weekdays(value: &str) -> Result<Weekdays, String> {
                 "`{value}` has an empty item; join weekdays with a single + (sat+sun)"
             ));
         }
-        let parts: Vec<&str> = item.split('-').collect();
+        let (range, step) = split_step(item, "mon-fri/2 (Monday, Wednesday, Friday)")?;
+        let parts: Vec<&str> = range.split('-').collect();
+        if let Some(step) = step {
+            // `mon-fri/2`, `mon/2` (to Sunday), `fri-mon/2` (wrapping).
+            let (from, to) = match parts[..] {
+                [day] => (day, "sun"),
+                [from, to] if weekday(from).is_some() => (from, to),
+                _ => {
+                    return Err(format!(
+                        "`{item}`: a step applies to a range of weekdays, as in mon-fri/2"
+                    ))
+                }
+            };
+            let from = weekday(from).ok_or_else(|| not_a_weekday(from))?;
+            let to = weekday(to).ok_or_else(|| not_a_weekday(to))?;
+            let mut d = from.0;
+            let mut i = 0;
+            loop {
+                if i % step == 0 {
+                    rules.insert(WeekdayRule::Every(WeekdayKey(d)));
+                }
+                if d == to.0 {
+                    break;
+                }
+                d = d % 7 + 1;
+                i += 1;
+            }
+            continue;
+        }
         match parts[..] {
             [day] => {
                 rules.insert(WeekdayRule::Every(
@@ -544,11 +591,28 @@ fn day_number(word: &str) -> Result<u32, String> {
     }
 }
 
-/// Parses days of the month (`1-7`, `L`, `25-L`, `1+15+L`). `N-L` is days N to 31 (in a
-/// shorter month: to its last day). The error is a message for the user.
+/// Splits `item/step` into the item and its step (`None` without a `/`). `what` names the
+/// items for the message, `example` is a step example.
+fn split_step<'v>(item: &'v str, example: &str) -> Result<(&'v str, Option<u32>), String> {
+    let Some((range, step)) = item.split_once('/') else {
+        return Ok((item, None));
+    };
+    match step.parse::<u32>() {
+        Ok(n @ 1..=31) if step.bytes().all(|b| b.is_ascii_digit()) => Ok((range, Some(n))),
+        _ => Err(format!(
+            "`{item}`: `{step}` is not a step; write a whole number from 1 to 31 after the /, \
+             as in {example}"
+        )),
+    }
+}
+
+/// Parses days of the month (`1-7`, `L`, `25-L`, `1+15+L`, `15W`, `1-31/2`, `1/2`). `N-L` is
+/// days N to 31 (in a shorter month: to its last day); `NW` is the weekday nearest to day N;
+/// `/S` takes every S-th day of a range (`N/S` runs to 31). The error is a message for the
+/// user.
 pub fn parse_month_days(value: &str) -> Result<MonthDays, String> {
     if value.is_empty() {
-        return Err("needs days of the month such as 1-7, L or 1+15+L".into());
+        return Err("needs days of the month such as 1-7, L, 15W or 1+15+L".into());
     }
     let mut out = MonthDays::default();
     for item in value.split('+') {
@@ -557,9 +621,38 @@ pub fn parse_month_days(value: &str) -> Result<MonthDays, String> {
                 "`{value}` has an empty item; join days with a single + (1+15+L)"
             ));
         }
-        match item.split_once('-') {
-            None if item.eq_ignore_ascii_case("l") => out.last = true,
-            None => out.days |= 1 << day_number(item)?,
+        let (range, step) = split_step(item, "1-31/2 (every other day)")?;
+        if let Some(day) = range.strip_suffix(['W', 'w']) {
+            if step.is_some() || day.contains('-') {
+                return Err(format!(
+                    "`{item}`: W follows a single day, as in 15W (the weekday nearest to the \
+                     15th)"
+                ));
+            }
+            if day.eq_ignore_ascii_case("l") {
+                return Err(format!(
+                    "`{item}`: W follows a day number, as in 15W (LW, the last weekday of the \
+                     month, is not supported)"
+                ));
+            }
+            out.nearest_weekday |= 1 << day_number(day)?;
+            continue;
+        }
+        let (from_n, to_n) = match range.split_once('-') {
+            None if range.eq_ignore_ascii_case("l") => {
+                if step.is_some() {
+                    return Err(format!(
+                        "`{item}`: a step needs a range of days, as in 1-31/2"
+                    ));
+                }
+                out.last = true;
+                continue;
+            }
+            None if step.is_some() => (day_number(range)?, 31),
+            None => {
+                out.days |= 1 << day_number(range)?;
+                continue;
+            }
             Some((from, to)) => {
                 let from_n = if from.eq_ignore_ascii_case("l") {
                     return Err(format!("`{item}`: a day range runs upward, as in 25-L"));
@@ -582,10 +675,11 @@ pub fn parse_month_days(value: &str) -> Result<MonthDays, String> {
                          write {from}-L+1-{to}"
                     ));
                 }
-                for d in from_n..=to_n {
-                    out.days |= 1 << d;
-                }
+                (from_n, to_n)
             }
+        };
+        for d in (from_n..=to_n).step_by(step.unwrap_or(1) as usize) {
+            out.days |= 1 << d;
         }
     }
     Ok(out)
@@ -607,8 +701,25 @@ fn month(word: &str) -> Result<u32, String> {
     }
 }
 
-/// Parses months (`jan-mar`, `dec+jan`, `11-12`, `nov-feb` wraps over the new year),
-/// case-insensitive. The error is a message for the user.
+/// The months from `from` to `to` (wrapping over the new year), every `step`-th one.
+fn stepped_months(from: u32, to: u32, step: Option<u32>) -> u16 {
+    let step = step.unwrap_or(1);
+    let (mut bits, mut m, mut i) = (0u16, from, 0);
+    loop {
+        if i % step == 0 {
+            bits |= 1 << m;
+        }
+        if m == to {
+            return bits;
+        }
+        m = m % 12 + 1;
+        i += 1;
+    }
+}
+
+/// Parses months (`jan-mar`, `dec+jan`, `11-12`, `nov-feb` wraps over the new year,
+/// `jan-dec/3` every third month, `1/2` every other month from January), case-insensitive.
+/// The error is a message for the user.
 pub fn parse_months(value: &str) -> Result<Months, String> {
     if value.is_empty() {
         return Err("needs months such as jan-mar or dec+jan".into());
@@ -620,9 +731,11 @@ pub fn parse_months(value: &str) -> Result<Months, String> {
                 "`{value}` has an empty item; join months with a single + (dec+jan)"
             ));
         }
-        let parts: Vec<&str> = item.split('-').collect();
+        let (range, step) = split_step(item, "jan-dec/3 (January, April, July, October)")?;
+        let parts: Vec<&str> = range.split('-').collect();
         match parts[..] {
-            [m] => bits |= 1 << month(m)?,
+            [m] if step.is_none() => bits |= 1 << month(m)?,
+            [m] => bits |= stepped_months(month(m)?, 12, step),
             [from, to] => {
                 let (from_n, to_n) = (month(from)?, month(to)?);
                 if from_n == to_n {
@@ -630,14 +743,7 @@ pub fn parse_months(value: &str) -> Result<Months, String> {
                         "`{item}`: a range needs two different months; write {from}"
                     ));
                 }
-                let mut m = from_n;
-                loop {
-                    bits |= 1 << m;
-                    if m == to_n {
-                        break;
-                    }
-                    m = m % 12 + 1;
-                }
+                bits |= stepped_months(from_n, to_n, step);
             }
             _ => {
                 return Err(format!(
@@ -689,7 +795,9 @@ pub fn parse_time_range(value: &str) -> Result<(Option<Time>, Option<Time>), Str
     let begin = (!begin.is_empty()).then(|| parse_time(begin)).transpose()?;
     let end = (!end.is_empty()).then(|| parse_time(end)).transpose()?;
     if begin.is_some() && begin == end {
-        return Err(format!("`{value}`: begin and end are equal"));
+        return Err(format!(
+            "`{value}`: begin and end are equal; for the whole day write all-day"
+        ));
     }
     Ok((begin, end))
 }
@@ -753,22 +861,7 @@ pub fn describe(schedule: &Schedule) -> String {
         if i > 0 {
             out.push_str(" and ");
         }
-        let mut words: Vec<String> = Vec::new();
-        if !period.weekdays.0.is_empty() {
-            words.push(describe_weekdays(&period.weekdays));
-        }
-        if !period.month_days.is_empty() {
-            words.push(format!("days={}", describe_month_days(period.month_days)));
-        }
-        if period.months.0 != 0 {
-            words.push(format!("months={}", describe_months(period.months)));
-        }
-        let time = |t: Option<Time>| {
-            t.map(|t| format!("{:02}:{:02}", t.hour(), t.minute()))
-                .unwrap_or_default()
-        };
-        words.push(format!("{}-{}", time(period.begin), time(period.end)));
-        out.push_str(&words.join(" "));
+        out.push_str(&describe_period(period));
     }
     let _ = write!(out, " {}", schedule.zone.name());
     if !schedule.holidays.is_empty() {
@@ -780,6 +873,7 @@ pub fn describe(schedule: &Schedule) -> String {
         schedule.options.retain_running,
         schedule.options.hibernate,
         schedule.holiday_state == HolidayState::AsUsual,
+        !schedule.options.stop_new_instances,
     ];
     for (flag, on) in FLAGS.iter().zip(set) {
         if on {
@@ -787,6 +881,31 @@ pub fn describe(schedule: &Schedule) -> String {
         }
     }
     out
+}
+
+/// One period as in an expression: weekdays, days, months, then the time
+/// (`mon-fri 08:00-18:00`, `sat+sun all-day`).
+pub fn describe_period(period: &Period) -> String {
+    let mut words: Vec<String> = Vec::new();
+    if !period.weekdays.0.is_empty() {
+        words.push(describe_weekdays(&period.weekdays));
+    }
+    if !period.month_days.is_empty() {
+        words.push(format!("days={}", describe_month_days(period.month_days)));
+    }
+    if period.months.0 != 0 {
+        words.push(format!("months={}", describe_months(period.months)));
+    }
+    if period.is_all_day() {
+        words.push("all-day".into());
+    } else {
+        let time = |t: Option<Time>| {
+            t.map(|t| format!("{:02}:{:02}", t.hour(), t.minute()))
+                .unwrap_or_default()
+        };
+        words.push(format!("{}-{}", time(period.begin), time(period.end)));
+    }
+    words.join(" ")
 }
 
 /// Runs of consecutive numbers in `values` (sorted ascending), as `(first, last)`.
@@ -848,8 +967,24 @@ fn describe_weekdays(weekdays: &Weekdays) -> String {
 
 fn describe_month_days(days: MonthDays) -> String {
     let mut items = Vec::new();
-    let set = (1..=31).filter(|d| days.days & (1 << d) != 0);
-    for (a, b) in runs(set) {
+    let set: Vec<u32> = (1..=31).filter(|d| days.days & (1 << d) != 0).collect();
+    // Every S-th day (`1-31/2`): at least three days, evenly spaced, more than one apart.
+    let step = match set[..] {
+        [a, b, c, ..] if b - a > 1 && c - b == b - a => {
+            let s = b - a;
+            set.windows(2).all(|w| w[1] - w[0] == s).then_some(s)
+        }
+        _ => None,
+    };
+    if let (Some(s), Some(first), Some(last)) = (step, set.first(), set.last()) {
+        let to = if last + s > 31 {
+            "L".to_owned()
+        } else {
+            last.to_string()
+        };
+        items.push(format!("{first}-{to}/{s}"));
+    }
+    for (a, b) in runs(set.iter().copied().filter(|_| step.is_none())) {
         match b - a {
             0 => items.push(a.to_string()),
             1 => {
@@ -863,6 +998,11 @@ fn describe_month_days(days: MonthDays) -> String {
     if days.last {
         items.push("L".into());
     }
+    items.extend(
+        (1..=31)
+            .filter(|d| days.nearest_weekday & (1 << d) != 0)
+            .map(|d| format!("{d}W")),
+    );
     items.join("+")
 }
 
@@ -1051,6 +1191,11 @@ mod tests {
         }
         assert!(ok("21:00-07:00").periods[0].is_overnight());
         assert!(ok("18:00-00:00").periods[0].is_overnight());
+        let all_day = &ok("sat+sun ALL-DAY").periods[0];
+        assert!(all_day.is_all_day() && all_day.ends_next_day());
+        assert_eq!((all_day.begin, all_day.end), (t(0, 0), t(0, 0)));
+        assert_eq!(all_day.weekdays, every(&[6, 7]));
+        assert_eq!(describe(&ok("sat+sun all-day UTC")), "sat+sun all-day UTC");
     }
 
     #[test]
@@ -1060,7 +1205,8 @@ mod tests {
             p.month_days,
             MonthDays {
                 days: 0b1111_1110,
-                last: false
+                last: false,
+                nearest_weekday: 0,
             }
         );
         let p = &ok("days=L 08:00-18:00").periods[0];
@@ -1068,7 +1214,8 @@ mod tests {
             p.month_days,
             MonthDays {
                 days: 0,
-                last: true
+                last: true,
+                nearest_weekday: 0,
             }
         );
         let p = &ok("days=25-L 08:00-18:00").periods[0];
@@ -1078,7 +1225,8 @@ mod tests {
             p.month_days,
             MonthDays {
                 days: (1 << 1) | (1 << 15),
-                last: true
+                last: true,
+                nearest_weekday: 0,
             }
         );
         let bits = |ms: &[u32]| Months(ms.iter().map(|m| 1u16 << m).sum());
@@ -1136,10 +1284,70 @@ mod tests {
         );
         assert_eq!(s.holiday_state, HolidayState::AsUsual);
         assert!(s.options.retain_running);
+        assert!(s.options.stop_new_instances, "on by default");
+        let keep = ok("mon-fri 08:00-18:00 UTC Keep-New-Running");
+        assert!(!keep.options.stop_new_instances);
+        assert_eq!(describe(&keep), "mon-fri 08:00-18:00 UTC keep-new-running");
+        assert_eq!(
+            parse("08:00-18:00 keep-new-running keep-new-running")
+                .unwrap_err()
+                .message,
+            "`keep-new-running` given twice (first at character 13)"
+        );
+    }
+
+    #[test]
+    fn nearest_weekdays_and_steps() {
+        let days = |text: &str| ok(&format!("days={text} 08:00-18:00")).periods[0].month_days;
+        assert_eq!(days("15W").nearest_weekday, 1 << 15);
+        assert_eq!(days("1w+15W").nearest_weekday, (1 << 1) | (1 << 15));
+        let odd: u32 = (1..=31).step_by(2).map(|d| 1u32 << d).sum();
+        assert_eq!(days("1-31/2").days, odd);
+        assert_eq!(days("1/2").days, odd);
+        assert_eq!(days("1-L/2").days, odd);
+        assert_eq!(days("10-20/5").days, (1 << 10) | (1 << 15) | (1 << 20));
+        let weekdays = |text: &str| {
+            ok(&format!("{text} 08:00-18:00")).periods[0]
+                .weekdays
+                .clone()
+        };
+        assert_eq!(weekdays("mon-fri/2"), every(&[1, 3, 5]));
+        assert_eq!(weekdays("mon/2"), every(&[1, 3, 5, 7]));
+        assert_eq!(weekdays("fri-tue/2"), every(&[5, 7, 2]));
+        assert_eq!(weekdays("mon-sun/3+sat"), every(&[1, 4, 6, 7]));
+        let months = |text: &str| ok(&format!("months={text} 08:00-18:00")).periods[0].months;
+        assert_eq!(
+            months("jan-dec/3"),
+            Months((1 << 1) | (1 << 4) | (1 << 7) | (1 << 10))
+        );
+        assert_eq!(months("1/6"), Months((1 << 1) | (1 << 7)));
+        assert_eq!(months("nov-mar/2"), Months((1 << 11) | (1 << 1) | (1 << 3)));
+        // Printed back in the same terms.
+        for (text, printed) in [
+            ("days=15W 08:00-18:00 UTC", "days=15W 08:00-18:00 UTC"),
+            ("days=1/2 08:00-18:00 UTC", "days=1-L/2 08:00-18:00 UTC"),
+            ("days=1-15/7 08:00-18:00 UTC", "days=1-15/7 08:00-18:00 UTC"),
+            ("mon-fri/2 08:00-18:00 UTC", "mon+wed+fri 08:00-18:00 UTC"),
+        ] {
+            let s = ok(text);
+            assert_eq!(describe(&s), printed);
+            assert_eq!(ok(&describe(&s)), s, "{text}");
+        }
     }
 
     /// (input, position, token, part of the message)
     const ERRORS: &[(&str, usize, &str, &str)] = &[
+        ("days=1-5W 08:00-18:00", 1, "days=1-5W", "`1-5W`: W follows a single day, as in 15W"),
+        ("days=15W/2 08:00-18:00", 1, "days=15W/2", "W follows a single day"),
+        ("days=32W 08:00-18:00", 1, "days=32W", "`32` is not a day of the month"),
+        ("days=LW 08:00-18:00", 1, "days=LW", "W follows a day number"),
+        ("days=1-31/0 08:00-18:00", 1, "days=1-31/0", "`1-31/0`: `0` is not a step; write a whole number from 1 to 31 after the /, as in 1-31/2"),
+        ("days=1-31/x 08:00-18:00", 1, "days=1-31/x", "`x` is not a step"),
+        ("days=L/2 08:00-18:00", 1, "days=L/2", "a step needs a range of days"),
+        ("mon-fri/0 08:00-18:00", 1, "mon-fri/0", "`0` is not a step; write a whole number from 1 to 31 after the /, as in mon-fri/2"),
+        ("last-fri/2 08:00-18:00", 1, "last-fri/2", "a step applies to a range of weekdays, as in mon-fri/2"),
+        ("mon-fry/2 08:00-18:00", 1, "mon-fry/2", "`fry` is not a weekday"),
+        ("months=jan-dec/13x 08:00-18:00", 1, "months=jan-dec/13x", "is not a step"),
         ("", 1, "", "empty expression"),
         ("   ", 1, "", "empty expression"),
         ("mon-fri 08:00-18:00\tUTC", 20, "\t", "cannot appear in a tag value"),
@@ -1155,7 +1363,10 @@ mod tests {
         ("mon-fri", 1, "mon-fri", "a period needs a time such as 08:00-18:00"),
         ("UTC mon-fri Europe/London", 13, "Europe/London", "a second time zone"),
         ("mon-fri 08:00-18:00 and sat UTC", 25, "sat", "a period needs a time such as 08:00-18:00"),
-        ("mon-fri 08:00-08:00", 9, "08:00-08:00", "`08:00-08:00`: begin and end are equal"),
+        ("mon-fri 08:00-08:00", 9, "08:00-08:00", "`08:00-08:00`: begin and end are equal; for the whole day write all-day"),
+        ("sat+sun 00:00-00:00", 9, "00:00-00:00", "for the whole day write all-day"),
+        ("sat+sun all-day 08:00-18:00", 17, "08:00-18:00", "two times in one period"),
+        ("sat+sun allday", 9, "allday", "(for the whole day write all-day)"),
         ("mon-fri 08:00-12:00 13:00-18:00", 21, "13:00-18:00", "two times in one period; separate periods with `and`"),
         ("weekdays 08:00-18:00", 1, "weekdays", "unknown word `weekdays`; expected a weekday such as mon-fri, a time such as 08:00-18:00, days=…, months=…, a time zone, holidays=…, or an option such as enforced"),
         ("weekdays 08:00-18:00", 1, "weekdays", "(for Monday to Friday write mon-fri)"),

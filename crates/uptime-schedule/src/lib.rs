@@ -17,11 +17,15 @@
 //!   Schema.
 //! - [`eval`]: the desired state at an instant and the transitions over a range, DST included.
 //! - [`mod@explain`]: previews: next transitions, running hours per week, share of hours saved.
+//! - [`hints`]: shorter ways to say what a schedule says (for `schedule check`).
+//! - [`import`]: AWS Instance Scheduler's periods and schedules as a schedules document.
 
 pub mod document;
 pub mod eval;
 pub mod explain;
 pub mod grammar;
+pub mod hints;
+pub mod import;
 pub mod model;
 
 pub use document::{Calendars, DocumentError, ResolveError, ScheduleDocument};

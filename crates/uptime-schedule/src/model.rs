@@ -1,5 +1,6 @@
 //! The schedule model: what a schedule *is*, independent of how it was written down.
 
+use crate::eval::Desired;
 use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::{TimeZone, TimeZoneDatabase};
 use std::collections::BTreeSet;
@@ -107,24 +108,48 @@ impl Weekdays {
     }
 }
 
-/// The days of the month a period applies on: a set of day numbers 1–31 and/or the last day.
-/// Empty = every day. Day 31 simply never matches in a 30-day month.
+/// The days of the month a period applies on: a set of day numbers 1–31, the last day, and/or
+/// the weekdays nearest to some days (`15W`). Empty = every day. Day 31 simply never matches
+/// in a 30-day month.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MonthDays {
     /// Bit `d` set = day `d` (1–31).
     pub days: u32,
     pub last: bool,
+    /// Bit `d` set = the weekday (Monday to Friday) nearest to day `d` of the month, within the
+    /// month (AWS Instance Scheduler's and cron's `dW`): day `d` itself when it is a weekday; a
+    /// Saturday moves to the Friday before, except the 1st, which moves to Monday the 3rd; a
+    /// Sunday moves to the Monday after, except the month's last day, which moves to the Friday
+    /// before. Never matches in a month shorter than `d` days.
+    pub nearest_weekday: u32,
 }
 
 impl MonthDays {
     pub fn is_empty(&self) -> bool {
-        self.days == 0 && !self.last
+        self.days == 0 && !self.last && self.nearest_weekday == 0
     }
     pub fn matches(&self, date: Date) -> bool {
         self.is_empty()
             || self.days & (1 << date.day()) != 0
             || (self.last && date.day() == date.days_in_month())
+            || (1..=date.days_in_month())
+                .filter(|d| self.nearest_weekday & (1 << d) != 0)
+                .any(|d| nearest_weekday(date, d) == Some(date.day()))
     }
+}
+
+/// The day of `date`'s month that is the weekday nearest to day `day` (see
+/// [`MonthDays::nearest_weekday`]).
+fn nearest_weekday(date: Date, day: i8) -> Option<i8> {
+    let last = date.days_in_month();
+    let target = Date::new(date.year(), date.month(), day).ok()?;
+    Some(match target.weekday() {
+        Weekday::Saturday if day > 1 => day - 1,
+        Weekday::Saturday => day + 2,
+        Weekday::Sunday if day < last => day + 1,
+        Weekday::Sunday => day - 2,
+        _ => day,
+    })
 }
 
 /// The months a period applies in. Bit `m` set = month `m` (1–12). Empty = every month.
@@ -140,10 +165,12 @@ impl Months {
 /// One period: a begin and/or an end time of day on the days its rules select.
 ///
 /// - Both times: a window; when `begin > end` it runs overnight and ends the next day. The day
-///   rules select the day the window **begins**.
+///   rules select the day the window **begins**. `begin == end` is a window of a whole day, to
+///   the same time on the next day; the parsers make it only as `all-day` (00:00 to the next
+///   midnight) and refuse other equal times.
 /// - Begin only: a start at that time (start-only); end only: a stop (stop-only).
 ///
-/// `begin == end` and a period with neither are refused when parsing.
+/// A period with neither is refused when parsing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Period {
     pub begin: Option<Time>,
@@ -163,6 +190,25 @@ impl Period {
     pub fn is_overnight(&self) -> bool {
         matches!((self.begin, self.end), (Some(b), Some(e)) if b > e)
     }
+
+    /// Whether the window ends on the day after it begins: overnight, or a whole day.
+    pub fn ends_next_day(&self) -> bool {
+        matches!((self.begin, self.end), (Some(b), Some(e)) if b >= e)
+    }
+
+    /// Whether this is the `all-day` window: local midnight to the next midnight.
+    pub fn is_all_day(&self) -> bool {
+        self.begin == Some(Time::midnight()) && self.end == Some(Time::midnight())
+    }
+
+    /// The `all-day` period: 00:00 to the next midnight, every day.
+    pub fn all_day() -> Self {
+        Self {
+            begin: Some(Time::midnight()),
+            end: Some(Time::midnight()),
+            ..Self::default()
+        }
+    }
 }
 
 /// What a holiday means for a schedule.
@@ -177,7 +223,7 @@ pub enum HolidayState {
 }
 
 /// Options of a schedule.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScheduleOptions {
     /// Re-assert the desired state on every run, instead of acting only on transitions.
     pub enforced: bool,
@@ -186,6 +232,27 @@ pub struct ScheduleOptions {
     pub retain_running: bool,
     /// Stop by hibernating where the instance supports it.
     pub hibernate: bool,
+    /// An instance that reconcile has never acted on (no last-action tag) and finds running
+    /// while the schedule wants it stopped is stopped at once, even when the schedule's last
+    /// transition is older than the catch-up window (AWS Instance Scheduler's
+    /// `stop_new_instances`). On by default; `keep-new-running` turns it off.
+    pub stop_new_instances: bool,
+    /// A permanent override of the whole schedule (AWS Instance Scheduler's
+    /// `override_status`): instances are kept in this state on every run, whatever the periods
+    /// say, until it is removed. Only the schedules document sets it.
+    pub override_status: Option<Desired>,
+}
+
+impl Default for ScheduleOptions {
+    fn default() -> Self {
+        Self {
+            enforced: false,
+            retain_running: false,
+            hibernate: false,
+            stop_new_instances: true,
+            override_status: None,
+        }
+    }
 }
 
 /// A schedule, resolved: periods, zone, holiday dates and options.
@@ -240,10 +307,35 @@ mod tests {
     }
 
     #[test]
+    fn the_nearest_weekday_stays_in_its_month() {
+        let w = |d: u32| MonthDays {
+            nearest_weekday: 1 << d,
+            ..MonthDays::default()
+        };
+        let matching = |days: MonthDays, year: i16, month: i8| -> Vec<i8> {
+            (1..=date(year, month, 1).days_in_month())
+                .filter(|d| days.matches(date(year, month, *d)))
+                .collect()
+        };
+        // August 2026: the 15th is a Saturday → Friday 14th; the 16th a Sunday → Monday 17th;
+        // the 1st a Saturday → Monday 3rd; the 31st a Monday.
+        assert_eq!(matching(w(15), 2026, 8), [14]);
+        assert_eq!(matching(w(16), 2026, 8), [17]);
+        assert_eq!(matching(w(1), 2026, 8), [3]);
+        assert_eq!(matching(w(31), 2026, 8), [31]);
+        // May 2026: the 31st is a Sunday and the last day → Friday 29th.
+        assert_eq!(matching(w(31), 2026, 5), [29]);
+        // A weekday is itself.
+        assert_eq!(matching(w(15), 2026, 7), [15]);
+        // No 31st in April: never.
+        assert_eq!(matching(w(31), 2026, 4), Vec::<i8>::new());
+    }
+
+    #[test]
     fn last_day_of_the_month_includes_leap_days() {
         let last = MonthDays {
-            days: 0,
             last: true,
+            ..MonthDays::default()
         };
         assert!(last.matches(date(2028, 2, 29)));
         assert!(!last.matches(date(2028, 2, 28)));

@@ -1,4 +1,5 @@
-//! Evaluation at the edges: DST gaps and overlaps in three hemispheres' worth of zones, leap
+//! Evaluation at the edges: DST gaps and overlaps in both hemispheres (London, Berlin, New
+//! York, Chicago, Sydney, Melbourne, Auckland; São Paulo and Kolkata without DST), leap
 //! days, month ends, nth and last weekdays, months, holidays, overnight, touching windows,
 //! one-sided schedules and schedules without events. Every instant is injected; the expected
 //! instants are written out in UTC.
@@ -135,7 +136,7 @@ const DST_CASES: &[DstCase] = &[
         date: date(2026, 3, 29),
         begin: "01:30",
         end: "03:00",
-        start_utc: "2026-03-29T01:30:00Z", // 01:30 GMT = 02:30 BST
+        start_utc: "2026-03-29T01:00:00Z", // at the end of the gap: 02:00 BST
         stop_utc: "2026-03-29T02:00:00Z",
     },
     DstCase {
@@ -145,7 +146,7 @@ const DST_CASES: &[DstCase] = &[
         begin: "00:30",
         end: "01:30",
         start_utc: "2026-03-29T00:30:00Z",
-        stop_utc: "2026-03-29T01:30:00Z",
+        stop_utc: "2026-03-29T01:00:00Z", // 02:00 BST
     },
     DstCase {
         what: "London spring: office hours, an hour earlier in UTC",
@@ -209,7 +210,7 @@ const DST_CASES: &[DstCase] = &[
         date: date(2026, 3, 8),
         begin: "02:30",
         end: "04:00",
-        start_utc: "2026-03-08T07:30:00Z", // 02:30 EST = 03:30 EDT
+        start_utc: "2026-03-08T07:00:00Z", // 03:00 EDT, the end of the gap
         stop_utc: "2026-03-08T08:00:00Z",
     },
     DstCase {
@@ -219,7 +220,7 @@ const DST_CASES: &[DstCase] = &[
         begin: "01:00",
         end: "02:30",
         start_utc: "2026-03-08T06:00:00Z",
-        stop_utc: "2026-03-08T07:30:00Z",
+        stop_utc: "2026-03-08T07:00:00Z",
     },
     DstCase {
         what: "New York spring: office hours",
@@ -321,7 +322,7 @@ const DST_CASES: &[DstCase] = &[
         date: date(2026, 10, 4),
         begin: "02:30",
         end: "04:00",
-        start_utc: "2026-10-03T16:30:00Z",
+        start_utc: "2026-10-03T16:00:00Z", // 03:00 AEDT
         stop_utc: "2026-10-03T17:00:00Z",
     },
     DstCase {
@@ -331,7 +332,7 @@ const DST_CASES: &[DstCase] = &[
         begin: "01:00",
         end: "02:30",
         start_utc: "2026-10-03T15:00:00Z",
-        stop_utc: "2026-10-03T16:30:00Z",
+        stop_utc: "2026-10-03T16:00:00Z",
     },
     DstCase {
         what: "Sydney spring: office hours",
@@ -350,6 +351,347 @@ const DST_CASES: &[DstCase] = &[
         end: "06:00",
         start_utc: "2026-10-03T12:00:00Z",
         stop_utc: "2026-10-03T19:00:00Z",
+    }, // Europe/Berlin: spring forward 2026-03-29 01:00 UTC (02:00 CET → 03:00 CEST), fall back
+    // 2026-10-25 01:00 UTC (03:00 CEST → 02:00 CET). America/Chicago: 2026-03-08 08:00 UTC
+    // (02:00 CST → 03:00 CDT), 2026-11-01 07:00 UTC (02:00 CDT → 01:00 CST).
+    // Australia/Melbourne: as Sydney. Pacific/Auckland: fall back 2026-04-05 (03:00 NZDT →
+    // 02:00 NZST at 2026-04-04 14:00 UTC), spring forward 2026-09-27 (02:00 NZST → 03:00 NZDT
+    // at 2026-09-26 14:00 UTC). America/Sao_Paulo has had no DST since 2019 (UTC−03:00 all
+    // year; its changes used to be at midnight), Asia/Kolkata none at all (UTC+05:30).
+    // The expected instants were computed independently (Python's zoneinfo, a time in a gap
+    // taken at the end of the gap).
+    DstCase {
+        what: "Berlin spring: begin in the gap",
+        zone: "Europe/Berlin",
+        date: date(2026, 3, 29),
+        begin: "02:30",
+        end: "04:00",
+        start_utc: "2026-03-29T01:00:00Z",
+        stop_utc: "2026-03-29T02:00:00Z",
+    },
+    DstCase {
+        what: "Berlin spring: end in the gap",
+        zone: "Europe/Berlin",
+        date: date(2026, 3, 29),
+        begin: "01:00",
+        end: "02:30",
+        start_utc: "2026-03-29T00:00:00Z",
+        stop_utc: "2026-03-29T01:00:00Z",
+    },
+    DstCase {
+        what: "Berlin spring: office hours",
+        zone: "Europe/Berlin",
+        date: date(2026, 3, 29),
+        begin: "08:00",
+        end: "18:00",
+        start_utc: "2026-03-29T06:00:00Z",
+        stop_utc: "2026-03-29T16:00:00Z",
+    },
+    DstCase {
+        what: "Berlin spring: overnight across the change",
+        zone: "Europe/Berlin",
+        date: date(2026, 3, 28),
+        begin: "22:00",
+        end: "06:00",
+        start_utc: "2026-03-28T21:00:00Z",
+        stop_utc: "2026-03-29T04:00:00Z",
+    },
+    DstCase {
+        what: "Berlin autumn: begin in the overlap",
+        zone: "Europe/Berlin",
+        date: date(2026, 10, 25),
+        begin: "02:30",
+        end: "04:00",
+        start_utc: "2026-10-25T00:30:00Z",
+        stop_utc: "2026-10-25T03:00:00Z",
+    },
+    DstCase {
+        what: "Berlin autumn: end in the overlap",
+        zone: "Europe/Berlin",
+        date: date(2026, 10, 25),
+        begin: "01:00",
+        end: "02:30",
+        start_utc: "2026-10-24T23:00:00Z",
+        stop_utc: "2026-10-25T00:30:00Z",
+    },
+    DstCase {
+        what: "Berlin autumn: office hours",
+        zone: "Europe/Berlin",
+        date: date(2026, 10, 25),
+        begin: "08:00",
+        end: "18:00",
+        start_utc: "2026-10-25T07:00:00Z",
+        stop_utc: "2026-10-25T17:00:00Z",
+    },
+    DstCase {
+        what: "Berlin autumn: overnight across the change",
+        zone: "Europe/Berlin",
+        date: date(2026, 10, 24),
+        begin: "22:00",
+        end: "06:00",
+        start_utc: "2026-10-24T20:00:00Z",
+        stop_utc: "2026-10-25T05:00:00Z",
+    },
+    DstCase {
+        what: "Chicago spring: begin in the gap",
+        zone: "America/Chicago",
+        date: date(2026, 3, 8),
+        begin: "02:30",
+        end: "04:00",
+        start_utc: "2026-03-08T08:00:00Z",
+        stop_utc: "2026-03-08T09:00:00Z",
+    },
+    DstCase {
+        what: "Chicago spring: end in the gap",
+        zone: "America/Chicago",
+        date: date(2026, 3, 8),
+        begin: "01:00",
+        end: "02:30",
+        start_utc: "2026-03-08T07:00:00Z",
+        stop_utc: "2026-03-08T08:00:00Z",
+    },
+    DstCase {
+        what: "Chicago spring: office hours",
+        zone: "America/Chicago",
+        date: date(2026, 3, 8),
+        begin: "08:00",
+        end: "18:00",
+        start_utc: "2026-03-08T13:00:00Z",
+        stop_utc: "2026-03-08T23:00:00Z",
+    },
+    DstCase {
+        what: "Chicago spring: overnight across the change",
+        zone: "America/Chicago",
+        date: date(2026, 3, 7),
+        begin: "22:00",
+        end: "06:00",
+        start_utc: "2026-03-08T04:00:00Z",
+        stop_utc: "2026-03-08T11:00:00Z",
+    },
+    DstCase {
+        what: "Chicago autumn: begin in the overlap",
+        zone: "America/Chicago",
+        date: date(2026, 11, 1),
+        begin: "01:30",
+        end: "03:00",
+        start_utc: "2026-11-01T06:30:00Z",
+        stop_utc: "2026-11-01T09:00:00Z",
+    },
+    DstCase {
+        what: "Chicago autumn: end in the overlap",
+        zone: "America/Chicago",
+        date: date(2026, 11, 1),
+        begin: "00:30",
+        end: "01:30",
+        start_utc: "2026-11-01T05:30:00Z",
+        stop_utc: "2026-11-01T06:30:00Z",
+    },
+    DstCase {
+        what: "Chicago autumn: office hours",
+        zone: "America/Chicago",
+        date: date(2026, 11, 1),
+        begin: "08:00",
+        end: "18:00",
+        start_utc: "2026-11-01T14:00:00Z",
+        stop_utc: "2026-11-02T00:00:00Z",
+    },
+    DstCase {
+        what: "Chicago autumn: overnight across the change",
+        zone: "America/Chicago",
+        date: date(2026, 10, 31),
+        begin: "22:00",
+        end: "06:00",
+        start_utc: "2026-11-01T03:00:00Z",
+        stop_utc: "2026-11-01T12:00:00Z",
+    },
+    DstCase {
+        what: "Melbourne autumn: begin in the overlap",
+        zone: "Australia/Melbourne",
+        date: date(2026, 4, 5),
+        begin: "02:30",
+        end: "04:00",
+        start_utc: "2026-04-04T15:30:00Z",
+        stop_utc: "2026-04-04T18:00:00Z",
+    },
+    DstCase {
+        what: "Melbourne autumn: end in the overlap",
+        zone: "Australia/Melbourne",
+        date: date(2026, 4, 5),
+        begin: "01:00",
+        end: "02:30",
+        start_utc: "2026-04-04T14:00:00Z",
+        stop_utc: "2026-04-04T15:30:00Z",
+    },
+    DstCase {
+        what: "Melbourne autumn: office hours",
+        zone: "Australia/Melbourne",
+        date: date(2026, 4, 5),
+        begin: "08:00",
+        end: "18:00",
+        start_utc: "2026-04-04T22:00:00Z",
+        stop_utc: "2026-04-05T08:00:00Z",
+    },
+    DstCase {
+        what: "Melbourne autumn: overnight across the change",
+        zone: "Australia/Melbourne",
+        date: date(2026, 4, 4),
+        begin: "22:00",
+        end: "06:00",
+        start_utc: "2026-04-04T11:00:00Z",
+        stop_utc: "2026-04-04T20:00:00Z",
+    },
+    DstCase {
+        what: "Melbourne spring: begin in the gap",
+        zone: "Australia/Melbourne",
+        date: date(2026, 10, 4),
+        begin: "02:30",
+        end: "04:00",
+        start_utc: "2026-10-03T16:00:00Z",
+        stop_utc: "2026-10-03T17:00:00Z",
+    },
+    DstCase {
+        what: "Melbourne spring: end in the gap",
+        zone: "Australia/Melbourne",
+        date: date(2026, 10, 4),
+        begin: "01:00",
+        end: "02:30",
+        start_utc: "2026-10-03T15:00:00Z",
+        stop_utc: "2026-10-03T16:00:00Z",
+    },
+    DstCase {
+        what: "Melbourne spring: office hours",
+        zone: "Australia/Melbourne",
+        date: date(2026, 10, 4),
+        begin: "08:00",
+        end: "18:00",
+        start_utc: "2026-10-03T21:00:00Z",
+        stop_utc: "2026-10-04T07:00:00Z",
+    },
+    DstCase {
+        what: "Melbourne spring: overnight across the change",
+        zone: "Australia/Melbourne",
+        date: date(2026, 10, 3),
+        begin: "22:00",
+        end: "06:00",
+        start_utc: "2026-10-03T12:00:00Z",
+        stop_utc: "2026-10-03T19:00:00Z",
+    },
+    DstCase {
+        what: "Auckland autumn: begin in the overlap",
+        zone: "Pacific/Auckland",
+        date: date(2026, 4, 5),
+        begin: "02:30",
+        end: "04:00",
+        start_utc: "2026-04-04T13:30:00Z",
+        stop_utc: "2026-04-04T16:00:00Z",
+    },
+    DstCase {
+        what: "Auckland autumn: end in the overlap",
+        zone: "Pacific/Auckland",
+        date: date(2026, 4, 5),
+        begin: "01:00",
+        end: "02:30",
+        start_utc: "2026-04-04T12:00:00Z",
+        stop_utc: "2026-04-04T13:30:00Z",
+    },
+    DstCase {
+        what: "Auckland autumn: office hours",
+        zone: "Pacific/Auckland",
+        date: date(2026, 4, 5),
+        begin: "08:00",
+        end: "18:00",
+        start_utc: "2026-04-04T20:00:00Z",
+        stop_utc: "2026-04-05T06:00:00Z",
+    },
+    DstCase {
+        what: "Auckland autumn: overnight across the change",
+        zone: "Pacific/Auckland",
+        date: date(2026, 4, 4),
+        begin: "22:00",
+        end: "06:00",
+        start_utc: "2026-04-04T09:00:00Z",
+        stop_utc: "2026-04-04T18:00:00Z",
+    },
+    DstCase {
+        what: "Auckland spring: begin in the gap",
+        zone: "Pacific/Auckland",
+        date: date(2026, 9, 27),
+        begin: "02:30",
+        end: "04:00",
+        start_utc: "2026-09-26T14:00:00Z",
+        stop_utc: "2026-09-26T15:00:00Z",
+    },
+    DstCase {
+        what: "Auckland spring: end in the gap",
+        zone: "Pacific/Auckland",
+        date: date(2026, 9, 27),
+        begin: "01:00",
+        end: "02:30",
+        start_utc: "2026-09-26T13:00:00Z",
+        stop_utc: "2026-09-26T14:00:00Z",
+    },
+    DstCase {
+        what: "Auckland spring: office hours",
+        zone: "Pacific/Auckland",
+        date: date(2026, 9, 27),
+        begin: "08:00",
+        end: "18:00",
+        start_utc: "2026-09-26T19:00:00Z",
+        stop_utc: "2026-09-27T05:00:00Z",
+    },
+    DstCase {
+        what: "Auckland spring: overnight across the change",
+        zone: "Pacific/Auckland",
+        date: date(2026, 9, 26),
+        begin: "22:00",
+        end: "06:00",
+        start_utc: "2026-09-26T10:00:00Z",
+        stop_utc: "2026-09-26T17:00:00Z",
+    },
+    DstCase {
+        what: "Sao Paulo: no DST since 2019, office hours on the old November change day",
+        zone: "America/Sao_Paulo",
+        date: date(2026, 11, 1),
+        begin: "08:00",
+        end: "18:00",
+        start_utc: "2026-11-01T11:00:00Z",
+        stop_utc: "2026-11-01T21:00:00Z",
+    },
+    DstCase {
+        what: "Sao Paulo: midnight exists (the old change was at 00:00)",
+        zone: "America/Sao_Paulo",
+        date: date(2026, 11, 1),
+        begin: "00:00",
+        end: "01:00",
+        start_utc: "2026-11-01T03:00:00Z",
+        stop_utc: "2026-11-01T04:00:00Z",
+    },
+    DstCase {
+        what: "Sao Paulo: overnight on the old February change day",
+        zone: "America/Sao_Paulo",
+        date: date(2026, 2, 21),
+        begin: "22:00",
+        end: "06:00",
+        start_utc: "2026-02-22T01:00:00Z",
+        stop_utc: "2026-02-22T09:00:00Z",
+    },
+    DstCase {
+        what: "Kolkata: no DST, UTC+05:30 office hours",
+        zone: "Asia/Kolkata",
+        date: date(2026, 3, 29),
+        begin: "08:00",
+        end: "18:00",
+        start_utc: "2026-03-29T02:30:00Z",
+        stop_utc: "2026-03-29T12:30:00Z",
+    },
+    DstCase {
+        what: "Kolkata: overnight",
+        zone: "Asia/Kolkata",
+        date: date(2026, 10, 24),
+        begin: "22:00",
+        end: "06:00",
+        start_utc: "2026-10-24T16:30:00Z",
+        stop_utc: "2026-10-25T00:30:00Z",
     },
 ];
 
@@ -421,37 +763,72 @@ fn every_day_windows_start_and_stop_once_per_day_across_each_dst_change() {
 }
 
 #[test]
-fn windows_inside_a_dst_gap_run_by_the_offset_before_the_gap() {
-    // 01:15–01:45 on the London spring-forward day is entirely in the gap: both ends are read
-    // at the offset before the gap (01:15 and 01:45 GMT = 02:15 and 02:45 BST): 30 minutes.
+fn a_time_in_a_dst_gap_happens_at_the_end_of_the_gap() {
+    // Europe/Berlin springs forward on 2026-03-29 at 01:00 UTC (02:00 CET → 03:00 CEST).
+    // 02:30–03:30 begins in the gap: it runs from 03:00 CEST (the end of the gap) to 03:30
+    // CEST, 30 minutes. (Read at the offset before the gap it would vanish: 03:30–03:30.)
     let s = schedule(
-        "Europe/London",
-        vec![only_on(period("01:15", "01:45"), date(2026, 3, 29))],
+        "Europe/Berlin",
+        vec![only_on(period("02:30", "03:30"), date(2026, 3, 29))],
     );
     let got = s.transitions(ts("2026-03-28T00:00:00Z"), ts("2026-03-30T00:00:00Z"));
     assert_eq!(
         brief(&got),
         vec![
-            ("2026-03-29T01:15:00Z".to_owned(), Running),
-            ("2026-03-29T01:45:00Z".to_owned(), Stopped)
+            ("2026-03-29T01:00:00Z".to_owned(), Running),
+            ("2026-03-29T01:30:00Z".to_owned(), Stopped)
         ]
     );
-    // 01:30–02:00: the begin is in the gap (01:30 GMT = 01:30 UTC) and the end is not (02:00
-    // BST = 01:00 UTC): the end comes first, the window is empty and never runs (a year ago's
-    // window already stopped the schedule, so nothing changes).
+    // 02:59–03:58 keeps 58 of its 59 minutes (03:00–03:58 CEST), not one.
+    let s = schedule(
+        "Europe/Berlin",
+        vec![only_on(period("02:59", "03:58"), date(2026, 3, 29))],
+    );
+    let got = s.transitions(ts("2026-03-28T00:00:00Z"), ts("2026-03-30T00:00:00Z"));
+    assert_eq!(
+        brief(&got),
+        vec![
+            ("2026-03-29T01:00:00Z".to_owned(), Running),
+            ("2026-03-29T01:58:00Z".to_owned(), Stopped)
+        ]
+    );
+}
+
+#[test]
+fn a_window_entirely_inside_a_dst_gap_is_empty_but_still_stops() {
+    // 01:15–01:45 on the London spring-forward day is entirely in the gap (01:00 GMT → 02:00
+    // BST): both ends happen at 02:00 BST = 01:00 UTC, so the window never runs.
+    for (begin, end) in [("01:15", "01:45"), ("01:30", "02:00")] {
+        let s = schedule(
+            "Europe/London",
+            vec![only_on(period(begin, end), date(2026, 3, 29))],
+        );
+        let got = s.transitions(ts("2026-03-27T00:00:00Z"), ts("2026-03-31T00:00:00Z"));
+        assert!(got.is_empty(), "{begin}-{end}: {:?}", brief(&got));
+        for at in [
+            "2026-03-29T00:59:00Z",
+            "2026-03-29T01:00:00Z",
+            "2026-03-29T01:30:00Z",
+        ] {
+            assert_eq!(desired(&s, ts(at)), Some(Stopped), "{begin}-{end} {at}");
+        }
+    }
+    // With a lone start before it, the empty window's end still stops at the end of the gap.
     let s = schedule(
         "Europe/London",
-        vec![only_on(period("01:30", "02:00"), date(2026, 3, 29))],
+        vec![
+            only_on(period("00:10", ""), date(2026, 3, 29)),
+            only_on(period("01:15", "01:45"), date(2026, 3, 29)),
+        ],
     );
-    let got = s.transitions(ts("2026-03-27T00:00:00Z"), ts("2026-03-31T00:00:00Z"));
-    assert!(got.is_empty(), "{:?}", brief(&got));
-    for at in [
-        "2026-03-29T01:00:00Z",
-        "2026-03-29T01:30:00Z",
-        "2026-03-29T01:45:00Z",
-    ] {
-        assert_eq!(desired(&s, ts(at)), Some(Stopped), "{at}");
-    }
+    let got = s.transitions(ts("2026-03-28T12:00:00Z"), ts("2026-03-30T00:00:00Z"));
+    assert_eq!(
+        brief(&got),
+        vec![
+            ("2026-03-29T00:10:00Z".to_owned(), Running),
+            ("2026-03-29T01:00:00Z".to_owned(), Stopped)
+        ]
+    );
 }
 
 #[test]
@@ -467,7 +844,7 @@ fn lone_starts_and_stops_in_gaps_and_overlaps_happen_once() {
         brief(&spring),
         vec![
             ("2026-03-08T06:30:00Z".to_owned(), Stopped), // 01:30 EST
-            ("2026-03-08T07:30:00Z".to_owned(), Running), // 02:30 EST = 03:30 EDT
+            ("2026-03-08T07:00:00Z".to_owned(), Running), // 03:00 EDT, the end of the gap
             ("2026-03-09T05:30:00Z".to_owned(), Stopped), // 01:30 EDT
             ("2026-03-09T06:30:00Z".to_owned(), Running),
         ]
@@ -489,7 +866,7 @@ fn lone_starts_and_stops_in_gaps_and_overlaps_happen_once() {
 #[test]
 fn thirty_minute_and_quarter_hour_zones() {
     // Lord Howe moves its clocks by 30 minutes: 02:00 → 02:30 on 2026-10-04 (15:30 UTC the day
-    // before), so 02:15 is in the gap and happens at 02:45 new time.
+    // before), so 02:15 is in the gap and happens at 02:30 new time, the end of the gap.
     let s = schedule(
         "Australia/Lord_Howe",
         vec![only_on(period("02:15", "04:00"), date(2026, 10, 4))],
@@ -498,7 +875,7 @@ fn thirty_minute_and_quarter_hour_zones() {
     assert_eq!(
         brief(&got),
         vec![
-            ("2026-10-03T15:45:00Z".to_owned(), Running),
+            ("2026-10-03T15:30:00Z".to_owned(), Running),
             ("2026-10-03T17:00:00Z".to_owned(), Stopped)
         ]
     );
@@ -968,4 +1345,202 @@ fn last_transition_finds_the_nearest_change_in_daily_and_sparse_schedules() {
     let last = s.last_transition(ts("2026-06-08T07:00:00Z")).unwrap();
     assert_eq!(last.at, ts("2026-06-08T07:00:00Z"));
     assert_eq!(last.to, Running);
+}
+
+#[test]
+fn windows_at_most_a_minute_apart_make_one_running_stretch() {
+    for (what, periods, start, stop) in [
+        (
+            "22:00-23:59 and 00:00-07:00",
+            vec![period("22:00", "23:59"), period("00:00", "07:00")],
+            "2026-06-01T22:00:00Z",
+            "2026-06-02T07:00:00Z",
+        ),
+        (
+            "05:00-10:00 and 10:01-15:00",
+            vec![period("05:00", "10:00"), period("10:01", "15:00")],
+            "2026-06-02T05:00:00Z",
+            "2026-06-02T15:00:00Z",
+        ),
+    ] {
+        let s = schedule("UTC", periods);
+        let got = s.transitions(ts("2026-06-01T16:00:00Z"), ts("2026-06-02T16:00:00Z"));
+        assert_eq!(
+            brief(&got),
+            vec![(start.to_owned(), Running), (stop.to_owned(), Stopped)],
+            "{what}"
+        );
+    }
+    // Inside the bridged minute the schedule wants the instance running.
+    let s = schedule(
+        "UTC",
+        vec![period("22:00", "23:59"), period("00:00", "07:00")],
+    );
+    for at in ["2026-06-01T23:59:00Z", "2026-06-01T23:59:59Z"] {
+        let state = s.state_at(ts(at));
+        assert_eq!(state.desired, Some(Running), "{at}");
+        assert_eq!(state.cause, StateCause::InWindow, "{at}");
+    }
+    // Across days of the week: Friday night to Saturday morning.
+    let s = schedule(
+        "Europe/London",
+        vec![
+            on(period("22:00", "23:59"), &[Weekday::Friday]),
+            on(period("00:00", "07:00"), &[Weekday::Saturday]),
+        ],
+    );
+    let got = s.transitions(ts("2026-06-05T00:00:00Z"), ts("2026-06-07T00:00:00Z"));
+    assert_eq!(
+        brief(&got),
+        vec![
+            ("2026-06-05T21:00:00Z".to_owned(), Running),
+            ("2026-06-06T06:00:00Z".to_owned(), Stopped),
+        ]
+    );
+}
+
+#[test]
+fn windows_two_minutes_apart_or_cut_by_a_holiday_are_not_bridged() {
+    let s = schedule(
+        "UTC",
+        vec![period("05:00", "10:00"), period("10:02", "15:00")],
+    );
+    let got = s.transitions(ts("2026-06-02T00:00:00Z"), ts("2026-06-02T16:00:00Z"));
+    assert_eq!(got.len(), 4, "{:?}", brief(&got));
+    assert_eq!(desired(&s, ts("2026-06-02T10:01:00Z")), Some(Stopped));
+    // The window after midnight is on a holiday: it does not open, so nothing is bridged.
+    let s = with_holidays(
+        schedule(
+            "UTC",
+            vec![period("22:00", "23:59"), period("00:00", "07:00")],
+        ),
+        &[date(2026, 6, 2)],
+    );
+    assert_eq!(desired(&s, ts("2026-06-01T23:59:30Z")), Some(Stopped));
+    let got = s.transitions(ts("2026-06-01T12:00:00Z"), ts("2026-06-02T12:00:00Z"));
+    assert_eq!(
+        brief(&got),
+        vec![
+            ("2026-06-01T22:00:00Z".to_owned(), Running),
+            ("2026-06-01T23:59:00Z".to_owned(), Stopped),
+        ]
+    );
+}
+
+#[test]
+fn all_day_periods_run_from_midnight_to_midnight_and_consecutive_days_make_one_stretch() {
+    // Saturday 2026-06-06 and Sunday 2026-06-07, London (BST): Friday 23:00 UTC to Sunday
+    // 23:00 UTC.
+    let all_day = Period::all_day();
+    let s = schedule(
+        "Europe/London",
+        vec![on(all_day.clone(), &[Weekday::Saturday, Weekday::Sunday])],
+    );
+    let got = s.transitions(ts("2026-06-01T00:00:00Z"), ts("2026-06-10T00:00:00Z"));
+    assert_eq!(
+        brief(&got),
+        vec![
+            ("2026-06-05T23:00:00Z".to_owned(), Running),
+            ("2026-06-07T23:00:00Z".to_owned(), Stopped),
+        ]
+    );
+    // On the spring-forward day the whole day is 23 real hours.
+    let s = schedule("Europe/London", vec![only_on(all_day, date(2026, 3, 29))]);
+    let got = s.transitions(ts("2026-03-27T00:00:00Z"), ts("2026-03-31T00:00:00Z"));
+    assert_eq!(
+        brief(&got),
+        vec![
+            ("2026-03-29T00:00:00Z".to_owned(), Running),
+            ("2026-03-29T23:00:00Z".to_owned(), Stopped),
+        ]
+    );
+}
+
+#[test]
+fn an_enforced_one_sided_period_asserts_its_state_from_its_time_to_the_end_of_its_day() {
+    let mut s = schedule(
+        "Europe/London",
+        vec![on(period("07:00", ""), &WEEKDAYS), period("", "19:00")],
+    );
+    s.options.enforced = true;
+    let enforced = |at: &str| s.enforced_state_at(ts(at));
+    // Monday 2026-06-01 (BST): no opinion before 07:00, running to 19:00, stopped to midnight.
+    assert_eq!(enforced("2026-06-01T05:00:00Z").desired, None);
+    assert_eq!(enforced("2026-06-01T05:00:00Z").cause, StateCause::NoEvents);
+    assert_eq!(enforced("2026-06-01T06:00:00Z").desired, Some(Running));
+    assert_eq!(enforced("2026-06-01T17:59:00Z").desired, Some(Running));
+    assert_eq!(enforced("2026-06-01T18:00:00Z").desired, Some(Stopped));
+    assert_eq!(enforced("2026-06-01T22:59:00Z").desired, Some(Stopped));
+    // The transition semantics are unchanged: at 05:00 Monday the last event (Sunday 19:00's
+    // stop) decides.
+    assert_eq!(desired(&s, ts("2026-06-01T05:00:00Z")), Some(Stopped));
+    // With a window too: it runs; outside it, with no one-sided event yet today, stopped.
+    let mut s = s.clone();
+    s.periods
+        .push(on(period("09:00", "12:00"), &[Weekday::Saturday]));
+    assert_eq!(
+        s.enforced_state_at(ts("2026-06-06T09:00:00Z")).desired,
+        Some(Running)
+    );
+    let outside = s.enforced_state_at(ts("2026-06-06T13:00:00Z"));
+    assert_eq!(outside.desired, Some(Stopped));
+    assert_eq!(outside.cause, StateCause::OutsideWindow);
+    assert_eq!(
+        s.enforced_state_at(ts("2026-06-01T05:00:00Z")).desired,
+        Some(Stopped)
+    );
+    // A holiday stops everything.
+    let s = with_holidays(s, &[date(2026, 6, 1)]);
+    assert_eq!(
+        s.enforced_state_at(ts("2026-06-01T12:00:00Z")).cause,
+        StateCause::Holiday
+    );
+    // Without one-sided periods an enforced schedule asserts the ordinary state.
+    let w = schedule("UTC", vec![on(period("08:00", "18:00"), &WEEKDAYS)]);
+    for at in [
+        "2026-06-01T03:00:00Z",
+        "2026-06-01T09:00:00Z",
+        "2026-06-06T12:00:00Z",
+    ] {
+        assert_eq!(w.enforced_state_at(ts(at)), w.state_at(ts(at)), "{at}");
+    }
+}
+
+#[test]
+fn the_weekday_nearest_the_15th_and_every_other_day() {
+    let mut p = period("08:00", "18:00");
+    p.month_days.nearest_weekday = 1 << 15;
+    let s = schedule("UTC", vec![p]);
+    // 15 August 2026 is a Saturday, 15 November a Sunday, 15 June a Monday.
+    assert_eq!(
+        start_dates(&s, "2026-06-01T00:00:00Z", "2026-12-01T00:00:00Z"),
+        vec![
+            date(2026, 6, 15),
+            date(2026, 7, 15),
+            date(2026, 8, 14),
+            date(2026, 9, 15),
+            date(2026, 10, 15),
+            date(2026, 11, 16)
+        ]
+    );
+    // Every other day of the month (1, 3, …, 31): two odd days in a row over a month's end.
+    let s = schedule(
+        "UTC",
+        vec![days(
+            period("08:00", "18:00"),
+            &[1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31],
+        )],
+    );
+    let got = start_dates(&s, "2026-07-27T00:00:00Z", "2026-08-06T00:00:00Z");
+    assert_eq!(
+        got,
+        vec![
+            date(2026, 7, 27),
+            date(2026, 7, 29),
+            date(2026, 7, 31),
+            date(2026, 8, 1),
+            date(2026, 8, 3),
+            date(2026, 8, 5)
+        ]
+    );
 }

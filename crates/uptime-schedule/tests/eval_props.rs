@@ -75,6 +75,7 @@ fn period() -> impl Strategy<Value = Period> {
             MonthDays {
                 days: days.iter().fold(0, |bits, d| bits | 1 << d),
                 last,
+                nearest_weekday: 0,
             }
         }),
     ];
