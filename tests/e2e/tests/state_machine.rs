@@ -189,6 +189,21 @@ fn malformed_inputs_fail_with_invalid_input_before_anything_is_contacted() {
             "exclude_accounts",
         ),
         (json!(["stop"]), "$"),
+        // A run that changes instances acts for the present: a stale `now` needs `replay`,
+        // and a future one is refused even with it.
+        (
+            json!({"action": "stop", "now": "2026-11-24T19:00:00Z"}),
+            "now",
+        ),
+        (
+            json!({"action": "reconcile", "now": "2099-01-01T00:00:00Z", "replay": true}),
+            "now",
+        ),
+        (json!({"action": "stop", "replay": true}), "replay"),
+        (
+            json!({"action": "stop", "dry_run": true, "now": "2026-11-24T19:00:00+25:59"}),
+            "now",
+        ),
     ];
     stack.record();
     for (n, (input, field)) in cases.iter().enumerate() {
