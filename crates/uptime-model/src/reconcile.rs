@@ -187,8 +187,9 @@ pub enum Note {
 }
 
 /// How far after the run's `now` a last-action tag may lie and still count: clocks of the
-/// runs that wrote it may differ by this much.
-pub const LAST_ACTION_CLOCK_TOLERANCE: SignedDuration = SignedDuration::from_mins(5);
+/// runs that wrote it may differ by this much. The same tolerance as a run's `now` against the
+/// real clock ([`crate::input::CLOCK_TOLERANCE`]): a run that may act writes no tag beyond it.
+pub const LAST_ACTION_CLOCK_TOLERANCE: SignedDuration = crate::input::CLOCK_TOLERANCE;
 
 impl Note {
     pub fn as_str(self) -> &'static str {
