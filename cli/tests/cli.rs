@@ -4,8 +4,10 @@
 use serde_json::{json, Value};
 use std::io::Write;
 use std::net::TcpListener;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use uptime_testkit::moto::Moto;
+
+mod common;
 
 fn cli(args: &[&str], input: &Value, env: &[(&str, String)]) -> Output {
     cli_raw(args, input.to_string().into_bytes(), env)
@@ -14,19 +16,7 @@ fn cli(args: &[&str], input: &Value, env: &[(&str, String)]) -> Output {
 /// The binary with `input` as its standard input, written from a thread (the binary may stop
 /// reading early, e.g. at the size limit; the broken pipe is then expected).
 fn cli_raw(args: &[&str], input: Vec<u8>, env: &[(&str, String)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_uptime-scheduler"));
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
+    let mut cmd = common::command(args, env);
     let mut child = cmd.spawn().unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let writer = std::thread::spawn(move || {

@@ -5,27 +5,17 @@
 use serde_json::{json, Value};
 use std::io::Write;
 use std::net::TcpListener;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::{Duration, Instant};
 use uptime_testkit::moto::Moto;
 use uptime_testkit::FaultProxy;
 
+mod common;
+
 /// Runs the binary with `input` on standard input. A run still going after `guard` is killed
 /// and the test fails: that is the defect under test, not a timing assertion.
 fn cli_with_guard(args: &[&str], input: &Value, env: &[(&str, String)], guard: Duration) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_uptime-scheduler"));
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
+    let mut cmd = common::command(args, env);
     let mut child = cmd.spawn().unwrap();
     child
         .stdin

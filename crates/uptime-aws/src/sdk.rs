@@ -12,6 +12,14 @@ use aws_sdk_ec2::config::{Credentials, Region, SharedCredentialsProvider};
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use std::time::Duration;
 
+/// The SDK behaviour this code was written and tested against, dated rather than `latest()`,
+/// so that an SDK upgrade cannot change retries or timeouts underneath it unnoticed: moving it
+/// is a deliberate change (retries by default for AWS clients, 3.1 s connect timeout, which
+/// [`CallTimeouts`] sets explicitly anyway).
+fn behavior() -> BehaviorVersion {
+    BehaviorVersion::v2026_01_12()
+}
+
 fn https_client() -> aws_sdk_ec2::config::SharedHttpClient {
     aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
@@ -73,7 +81,7 @@ pub async fn load() -> SdkConfig {
 
 /// [`load`] with the given timeouts.
 pub async fn load_with(timeouts: CallTimeouts) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+    aws_config::defaults(behavior())
         .http_client(https_client())
         .timeout_config(timeouts.config())
         .load()
@@ -82,7 +90,7 @@ pub async fn load_with(timeouts: CallTimeouts) -> SdkConfig {
 
 /// A configuration for an emulator on `endpoint` with dummy credentials (tests, demos).
 pub async fn for_emulator(endpoint: &str, region: &str) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+    aws_config::defaults(behavior())
         .http_client(https_client())
         .timeout_config(CallTimeouts::default().config())
         .endpoint_url(endpoint)

@@ -975,12 +975,7 @@ pub async fn run_organization<D: Directory, C: Connect>(
         selected: selection.accounts.len(),
         listed: selection.counts.listed,
     });
-    let header = RunHeader {
-        action: req.action,
-        dry_run: req.dry_run,
-        schedule: req.schedule.clone(),
-        now: req.now,
-    };
+    let header = RunHeader::of(req);
     let header = &header;
     let schedules = &schedules;
     let mut accounts: Vec<AccountReport> =
@@ -1063,12 +1058,7 @@ pub async fn verify_organization_starts<C: Connect>(
     settings: &Settings,
     session: &str,
 ) {
-    let header = RunHeader {
-        action: req.action,
-        dry_run: req.dry_run,
-        schedule: req.schedule.clone(),
-        now: req.now,
-    };
+    let header = RunHeader::of(req);
     // The run's request was accepted before, so its schedules are valid; an empty document
     // here could only make verification skip instances, never act.
     let schedules = schedules_for(&settings.schedules, req).unwrap_or_else(|_| no_schedules());

@@ -528,6 +528,18 @@ pub struct RunHeader {
     pub now: Timestamp,
 }
 
+impl RunHeader {
+    /// The header of the run `req` asks for (the one way to build it from a request).
+    pub fn of(req: &crate::input::RunRequest) -> Self {
+        Self {
+            action: req.action,
+            dry_run: req.dry_run,
+            schedule: req.schedule.clone(),
+            now: req.now,
+        }
+    }
+}
+
 /// Folds account reports (and the accounts that failed during listing) into the run summary.
 pub fn summarize(
     header: RunHeader,

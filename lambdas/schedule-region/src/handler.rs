@@ -20,12 +20,7 @@ pub async fn handle(
     let task = RegionTask {
         account: event.account.id.clone(),
         region: event.region.clone(),
-        header: RunHeader {
-            action: request.action,
-            dry_run: request.dry_run,
-            schedule: request.schedule.clone(),
-            now: request.now,
-        },
+        header: RunHeader::of(&request),
         schedules,
     };
     let span = tracing::info_span!(

@@ -20,12 +20,7 @@ pub async fn handle(
 ) -> Result<(RunSummary, Value), LambdaError> {
     let event: SummarizeRunEvent = decode(event, "summarize-run")?;
     let request = request(&event.request)?;
-    let mut summary = Summarizer::new(RunHeader {
-        action: request.action,
-        dry_run: request.dry_run,
-        schedule: request.schedule,
-        now: request.now,
-    });
+    let mut summary = Summarizer::new(RunHeader::of(&request));
     let folded = fold_results(event.results, store, &mut summary).await?;
     let listed_failed = event.failed_accounts.len() as u64;
     for failed in &event.failed_accounts {

@@ -36,12 +36,7 @@ pub async fn handle(
     let request = request(&event.request)?;
     let session = session_name(&event.execution);
     let schedules = schedules(event.deployed_schedules.as_deref(), &request)?;
-    let header = RunHeader {
-        action: request.action,
-        dry_run: request.dry_run,
-        schedule: request.schedule.clone(),
-        now: request.now,
-    };
+    let header = RunHeader::of(&request);
     // The regions are verified at once, each on its own: one that cannot be verified (a call
     // that timed out, say) keeps its counts and carries the error, as in the CLI, and does
     // not hold up or fail the account's other regions.
@@ -63,6 +58,10 @@ pub async fn handle(
                 schedules,
             };
             let failed_before = report.counts.failed;
+            // The failures listed before verification; those listed after and not here are
+            // the starts that did not hold (by instance, not by position: the list is capped).
+            let listed_before: std::collections::BTreeSet<_> =
+                report.failures.iter().map(|f| f.instance.clone()).collect();
             let verified = match verify_starts(
                 connect,
                 pause,
@@ -100,7 +99,11 @@ pub async fn handle(
                 did_not_start,
                 "starts verified"
             );
-            for f in verified.failures.iter().rev().take(did_not_start as usize) {
+            for f in verified
+                .failures
+                .iter()
+                .filter(|f| !listed_before.contains(&f.instance))
+            {
                 tracing::warn!(instance = %f.instance, reason = f.reason.as_str(), message = %f.message, "start did not hold");
             }
             serde_json::to_value(&verified).map_err(|e| LambdaError::invalid(e.to_string()))
