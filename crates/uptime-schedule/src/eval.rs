@@ -303,18 +303,23 @@ impl<'a> Evaluator<'a> {
         })
     }
 
-    fn state_at(&mut self, at: Timestamp) -> StateAt {
+    /// What both readings start with: a holiday stops, a window (or bridged gap) runs.
+    fn holiday_or_window(&mut self, at: Timestamp) -> Option<StateAt> {
         if self.schedule.is_holiday(self.local_date(at)) {
-            return StateAt {
+            return Some(StateAt {
                 desired: Some(Desired::Stopped),
                 cause: StateCause::Holiday,
-            };
+            });
         }
-        if self.in_window(at) {
-            return StateAt {
-                desired: Some(Desired::Running),
-                cause: StateCause::InWindow,
-            };
+        self.in_window(at).then_some(StateAt {
+            desired: Some(Desired::Running),
+            cause: StateCause::InWindow,
+        })
+    }
+
+    fn state_at(&mut self, at: Timestamp) -> StateAt {
+        if let Some(state) = self.holiday_or_window(at) {
+            return state;
         }
         match self.latest_mark(at) {
             Some(mark) => mark.state(),
@@ -336,19 +341,10 @@ impl<'a> Evaluator<'a> {
         if !self.schedule.periods.iter().any(one_sided) {
             return self.state_at(at);
         }
+        if let Some(state) = self.holiday_or_window(at) {
+            return state;
+        }
         let date = self.local_date(at);
-        if self.schedule.is_holiday(date) {
-            return StateAt {
-                desired: Some(Desired::Stopped),
-                cause: StateCause::Holiday,
-            };
-        }
-        if self.in_window(at) {
-            return StateAt {
-                desired: Some(Desired::Running),
-                cause: StateCause::InWindow,
-            };
-        }
         let today = self
             .day(date)
             .lone
