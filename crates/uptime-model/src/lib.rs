@@ -10,6 +10,7 @@
 //! - [`input`]: the execution input contract and its validation.
 //! - [`instance`]: the instance snapshot and the tag configuration.
 //! - [`decision`]: the per-instance decision of action mode, with its reason.
+//! - [`decided`]: one instance's decision in either mode, as a region run takes it.
 //! - [`reconcile`]: the per-instance decision of reconcile mode (schedules, overrides,
 //!   last-action tag).
 //! - [`accounts`]: account opt-in and region selection.
@@ -22,6 +23,7 @@
 
 pub mod accounts;
 pub mod batch;
+pub mod decided;
 pub mod decision;
 pub mod emf;
 pub mod ids;

@@ -1,0 +1,95 @@
+//! The scheduling engine: account selection, account preparation, the per-region run and the
+//! in-process whole-organization run. Each step is what one Lambda does; the CLI chains them.
+//!
+//! - [`select`]: the accounts a run covers (list-accounts).
+//! - [`prepare`]: an account's access and regions (prepare-account).
+//! - [`region`]: one region's discovery and decisions (schedule-region), carried out by
+//!   [`apply`]: batches, bisection, the last-action tags.
+//! - [`verify`]: whether the starts held (verify-starts).
+//! - [`org`]: the whole organization in-process (the CLI).
+//!
+//! The per-instance decision itself is pure and lives in the model
+//! ([`uptime_model::decided`]).
+
+mod apply;
+pub mod org;
+pub mod prepare;
+pub mod region;
+pub mod select;
+pub mod verify;
+
+pub use apply::NOTE_LAST_ACTION_NOT_WRITTEN;
+pub use org::{
+    run_organization, verify_organization_starts, Concurrency, OrgRun, Progress, RunOptions,
+};
+pub use prepare::{prepare_account, resolve_deferred_regions, PreparedAccount};
+pub use region::{schedule_region, schedules_for, RegionRun, RegionTask};
+pub use select::{select_accounts, Selection, SelectionCounts};
+pub use verify::verify_starts;
+
+use crate::ports::{ErrorKind, PortError};
+use crate::retry::RetryPolicy;
+use std::sync::Arc;
+use uptime_model::{ErrorName, FailReason, Region, TagConfig, TargetError};
+use uptime_schedule::ScheduleDocument;
+
+/// Deployment-level settings of the engine.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub tags: TagConfig,
+    /// Instances per StartInstances/StopInstances call.
+    pub batch_size: usize,
+    /// Regions scheduled when neither the run nor the account names any.
+    pub default_regions: Vec<Region>,
+    /// Region in which an account's enabled regions are listed.
+    pub home_region: Region,
+    /// Concurrent Organizations tag reads.
+    pub tag_read_concurrency: usize,
+    pub retry: RetryPolicy,
+    /// Reconcile mode: the catch-up window.
+    pub reconcile: uptime_model::reconcile::ReconcileSettings,
+    /// Reconcile mode: the deployed schedules document (an execution input's `schedules` is
+    /// laid over it). The Lambdas get it from the state machine with each task instead.
+    pub schedules: Arc<ScheduleDocument>,
+}
+
+impl Settings {
+    pub fn new(home_region: Region, default_regions: Vec<Region>) -> Self {
+        Self {
+            tags: TagConfig::default(),
+            batch_size: 50,
+            default_regions,
+            home_region,
+            tag_read_concurrency: 8,
+            retry: RetryPolicy::default(),
+            reconcile: Default::default(),
+            schedules: Arc::new(ScheduleDocument::empty()),
+        }
+    }
+}
+
+/// Maps an adapter error to the error name of the target (account, region, listing) it failed.
+pub fn target_error(context: &str, e: &PortError) -> TargetError {
+    let name = match e.kind {
+        ErrorKind::AccessDenied => ErrorName::AccessDenied,
+        ErrorKind::Throttled => ErrorName::Throttled,
+        ErrorKind::Transient | ErrorKind::TimedOut => ErrorName::Transient,
+        _ => ErrorName::Internal,
+    };
+    TargetError::new(name, format!("{context}: {}", e.message))
+}
+
+/// Maps an adapter error on a state change to the instance's failure reason.
+pub fn fail_reason(e: &PortError) -> FailReason {
+    match e.kind {
+        ErrorKind::AccessDenied => FailReason::AccessDenied,
+        ErrorKind::Throttled => FailReason::Throttled,
+        ErrorKind::NotFound => FailReason::NotFound,
+        ErrorKind::InvalidState => FailReason::InvalidState,
+        ErrorKind::InsufficientCapacity => FailReason::InsufficientCapacity,
+        ErrorKind::KmsAccess => FailReason::KmsAccess,
+        ErrorKind::HibernationRefused | ErrorKind::Unsupported => FailReason::Unsupported,
+        ErrorKind::TimedOut => FailReason::TimedOut,
+        ErrorKind::Transient | ErrorKind::Other => FailReason::ApiError,
+    }
+}

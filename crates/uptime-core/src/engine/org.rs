@@ -1,0 +1,203 @@
+//! The whole organization in-process (the CLI): select, then each account and region with
+//! bounded concurrency, and start verification after a start run.
+
+use super::region::no_schedules;
+use super::{
+    prepare_account, schedule_region, schedules_for, select_accounts, verify_starts, RegionTask,
+    Selection, Settings,
+};
+use crate::ports::{Connect, Directory, Pause};
+use futures::stream::{self, StreamExt};
+use uptime_model::report::{summarize, RunHeader};
+use uptime_model::{
+    AccountId, AccountReport, InstanceRecord, RegionReport, RunRequest, RunSummary, TargetError,
+};
+
+/// Concurrency of an in-process run.
+#[derive(Debug, Clone, Copy)]
+pub struct Concurrency {
+    pub accounts: usize,
+    pub regions_per_account: usize,
+}
+
+impl Default for Concurrency {
+    fn default() -> Self {
+        Self {
+            accounts: 16,
+            regions_per_account: 4,
+        }
+    }
+}
+
+/// How far an in-process run has got (for a progress display; the CLI's `-v`).
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// The accounts are selected: `selected` of the `listed` will be scheduled.
+    Selected { selected: usize, listed: u64 },
+    /// An account is prepared (`regions` to schedule), or failed to be (`error`).
+    Account {
+        account: &'a AccountId,
+        regions: usize,
+        error: Option<&'a TargetError>,
+    },
+}
+
+/// How an in-process run identifies itself and reports progress.
+pub struct RunOptions<'a> {
+    /// The STS session name (identifies the run in CloudTrail).
+    pub session: &'a str,
+    pub concurrency: Concurrency,
+    /// Sees every region's records as they finish (for logging).
+    pub observe: &'a (dyn Fn(&RegionTask, &[InstanceRecord]) + Sync),
+    /// Sees the selection and every account as it is prepared.
+    pub progress: &'a (dyn Fn(Progress<'_>) + Sync),
+}
+
+impl std::fmt::Debug for RunOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunOptions")
+            .field("session", &self.session)
+            .field("concurrency", &self.concurrency)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Everything an in-process run produced.
+#[derive(Debug, Clone)]
+pub struct OrgRun {
+    pub summary: RunSummary,
+    pub accounts: Vec<AccountReport>,
+    pub selection: Selection,
+}
+
+/// Runs a whole request in-process: select, then each account and region with bounded
+/// concurrency.
+/// Fails only when the account listing fails.
+pub async fn run_organization<D: Directory, C: Connect>(
+    dir: &D,
+    connect: &C,
+    pause: &impl Pause,
+    req: &RunRequest,
+    settings: &Settings,
+    options: RunOptions<'_>,
+) -> Result<OrgRun, TargetError> {
+    let RunOptions {
+        session,
+        concurrency,
+        observe,
+        progress,
+    } = options;
+    let schedules = schedules_for(&settings.schedules, req)?;
+    let selection = select_accounts(dir, pause, req, settings).await?;
+    progress(Progress::Selected {
+        selected: selection.accounts.len(),
+        listed: selection.counts.listed,
+    });
+    let header = RunHeader::of(req);
+    let header = &header;
+    let schedules = &schedules;
+    let mut accounts: Vec<AccountReport> =
+        stream::iter(selection.accounts.iter())
+            .map(|target| async move {
+                let prepared =
+                    match prepare_account(connect, pause, target, &req.regions, settings, session)
+                        .await
+                    {
+                        Ok(p) => {
+                            progress(Progress::Account {
+                                account: &target.id,
+                                regions: p.regions.len(),
+                                error: None,
+                            });
+                            p
+                        }
+                        Err(error) => {
+                            progress(Progress::Account {
+                                account: &target.id,
+                                regions: 0,
+                                error: Some(&error),
+                            });
+                            return AccountReport {
+                                account: target.id.clone(),
+                                regions: Vec::new(),
+                                skipped_regions: Vec::new(),
+                                error: Some(error),
+                            };
+                        }
+                    };
+                let regions = stream::iter(prepared.regions.iter())
+                    .map(|region| async move {
+                        let task = RegionTask {
+                            account: target.id.clone(),
+                            region: region.clone(),
+                            header: header.clone(),
+                            schedules: schedules.clone(),
+                        };
+                        match schedule_region(connect, pause, &task, settings, session).await {
+                            Ok(run) => {
+                                observe(&task, &run.records);
+                                run.report
+                            }
+                            Err(e) => RegionReport::failed(task.account, task.region, e),
+                        }
+                    })
+                    .buffered(concurrency.regions_per_account.max(1))
+                    .collect()
+                    .await;
+                AccountReport {
+                    account: target.id.clone(),
+                    regions,
+                    skipped_regions: prepared.skipped_regions,
+                    error: None,
+                }
+            })
+            .buffered(concurrency.accounts.max(1))
+            .collect()
+            .await;
+    accounts.extend(selection.failed.iter().cloned());
+    accounts.sort_by(|a, b| a.account.cmp(&b.account));
+    let summary = summarize(header.clone(), &accounts, selection.skipped.clone());
+    Ok(OrgRun {
+        summary,
+        accounts,
+        selection,
+    })
+}
+
+/// After a start run (the CLI's; the state machine has its own Wait and `verify-starts`):
+/// verifies every region that started instances with [`verify_starts`] and folds the summary
+/// again. A region that cannot be verified keeps its counts and carries the error. Waiting
+/// before this call is the caller's business.
+pub async fn verify_organization_starts<C: Connect>(
+    connect: &C,
+    pause: &impl Pause,
+    run: &mut OrgRun,
+    req: &RunRequest,
+    settings: &Settings,
+    session: &str,
+) {
+    let header = RunHeader::of(req);
+    // The run's request was accepted before, so its schedules are valid; an empty document
+    // here could only make verification skip instances, never act.
+    let schedules = schedules_for(&settings.schedules, req).unwrap_or_else(|_| no_schedules());
+    for account in run.accounts.iter_mut().filter(|a| a.error.is_none()) {
+        for report in account.regions.iter_mut() {
+            let task = RegionTask {
+                account: account.account.clone(),
+                region: report.region.clone(),
+                header: header.clone(),
+                schedules: schedules.clone(),
+            };
+            match verify_starts(connect, pause, &task, report.clone(), settings, session).await {
+                Ok(verified) => *report = verified,
+                Err(e) => {
+                    report.error = Some(TargetError::new(
+                        e.error,
+                        format!("verifying the starts: {}", e.message),
+                    ))
+                }
+            }
+        }
+    }
+    run.summary = summarize(header, &run.accounts, run.selection.skipped.clone());
+}
