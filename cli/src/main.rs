@@ -443,9 +443,6 @@ async fn run(args: RunArgs) -> ExitCode {
             Err(e) => return usage_error(format!("--schedules: {e}")),
         }
     }
-    if let Err(e) = uptime_core::schedules_for(&config.settings.schedules, &request) {
-        return usage_error(e.message);
-    }
     let timeouts =
         sdk::CallTimeouts::for_operation(std::time::Duration::from_secs(args.call_timeout));
     let sdk = sdk::load_with(timeouts).await;

@@ -19,8 +19,8 @@ pub mod retry;
 
 pub use engine::{
     prepare_account, run_organization, schedule_region, schedules_for, select_accounts,
-    verify_organization_starts, verify_starts, Concurrency, OrgRun, PreparedAccount, Progress,
-    RegionRun, RegionTask, RunOptions, Selection, Settings, NOTE_LAST_ACTION_NOT_WRITTEN,
+    verify_organization_starts, verify_starts, Concurrency, OrgRun, Progress, RegionRun,
+    RegionTask, RunOptions, Selection, Settings, NOTE_LAST_ACTION_NOT_WRITTEN,
 };
 pub use ports::{
     Compute, Connect, Directory, Discovered, Discovery, ErrorKind, Pause, PortError, ResultStore,

@@ -49,9 +49,13 @@ fn bad(field: impl Into<String>, message: impl Into<String>) -> InputError {
     }
 }
 
-/// A validated execution input. Construct it with [`RunRequest::from_json`]; every instance of
-/// this type satisfies the rules of the contract.
+/// A validated execution input. Construct it with [`RunRequest::from_json`] at the edge (the
+/// CLI, the first task), which checks every rule of the contract and fills in `now`. The
+/// normalised request it returns travels with every later task, which deserialises it as a
+/// typed value (`now` required, unknown fields refused, ids and the schedules document parsed)
+/// instead of validating the input again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RunRequest {
     pub action: Action,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -69,7 +73,8 @@ pub struct RunRequest {
     /// Only these regions. Empty = each account's configured regions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub regions: Vec<Region>,
-    /// The instant the run acts for; defaults to the execution start time.
+    /// The instant the run acts for; defaults to the execution start time. Always present in
+    /// a normalised request: a task event without it is `InvalidInput`.
     pub now: Timestamp,
     /// `now` is a past instant on purpose (a replay): a run that changes instances is otherwise
     /// refused when its `now` is more than [`CLOCK_TOLERANCE`] from the real clock (see
@@ -77,9 +82,66 @@ pub struct RunRequest {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub replay: bool,
     /// Reconcile: a schedules document laid over the deployed one (previews and tests).
-    /// Validated as a document; kept as JSON so that it travels with the run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schedules: Option<Value>,
+    pub schedules: Option<InputSchedules>,
+}
+
+/// The `schedules` document of an execution input: parsed once, where the input is validated
+/// (or the normalised request deserialised), and kept with the JSON it came from so that it
+/// travels with the run unchanged.
+#[derive(Debug, Clone)]
+pub struct InputSchedules {
+    json: Value,
+    document: std::sync::Arc<uptime_schedule::ScheduleDocument>,
+}
+
+impl InputSchedules {
+    /// Parses a document, naming the field at fault from `schedules` down
+    /// (`schedules.schedules.office.periods`).
+    pub fn parse(json: &Value) -> Result<Self, InputError> {
+        let document = uptime_schedule::ScheduleDocument::from_json(json).map_err(|e| {
+            let at = match e.path.as_str() {
+                "$" | "" => "schedules".to_owned(),
+                path => format!("schedules.{path}"),
+            };
+            bad(at, e.message)
+        })?;
+        Ok(Self {
+            json: json.clone(),
+            document: std::sync::Arc::new(document),
+        })
+    }
+
+    /// The parsed document.
+    pub fn document(&self) -> &uptime_schedule::ScheduleDocument {
+        &self.document
+    }
+
+    /// The document as the input gave it.
+    pub fn json(&self) -> &Value {
+        &self.json
+    }
+}
+
+impl PartialEq for InputSchedules {
+    fn eq(&self, other: &Self) -> bool {
+        self.json == other.json
+    }
+}
+
+impl Eq for InputSchedules {}
+
+impl Serialize for InputSchedules {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.json.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for InputSchedules {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let json = Value::deserialize(deserializer)?;
+        Self::parse(&json).map_err(serde::de::Error::custom)
+    }
 }
 
 /// The largest `schedules` document an execution input may carry, as compact JSON. It travels
@@ -191,14 +253,7 @@ impl RunRequest {
                         "is only used by `reconcile` runs; stop and start select by `schedule`",
                     ));
                 }
-                uptime_schedule::ScheduleDocument::from_json(v).map_err(|e| {
-                    let at = match e.path.as_str() {
-                        "$" | "" => "schedules".to_owned(),
-                        path => format!("schedules.{path}"),
-                    };
-                    bad(at, e.message)
-                })?;
-                Some(v.clone())
+                Some(InputSchedules::parse(v)?)
             }
             Some(_) => return Err(bad("schedules", "must be a schedules document (an object)")),
         };

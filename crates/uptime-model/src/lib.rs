@@ -17,6 +17,7 @@
 //! - [`batch`]: batching and the bisect planner.
 //! - [`report`]: outcomes, region/account reports, the run summary.
 //! - [`emf`]: CloudWatch Embedded Metric Format lines.
+//! - [`events`]: every task event and response between the state machine and the Lambdas.
 //! - [`schema`]: the execution input JSON Schema, applied by [`input`].
 //! - [`json`]: strict JSON (a duplicate key is an error; 256 KiB at most).
 //! - [`text`]: untrusted text escaped for printing.
@@ -26,6 +27,7 @@ pub mod batch;
 pub mod decided;
 pub mod decision;
 pub mod emf;
+pub mod events;
 pub mod ids;
 pub mod input;
 pub mod instance;
@@ -40,7 +42,7 @@ pub use decision::{
     change_towards, decide, eligibility, Decision, Eligible, Operation, SkipReason,
 };
 pub use ids::{AccountId, InstanceId, OuId, Region, RoleName, ScheduleName};
-pub use input::{Action, InputError, RunRequest};
+pub use input::{Action, InputError, InputSchedules, RunRequest};
 pub use instance::{Instance, InstanceState, Lifecycle, StateReason, TagConfig};
 pub use report::{
     AccountReport, Counts, ErrorName, FailReason, InstanceRecord, Outcome, RegionReport, RunHeader,

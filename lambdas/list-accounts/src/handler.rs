@@ -282,6 +282,7 @@ mod tests {
         let e = response_with(bare)
             .fit(ACCOUNTS_PAYLOAD_BUDGET)
             .unwrap_err();
-        assert!(e.message.contains("organizational_units"), "{e}");
+        assert_eq!(e.error, ErrorName::Internal);
+        assert!(e.message.contains("organizational_units"), "{}", e.message);
     }
 }

@@ -1,8 +1,8 @@
 //! Event → assume role → enabled ∩ requested regions.
 
 use uptime_core::engine::resolve_deferred_regions;
-use uptime_core::{prepare_account, Connect, Directory, Pause, PreparedAccount};
-use uptime_lambda::events::{decode, request, PrepareAccountEvent};
+use uptime_core::{prepare_account, Connect, Directory, Pause};
+use uptime_lambda::events::{decode, PrepareAccountEvent, PreparedAccount};
 use uptime_lambda::{Config, LambdaError};
 use uptime_model::ids::session_name;
 use uptime_model::json::StrictValue;
@@ -15,7 +15,7 @@ pub async fn handle(
     event: impl Into<StrictValue>,
 ) -> Result<PreparedAccount, LambdaError> {
     let event: PrepareAccountEvent = decode(event, "prepare-account")?;
-    let request = request(&event.request)?;
+    let request = &event.request;
     let session = session_name(&event.execution);
     let span = tracing::info_span!("prepare_account", account = %event.account.id, execution = %event.execution);
     let _guard = span.enter();

@@ -1,7 +1,7 @@
 //! Event → region run → one log line per decision, one summary line, compact report.
 
 use uptime_core::{schedule_region, Connect, Pause, RegionTask};
-use uptime_lambda::events::{decode, request, schedules, ScheduleRegionEvent};
+use uptime_lambda::events::{decode, schedules, ScheduleRegionEvent};
 use uptime_lambda::{Config, LambdaError};
 use uptime_model::ids::session_name;
 use uptime_model::json::StrictValue;
@@ -15,12 +15,12 @@ pub async fn handle(
     event: impl Into<StrictValue>,
 ) -> Result<RegionReport, LambdaError> {
     let event: ScheduleRegionEvent = decode(event, "schedule-region")?;
-    let request = request(&event.request)?;
-    let schedules = schedules(event.deployed_schedules.as_deref(), &request)?;
+    let request = &event.request;
+    let schedules = schedules(event.deployed_schedules.as_deref(), request)?;
     let task = RegionTask {
         account: event.account.id.clone(),
         region: event.region.clone(),
-        header: RunHeader::of(&request),
+        header: RunHeader::of(request),
         schedules,
     };
     let span = tracing::info_span!(

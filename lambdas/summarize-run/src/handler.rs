@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use serde_json::Value;
 use uptime_core::ResultStore;
-use uptime_lambda::events::{decode, request, SummarizeRunEvent};
+use uptime_lambda::events::{decode, SummarizeRunEvent};
 use uptime_lambda::results::fold_results;
 use uptime_lambda::LambdaError;
 use uptime_model::emf::run_metrics;
@@ -19,8 +19,8 @@ pub async fn handle(
     now: Timestamp,
 ) -> Result<(RunSummary, Value), LambdaError> {
     let event: SummarizeRunEvent = decode(event, "summarize-run")?;
-    let request = request(&event.request)?;
-    let mut summary = Summarizer::new(RunHeader::of(&request));
+    let request = &event.request;
+    let mut summary = Summarizer::new(RunHeader::of(request));
     let folded = fold_results(event.results, store, &mut summary).await?;
     let listed_failed = event.failed_accounts.len() as u64;
     for failed in &event.failed_accounts {
@@ -49,6 +49,7 @@ pub async fn handle(
 mod tests {
     use super::*;
     use serde_json::json;
+    use uptime_lambda::events::SummarizeRunResponse;
     use uptime_model::ErrorName;
     use uptime_testkit::FakeObjects;
 
@@ -74,6 +75,27 @@ mod tests {
             {"account": "222222222222:eu-west-1",
              "caught": {"Error": "AccessDenied", "Cause": "{\"errorType\":\"AccessDenied\",\"errorMessage\":\"assuming the member role: denied\"}"}}
         ])
+    }
+
+    /// The examples of docs/lambda-contracts.md's summarize-run section: its event folds into
+    /// exactly its response's summary.
+    #[tokio::test]
+    async fn the_documented_event_folds_into_the_documented_summary() {
+        let doc = include_str!("../../../docs/lambda-contracts.md");
+        let section = &doc[doc.find("\n## summarize-run\n").expect("the section")..];
+        let mut blocks = section.split("```json\n").skip(1).map(|b| {
+            let text = &b[..b.find("```").expect("a closed block")];
+            serde_json::from_str::<Value>(text).expect("an example is JSON")
+        });
+        let (event, response) = (blocks.next().unwrap(), blocks.next().unwrap());
+        let (summary, _) = handle(&FakeObjects::default(), event, at()).await.unwrap();
+        assert_eq!(
+            serde_json::to_value(&summary).unwrap(),
+            response["summary"],
+            "the documented summary is what the documented event folds into"
+        );
+        let cause = serde_json::to_value(SummarizeRunResponse::new(summary)).unwrap();
+        assert!(cause["failure_cause"].is_string());
     }
 
     #[tokio::test]

@@ -1,29 +1,14 @@
 //! Event → the account's region results, with starts that did not reach `running` moved to
 //! failed (with EC2's reason).
 
-use serde::Deserialize;
 use serde_json::Value;
 use uptime_core::{verify_starts, Connect, Pause, RegionTask};
-use uptime_lambda::events::{decode, request, schedules};
+use uptime_lambda::events::{decode, schedules, VerifyStartsEvent};
 use uptime_lambda::{Config, LambdaError};
 use uptime_model::ids::session_name;
 use uptime_model::json::StrictValue;
 use uptime_model::report::RunHeader;
-use uptime_model::{AccountTarget, RegionReport, TargetError};
-
-/// `verify-starts` event: the child execution's region results (`$.reports`).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VerifyStartsEvent {
-    request: Value,
-    account: AccountTarget,
-    execution: String,
-    /// Region reports, or caught region failures (passed through unchanged).
-    reports: Vec<Value>,
-    /// The deployed schedules document, as a JSON string.
-    #[serde(default)]
-    deployed_schedules: Option<String>,
-}
+use uptime_model::{RegionReport, TargetError};
 
 /// Returns the region results in the same order, verified.
 pub async fn handle(
@@ -33,10 +18,10 @@ pub async fn handle(
     event: impl Into<StrictValue>,
 ) -> Result<Vec<Value>, LambdaError> {
     let event: VerifyStartsEvent = decode(event, "verify-starts")?;
-    let request = request(&event.request)?;
+    let request = &event.request;
     let session = session_name(&event.execution);
-    let schedules = schedules(event.deployed_schedules.as_deref(), &request)?;
-    let header = RunHeader::of(&request);
+    let schedules = schedules(event.deployed_schedules.as_deref(), request)?;
+    let header = RunHeader::of(request);
     // The regions are verified at once, each on its own: one that cannot be verified (a call
     // that timed out, say) keeps its counts and carries the error, as in the CLI, and does
     // not hold up or fail the account's other regions.

@@ -19,12 +19,10 @@ use lambda_runtime::Diagnostic;
 use serde_json::{json, to_value, Map, Value};
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
-use uptime_core::engine::SelectionCounts;
-use uptime_core::PreparedAccount;
 use uptime_lambda::events::{
-    decode, request, ListAccountsEvent, ListAccountsResponse, PrepareAccountEvent,
-    ScheduleRegionEvent, SummarizeRunEvent, SummarizeRunResponse, ACCOUNTS_PAYLOAD_BUDGET,
-    MAX_LISTED_FAILED_ACCOUNTS,
+    decode, ListAccountsEvent, ListAccountsResponse, PrepareAccountEvent, PreparedAccount,
+    ScheduleRegionEvent, SelectionCounts, SummarizeRunEvent, SummarizeRunResponse,
+    VerifyStartsEvent, ACCOUNTS_PAYLOAD_BUDGET, MAX_LISTED_FAILED_ACCOUNTS,
 };
 use uptime_lambda::LambdaError;
 use uptime_model::accounts::opt_in;
@@ -299,7 +297,7 @@ fn invalid_regions_tag(id: AccountId) -> SkippedAccount {
 fn fit_payload(response: &mut ListAccountsResponse, budget: usize) -> usize {
     response
         .fit(budget)
-        .unwrap_or_else(|e| panic!("list-accounts would refuse this run: {e}"))
+        .unwrap_or_else(|e| panic!("list-accounts would refuse this run: {}", e.message))
 }
 
 /// A caught error (`{"Error", "Cause"}`) as a Catch's ResultPath receives it. A Lambda's
@@ -448,12 +446,8 @@ fn verify_starts(event: &Value) -> Value {
             "request"
         ]
     );
-    uptime_lambda::events::schedules(
-        event["deployed_schedules"].as_str(),
-        &request(&event["request"]).unwrap(),
-    )
-    .unwrap();
-    request(&event["request"]).unwrap();
+    let typed: VerifyStartsEvent = decode(event.clone(), "verify-starts").unwrap();
+    uptime_lambda::events::schedules(typed.deployed_schedules.as_deref(), &typed.request).unwrap();
     let results = event["reports"].as_array().unwrap();
     let verified: Vec<Value> = results
         .iter()
@@ -473,13 +467,7 @@ fn verify_starts(event: &Value) -> Value {
 /// and skipped accounts of ListAccounts; then `fit` and the failure cause.
 fn summarize_run(event: &Value, run: &mut RunFacts) -> Value {
     let event: SummarizeRunEvent = decode(event.clone(), "summarize-run").unwrap();
-    let request = request(&event.request).unwrap();
-    let mut summary = Summarizer::new(RunHeader {
-        action: request.action,
-        dry_run: request.dry_run,
-        schedule: request.schedule,
-        now: request.now,
-    });
+    let mut summary = Summarizer::new(RunHeader::of(&event.request));
     // The Map's results, read from S3 by the function: two failures per account.
     let names = regions();
     for n in 0..MAX_LISTED_TARGET_FAILURES {

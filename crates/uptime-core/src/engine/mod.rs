@@ -22,9 +22,9 @@ pub use apply::NOTE_LAST_ACTION_NOT_WRITTEN;
 pub use org::{
     run_organization, verify_organization_starts, Concurrency, OrgRun, Progress, RunOptions,
 };
-pub use prepare::{prepare_account, resolve_deferred_regions, PreparedAccount};
+pub use prepare::{prepare_account, resolve_deferred_regions};
 pub use region::{schedule_region, schedules_for, RegionRun, RegionTask};
-pub use select::{select_accounts, Selection, SelectionCounts};
+pub use select::{select_accounts, Selection};
 pub use verify::verify_starts;
 
 use crate::ports::{ErrorKind, PortError};

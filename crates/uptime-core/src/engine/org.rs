@@ -1,7 +1,6 @@
 //! The whole organization in-process (the CLI): select, then each account and region with
 //! bounded concurrency, and start verification after a start run.
 
-use super::region::no_schedules;
 use super::{
     prepare_account, schedule_region, schedules_for, select_accounts, verify_starts, RegionTask,
     Selection, Settings,
@@ -87,7 +86,7 @@ pub async fn run_organization<D: Directory, C: Connect>(
         observe,
         progress,
     } = options;
-    let schedules = schedules_for(&settings.schedules, req)?;
+    let schedules = schedules_for(&settings.schedules, req);
     let selection = select_accounts(dir, pause, req, settings).await?;
     progress(Progress::Selected {
         selected: selection.accounts.len(),
@@ -177,9 +176,7 @@ pub async fn verify_organization_starts<C: Connect>(
     session: &str,
 ) {
     let header = RunHeader::of(req);
-    // The run's request was accepted before, so its schedules are valid; an empty document
-    // here could only make verification skip instances, never act.
-    let schedules = schedules_for(&settings.schedules, req).unwrap_or_else(|_| no_schedules());
+    let schedules = schedules_for(&settings.schedules, req);
     for account in run.accounts.iter_mut().filter(|a| a.error.is_none()) {
         for report in account.regions.iter_mut() {
             let task = RegionTask {

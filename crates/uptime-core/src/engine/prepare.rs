@@ -3,18 +3,9 @@
 use super::{target_error, Settings};
 use crate::ports::{Compute, Connect, Directory, Pause};
 use uptime_model::accounts::{opt_in, requested_regions};
+use uptime_model::events::PreparedAccount;
 use uptime_model::report::{RegionSkipReason, SkippedRegion};
-use uptime_model::{AccountId, AccountTarget, ErrorName, Region, TargetError};
-
-/// An account ready to schedule: access proven, regions decided.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct PreparedAccount {
-    pub account: AccountId,
-    pub regions: Vec<Region>,
-    /// Always present (possibly empty): the state machine reads it by path.
-    #[serde(default)]
-    pub skipped_regions: Vec<SkippedRegion>,
-}
+use uptime_model::{AccountTarget, ErrorName, Region, TargetError};
 
 /// Reads the regions tag of an account whose list was left out of the compact form
 /// ([`AccountTarget::defer_regions`]); other targets are returned as they are.

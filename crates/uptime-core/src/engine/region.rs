@@ -10,8 +10,8 @@ use uptime_model::batch::batches;
 use uptime_model::decided::{Decided, Decider};
 use uptime_model::report::{clip, RunHeader};
 use uptime_model::{
-    AccountId, Decision, ErrorName, InstanceId, InstanceRecord, Operation, Outcome, Region,
-    RegionReport, RunRequest, SkipReason, TargetError,
+    AccountId, Decision, InstanceId, InstanceRecord, Operation, Outcome, Region, RegionReport,
+    RunRequest, SkipReason, TargetError,
 };
 use uptime_schedule::ScheduleDocument;
 
@@ -48,16 +48,12 @@ pub(super) fn no_schedules() -> Arc<ScheduleDocument> {
     Arc::new(ScheduleDocument::empty())
 }
 
-/// The schedules a run uses: the deployed document with the request's own laid over it.
-pub fn schedules_for(
-    deployed: &ScheduleDocument,
-    req: &RunRequest,
-) -> Result<Arc<ScheduleDocument>, TargetError> {
+/// The schedules a run uses: the deployed document with the request's own (parsed when the
+/// request was) laid over it.
+pub fn schedules_for(deployed: &ScheduleDocument, req: &RunRequest) -> Arc<ScheduleDocument> {
     match &req.schedules {
-        None => Ok(Arc::new(deployed.clone())),
-        Some(v) => ScheduleDocument::from_json(v)
-            .map(|own| Arc::new(deployed.overlay(&own)))
-            .map_err(|e| TargetError::new(ErrorName::InvalidInput, e.to_string())),
+        None => Arc::new(deployed.clone()),
+        Some(own) => Arc::new(deployed.overlay(own.document())),
     }
 }
 

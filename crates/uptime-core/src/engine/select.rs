@@ -6,31 +6,20 @@ use crate::ports::{Directory, Pause};
 use futures::stream::{self, StreamExt};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use uptime_model::accounts::opt_in;
+use uptime_model::events::SelectionCounts;
 use uptime_model::report::{AccountSkipReason, SkippedAccount};
 use uptime_model::{
     AccountId, AccountReport, AccountStatus, AccountTarget, OrgAccount, RunRequest, TargetError,
 };
 
-/// Counts of the accounts a selection left out, by why.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct SelectionCounts {
-    pub listed: u64,
-    pub selected: u64,
-    pub not_opted_in: u64,
-    pub inactive: u64,
-    pub excluded: u64,
-    pub failed: u64,
-}
-
-/// The accounts a run covers.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// The accounts a run covers (list-accounts writes it as a
+/// [`uptime_model::events::ListAccountsResponse`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Selection {
     pub accounts: Vec<AccountTarget>,
     /// Accounts the run named by id that it will not schedule, with why.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<SkippedAccount>,
     /// Accounts whose opt-in could not be read: reported as failed.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failed: Vec<AccountReport>,
     pub counts: SelectionCounts,
 }

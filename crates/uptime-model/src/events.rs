@@ -1,0 +1,355 @@
+//! The task events and responses between the state machine and the Lambdas: every one of
+//! them, in one place. `docs/lambda-contracts.md` documents them with examples, and the tests
+//! here read those examples from the document itself: each event decodes, each response
+//! decodes and serialises back to exactly the JSON the document shows.
+//!
+//! Every event refuses unknown fields. `request` is the normalised [`RunRequest`] that
+//! `list-accounts` returns: the later tasks deserialise it (typed, `now` required) rather than
+//! validate the execution input again.
+
+use crate::report::{RunStatus, SkippedAccount, SkippedRegion};
+use crate::{
+    AccountId, AccountReport, AccountTarget, ErrorName, Region, RunRequest, RunSummary, TargetError,
+};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// `list-accounts` event: the raw execution input and when the execution started.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListAccountsEvent {
+    /// The execution input as the user gave it; validated by the function.
+    pub input: Value,
+    /// `$$.Execution.StartTime`; the default for the input's `now`.
+    pub execution_start: Timestamp,
+}
+
+/// Counts of the accounts a selection left out, by why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelectionCounts {
+    pub listed: u64,
+    pub selected: u64,
+    pub not_opted_in: u64,
+    pub inactive: u64,
+    pub excluded: u64,
+    pub failed: u64,
+}
+
+/// `list-accounts` response.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListAccountsResponse {
+    /// The validated input, with `now` filled in. Every later task receives it.
+    pub request: RunRequest,
+    /// Selected accounts, compact (`"id"` or `"id:region,region"`).
+    pub accounts: Vec<AccountTarget>,
+    #[serde(default)]
+    pub skipped_accounts: Vec<SkippedAccount>,
+    /// Accounts whose opt-in could not be read, already as failed account reports.
+    #[serde(default)]
+    pub failed_accounts: Vec<AccountReport>,
+    pub counts: SelectionCounts,
+}
+
+/// At most this many skipped accounts are listed in the ListAccounts response (the rest are
+/// counted), for the same reason.
+pub const MAX_LISTED_SKIPPED_ACCOUNTS: usize = 100;
+
+/// The largest ListAccounts response, as JSON text: Step Functions' payload limit is 256 KiB
+/// (262,144 bytes) per state input or output; the margin covers the execution's own fields.
+pub const ACCOUNTS_PAYLOAD_BUDGET: usize = 240_000;
+
+/// At most this many accounts whose opt-in could not be read are listed in the ListAccounts
+/// response (the rest are counted), so that its payload stays bounded at 10,000 accounts.
+pub const MAX_LISTED_FAILED_ACCOUNTS: usize = 100;
+
+impl ListAccountsResponse {
+    /// Keeps the response (the state every account's child execution starts from) within
+    /// `budget` bytes of JSON, under the Step Functions payload limit of 256 KiB: the accounts'
+    /// own region lists are left out, longest first (`"id:*"`; prepare-account reads the tag
+    /// again). If the bare ids still do not fit, the run is refused (`Internal`) with a message
+    /// saying how to narrow it. Returns how many region lists were left out.
+    pub fn fit(&mut self, budget: usize) -> Result<usize, TargetError> {
+        let size = |r: &Self| serde_json::to_string(r).map(|t| t.len()).unwrap_or(0);
+        let mut over = size(self).saturating_sub(budget);
+        let mut longest: Vec<usize> = (0..self.accounts.len())
+            .filter(|&i| self.accounts[i].regions.is_some())
+            .collect();
+        longest.sort_by_key(|&i| std::cmp::Reverse(self.accounts[i].to_string().len()));
+        let mut deferred = 0;
+        for i in longest {
+            if over == 0 {
+                break;
+            }
+            over = over.saturating_sub(self.accounts[i].defer_regions());
+            deferred += 1;
+        }
+        let total = size(self);
+        if total > budget {
+            return Err(TargetError::new(
+                ErrorName::Internal,
+                format!(
+                    "{} selected accounts need {total} bytes, more than one execution can carry \
+                     ({budget}); split the run with `organizational_units`",
+                    self.accounts.len()
+                ),
+            ));
+        }
+        Ok(deferred)
+    }
+}
+
+/// `prepare-account` event.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrepareAccountEvent {
+    pub request: RunRequest,
+    pub account: AccountTarget,
+    /// `$$.Execution.Name`: names the STS session, so CloudTrail shows the run.
+    pub execution: String,
+}
+
+/// `prepare-account` response: an account ready to schedule, access proven, regions decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreparedAccount {
+    pub account: AccountId,
+    pub regions: Vec<Region>,
+    /// Always present (possibly empty): the state machine reads it by path.
+    #[serde(default)]
+    pub skipped_regions: Vec<SkippedRegion>,
+}
+
+/// `schedule-region` event. Its response is a [`crate::RegionReport`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleRegionEvent {
+    pub request: RunRequest,
+    pub account: AccountTarget,
+    pub region: Region,
+    pub execution: String,
+    /// The deployed schedules document, as a JSON string (the state machine's definition holds
+    /// it; the Lambdas parse it and lay the request's own over it).
+    #[serde(default)]
+    pub deployed_schedules: Option<String>,
+}
+
+/// `verify-starts` event: the child execution's region results (`$.reports`). Its response is
+/// the same array, in the same order, verified.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyStartsEvent {
+    pub request: RunRequest,
+    pub account: AccountTarget,
+    pub execution: String,
+    /// Region reports, or caught region failures (passed through unchanged).
+    pub reports: Vec<Value>,
+    /// The deployed schedules document, as a JSON string.
+    #[serde(default)]
+    pub deployed_schedules: Option<String>,
+}
+
+/// `summarize-run` event: the state machine's ListAccounts output fields plus the account
+/// Map's `results` (the child outputs inline, or the ResultWriter pointer to them in S3).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SummarizeRunEvent {
+    pub request: RunRequest,
+    /// The child outputs inline, or the ResultWriter pointer to them in S3.
+    pub results: Value,
+    /// Accounts whose opt-in could not be read (at most [`MAX_LISTED_FAILED_ACCOUNTS`]).
+    #[serde(default)]
+    pub failed_accounts: Vec<AccountReport>,
+    #[serde(default)]
+    pub skipped_accounts: Vec<SkippedAccount>,
+    /// The selection counts; `failed` beyond the listed `failed_accounts` still count.
+    #[serde(default)]
+    pub counts: Option<SelectionCounts>,
+}
+
+/// `summarize-run` response: the run summary, and when anything failed, the same summary as
+/// JSON text for the failed execution's cause (a Fail state's `CausePath` needs a string).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SummarizeRunResponse {
+    pub summary: RunSummary,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_cause: Option<String>,
+}
+
+impl SummarizeRunResponse {
+    pub fn new(summary: RunSummary) -> Self {
+        let failure_cause = (summary.status != RunStatus::Succeeded)
+            .then(|| serde_json::to_string(&summary).unwrap_or_default());
+        Self {
+            summary,
+            failure_cause,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RegionReport;
+    use serde::de::DeserializeOwned;
+
+    /// The contract document, read at compile time: a changed example is a changed test.
+    const CONTRACTS: &str = include_str!("../../../docs/lambda-contracts.md");
+
+    /// The JSON examples under the `## {section}` heading of the contract document, in order,
+    /// each parsed strictly (a duplicate key in an example is an error too).
+    fn examples(section: &str) -> Vec<Value> {
+        let heading = format!("\n## {section}\n");
+        let start = CONTRACTS
+            .find(&heading)
+            .unwrap_or_else(|| panic!("docs/lambda-contracts.md has no section `{section}`"));
+        let body = &CONTRACTS[start + heading.len()..];
+        let body = &body[..body.find("\n## ").unwrap_or(body.len())];
+        body.split("```json\n")
+            .skip(1)
+            .map(|block| {
+                let text = &block[..block.find("```").expect("a closed code block")];
+                crate::json::parse(text, &format!("an example of `{section}`"))
+                    .unwrap_or_else(|e| panic!("{e}:\n{text}"))
+            })
+            .collect()
+    }
+
+    fn decode<T: DeserializeOwned>(example: &Value, what: &str) -> T {
+        serde_json::from_value(example.clone())
+            .unwrap_or_else(|e| panic!("the documented {what} does not decode: {e}\n{example}"))
+    }
+
+    /// A response decodes and serialises back to exactly the documented JSON: the document
+    /// shows every field the function writes, and nothing it does not.
+    fn round_trips<T: DeserializeOwned + Serialize>(example: &Value, what: &str) -> T {
+        let decoded: T = decode(example, what);
+        assert_eq!(
+            &serde_json::to_value(&decoded).unwrap(),
+            example,
+            "the documented {what} is not what the function writes"
+        );
+        decoded
+    }
+
+    fn now() -> Timestamp {
+        "2026-11-24T19:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn the_documented_list_accounts_event_and_response_are_the_contract() {
+        let [event, response] = &examples("list-accounts")[..] else {
+            panic!("list-accounts documents one event and one response")
+        };
+        let e: ListAccountsEvent = decode(event, "list-accounts event");
+        assert_eq!(e.execution_start, now());
+        let request = RunRequest::from_json(&e.input, e.execution_start).unwrap();
+        let r: ListAccountsResponse = round_trips(response, "list-accounts response");
+        assert_eq!(
+            r.request, request,
+            "the response's request is the event's, normalised"
+        );
+        assert_eq!(r.accounts.len() as u64, r.counts.selected);
+        assert_eq!(r.accounts[1].regions.as_ref().map(Vec::len), Some(2));
+    }
+
+    #[test]
+    fn the_documented_prepare_account_event_and_response_are_the_contract() {
+        let [event, response] = &examples("prepare-account")[..] else {
+            panic!("prepare-account documents one event and one response")
+        };
+        let e: PrepareAccountEvent = decode(event, "prepare-account event");
+        assert_eq!(e.request.now, now());
+        assert_eq!(e.account.regions.as_ref().map(Vec::len), Some(2));
+        let r: PreparedAccount = round_trips(response, "prepare-account response");
+        assert_eq!(r.account, e.account.id);
+        assert_eq!(r.regions.len() + r.skipped_regions.len(), 2);
+    }
+
+    #[test]
+    fn the_documented_schedule_region_event_and_response_are_the_contract() {
+        let [event, response] = &examples("schedule-region")[..] else {
+            panic!("schedule-region documents one event and one response")
+        };
+        let e: ScheduleRegionEvent = decode(event, "schedule-region event");
+        assert_eq!(
+            e.request.schedule.as_ref().map(|s| s.as_str()),
+            Some("office-hours")
+        );
+        assert!(e.deployed_schedules.is_some());
+        let r: RegionReport = round_trips(response, "schedule-region response");
+        assert_eq!((r.account, r.region), (e.account.id, e.region));
+        assert_eq!(r.failures.len() as u64, r.counts.failed);
+    }
+
+    #[test]
+    fn the_documented_verify_starts_event_is_the_contract() {
+        let [event] = &examples("verify-starts")[..] else {
+            panic!("verify-starts documents one event (its response is the same array)")
+        };
+        let e: VerifyStartsEvent = decode(event, "verify-starts event");
+        assert!(!e.reports.is_empty());
+        for report in &e.reports {
+            let _: RegionReport = round_trips(report, "region report in verify-starts");
+        }
+    }
+
+    #[test]
+    fn the_documented_summarize_run_event_and_response_are_the_contract() {
+        let [event, response] = &examples("summarize-run")[..] else {
+            panic!("summarize-run documents one event and one response")
+        };
+        let e: SummarizeRunEvent = decode(event, "summarize-run event");
+        assert_eq!(e.results.as_array().map(Vec::len), Some(2));
+        assert!(e.counts.is_some());
+        let r: SummarizeRunResponse = round_trips(response, "summarize-run response");
+        assert_ne!(r.summary.status, RunStatus::Succeeded);
+        assert!(r.failure_cause.is_some(), "a failed run carries its cause");
+        assert_eq!(
+            SummarizeRunResponse::new(r.summary.clone())
+                .failure_cause
+                .is_some(),
+            r.failure_cause.is_some()
+        );
+    }
+
+    #[test]
+    fn a_task_event_without_now_or_with_an_unknown_request_field_is_refused() {
+        let event = |request: Value| {
+            serde_json::from_value::<PrepareAccountEvent>(serde_json::json!({
+                "request": request, "account": "111111111111", "execution": "x"
+            }))
+        };
+        let e = event(serde_json::json!({"action": "stop"})).unwrap_err();
+        assert!(e.to_string().contains("missing field `now`"), "{e}");
+        let e =
+            event(serde_json::json!({"action": "stop", "now": "2026-11-24T19:00:00Z", "extra": 1}))
+                .unwrap_err();
+        assert!(e.to_string().contains("extra"), "{e}");
+        let ok =
+            event(serde_json::json!({"action": "stop", "now": "2026-11-24T19:00:00Z"})).unwrap();
+        assert_eq!(ok.request.now, now());
+    }
+
+    #[test]
+    fn a_requests_schedules_document_is_parsed_when_the_request_is_decoded() {
+        let event = |schedules: Value| {
+            serde_json::from_value::<ScheduleRegionEvent>(serde_json::json!({
+                "request": {"action": "reconcile", "now": "2026-11-24T19:00:00Z", "schedules": schedules},
+                "account": "111111111111", "region": "eu-west-1", "execution": "x"
+            }))
+        };
+        let e = event(serde_json::json!({"schedules": {"office": "25:00-"}})).unwrap_err();
+        assert!(
+            e.to_string().contains("`schedules.schedules.office`"),
+            "{e}"
+        );
+        let ok =
+            event(serde_json::json!({"schedules": {"office": "mon-fri 08:00-18:00 UTC"}})).unwrap();
+        let own = ok.request.schedules.expect("the request's schedules");
+        assert!(own.document().schedules.contains_key("office"));
+    }
+}
