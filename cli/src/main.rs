@@ -539,6 +539,7 @@ async fn run(args: RunArgs) -> ExitCode {
             &request,
             &config.settings,
             &session,
+            concurrency,
         )
         .await;
     }

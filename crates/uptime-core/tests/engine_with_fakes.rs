@@ -627,6 +627,7 @@ async fn verifying_an_organization_start_reports_starts_that_did_not_hold() {
         &request(input),
         &settings(),
         "test",
+        uptime_core::Concurrency::default(),
     )
     .await;
     assert_eq!(out.summary.instances.started, 1);

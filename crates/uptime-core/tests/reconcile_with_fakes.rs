@@ -237,6 +237,7 @@ async fn a_start_that_falls_back_to_stopped_is_found_by_verification_in_reconcil
         &RunRequest::from_json(&input, jiff::Timestamp::UNIX_EPOCH).unwrap(),
         &settings(),
         "test",
+        uptime_core::Concurrency::default(),
     )
     .await;
     assert_eq!(out.summary.instances.started, 1);

@@ -164,9 +164,10 @@ pub async fn run_organization<D: Directory, C: Connect>(
 }
 
 /// After a start run (the CLI's; the state machine has its own Wait and `verify-starts`):
-/// verifies every region that started instances with [`verify_starts`] and folds the summary
-/// again. A region that cannot be verified keeps its counts and carries the error. Waiting
-/// before this call is the caller's business.
+/// verifies every region that started instances with [`verify_starts`], as many at once as
+/// the run itself scheduled (`concurrency.accounts` × `concurrency.regions_per_account`), and
+/// folds the summary again. A region that cannot be verified keeps its counts and carries the
+/// error. Waiting before this call is the caller's business.
 pub async fn verify_organization_starts<C: Connect>(
     connect: &C,
     pause: &impl Pause,
@@ -174,25 +175,52 @@ pub async fn verify_organization_starts<C: Connect>(
     req: &RunRequest,
     settings: &Settings,
     session: &str,
+    concurrency: Concurrency,
 ) {
     let header = RunHeader::of(req);
     let schedules = schedules_for(&settings.schedules, req);
-    for account in run.accounts.iter_mut().filter(|a| a.error.is_none()) {
-        for report in account.regions.iter_mut() {
+    // Only regions that started something need a call; the others keep their reports.
+    let to_verify: Vec<(usize, usize, RegionTask, RegionReport)> = run
+        .accounts
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.error.is_none())
+        .flat_map(|(a, account)| {
+            account
+                .regions
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.error.is_none() && r.counts.started > 0)
+                .map(move |(r, report)| (a, r, report))
+        })
+        .map(|(a, r, report)| {
             let task = RegionTask {
-                account: account.account.clone(),
+                account: run.accounts[a].account.clone(),
                 region: report.region.clone(),
                 header: header.clone(),
                 schedules: schedules.clone(),
             };
-            match verify_starts(connect, pause, &task, report.clone(), settings, session).await {
-                Ok(verified) => *report = verified,
-                Err(e) => {
-                    report.error = Some(TargetError::new(
-                        e.error,
-                        format!("verifying the starts: {}", e.message),
-                    ))
-                }
+            (a, r, task, report.clone())
+        })
+        .collect();
+    let width = (concurrency.accounts * concurrency.regions_per_account).max(1);
+    let verified: Vec<_> = stream::iter(to_verify)
+        .map(|(a, r, task, report)| async move {
+            let result = verify_starts(connect, pause, &task, report, settings, session).await;
+            (a, r, result)
+        })
+        .buffer_unordered(width)
+        .collect()
+        .await;
+    for (a, r, result) in verified {
+        let report = &mut run.accounts[a].regions[r];
+        match result {
+            Ok(v) => *report = v,
+            Err(e) => {
+                report.error = Some(TargetError::new(
+                    e.error,
+                    format!("verifying the starts: {}", e.message),
+                ))
             }
         }
     }
