@@ -5,7 +5,7 @@
 //! The line carries facts only; the caller's span carries identity (`account`, `region`, and
 //! in the Lambda `execution`), as every other line of a region run does.
 
-use uptime_model::InstanceRecord;
+use uptime_model::{InstanceRecord, Note};
 
 /// Logs one instance's decision (at `info`, message `decision`) with these fields, in this
 /// order, each always present (empty when there is nothing to say):
@@ -21,11 +21,14 @@ use uptime_model::InstanceRecord;
 /// - `dry_run`: whether the run only decided.
 pub fn log_decision(record: &InstanceRecord, dry_run: bool) {
     let r = record;
+    // Recorded as strings (`record_str`), as they always were: a text formatter quotes them.
+    let reason = r.reason.map(|reason| reason.to_string());
+    let reason = reason.as_deref().or(r.outcome.reason()).unwrap_or("");
     tracing::info!(
         instance = %r.instance,
         outcome = r.outcome.name(),
-        reason = r.reason.as_deref().or(r.outcome.reason()).unwrap_or(""),
-        note = r.note.as_deref().unwrap_or(""),
+        reason,
+        note = r.note.map(Note::as_str).unwrap_or(""),
         message = r.message.as_deref().unwrap_or(""),
         dry_run,
         "decision"
@@ -38,7 +41,7 @@ mod tests {
     use std::io::Write;
     use std::sync::{Arc, Mutex};
     use tracing_subscriber::util::SubscriberInitExt;
-    use uptime_model::{FailReason, InstanceId, Outcome, SkipReason};
+    use uptime_model::{FailReason, InstanceId, Outcome, Reason, SkipReason};
 
     #[derive(Clone, Default)]
     struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -88,8 +91,10 @@ mod tests {
     #[test]
     fn the_decision_line_has_its_fields_in_order_and_always_present() {
         let reconciled = InstanceRecord {
-            reason: Some("override-until-2026-11-25T23:00Z".into()),
-            note: Some("last-action-not-written".into()),
+            reason: Some(Reason::Override {
+                until: "2026-11-25T23:00Z".parse().unwrap(),
+            }),
+            note: Some(Note::LastActionNotWritten),
             message: Some("writing uptime-scheduler:last-action=…: denied".into()),
             ..record(Outcome::Stopped)
         };

@@ -24,7 +24,7 @@ pub use decision_log::log_decision;
 pub use engine::{
     prepare_account, run_organization, schedule_region, schedules_for, select_accounts,
     verify_organization_starts, verify_starts, Concurrency, OrgRun, PreparedAccount, Progress,
-    RegionRun, RegionTask, RunOptions, Selection, Settings, NOTE_LAST_ACTION_NOT_WRITTEN,
+    RegionRun, RegionTask, RunOptions, Selection, Settings,
 };
 pub use ports::{
     Compute, Connect, Directory, Discovered, Discovery, ErrorKind, Pause, PortError, ResultStore,
