@@ -6,12 +6,13 @@
 //! Pure like the rest of the crate: the engine calls it with what it discovered and carries
 //! out what it returns.
 
+use crate::decision::ActionMode;
 use crate::reason::{Note, Reason};
 use crate::reconcile::{format_instant, reconcile, LastAction, ReconcileSettings};
 use crate::report::RunHeader;
 use crate::{
-    decide, eligibility, Action, Decision, FailReason, Instance, InstanceState, SkipReason,
-    StateReason, TagConfig,
+    decide, eligibility, Decision, FailReason, Instance, InstanceState, SkipReason, StateReason,
+    TagConfig,
 };
 use std::collections::HashMap;
 use uptime_schedule::document::ResolveError;
@@ -87,10 +88,10 @@ impl<'a> Decider<'a> {
     /// Decides for one instance.
     pub fn decide(&mut self, instance: &Instance) -> Decided {
         let header = self.header;
-        if header.action != Action::Reconcile {
+        if let Some(mode) = ActionMode::of(header.action) {
             return Decided::action_mode(decide(
                 instance,
-                header.action,
+                mode,
                 header.schedule.as_ref(),
                 self.tags,
             ));

@@ -39,7 +39,7 @@ pub mod text;
 
 pub use accounts::{AccountStatus, AccountTarget, OrgAccount};
 pub use decision::{
-    change_towards, decide, eligibility, Decision, Eligible, Operation, SkipReason,
+    change_towards, decide, eligibility, ActionMode, Decision, Eligible, Operation, SkipReason,
 };
 pub use ids::{AccountId, InstanceId, OuId, Region, RoleName, ScheduleName};
 pub use input::{Action, InputError, RunRequest};
