@@ -452,14 +452,12 @@ async fn run(args: RunArgs) -> ExitCode {
     let counts = Arc::new(RunCounts::default());
     let observe = |task: &RegionTask, records: &[InstanceRecord]| {
         counts.regions_done.fetch_add(1, Ordering::Relaxed);
+        // Identity on the span, as in the schedule-region Lambda; the line is the same one.
+        let span =
+            tracing::info_span!("schedule_region", account = %task.account, region = %task.region);
+        let _entered = span.enter();
         for r in records {
-            tracing::info!(
-                account = %task.account, region = %task.region, instance = %r.instance,
-                outcome = r.outcome.name(),
-                reason = r.reason.as_deref().or(r.outcome.reason()).unwrap_or(""),
-                note = r.note.as_deref().unwrap_or(""),
-                message = r.message.as_deref().unwrap_or(""), "decision"
-            );
+            uptime_core::log_decision(r, task.header.dry_run);
         }
     };
     let concurrency = Concurrency {

@@ -12,15 +12,19 @@
 //! - [`retry`]: bounded retries of throttled/transient calls.
 //! - [`engine`]: account selection, account preparation, the per-region run, and the
 //!   in-process organization run the CLI uses.
+//! - [`decision_log`]: the per-instance decision log line, written by the `schedule-region`
+//!   Lambda and the CLI alike (through the `tracing` facade: the binaries own the subscriber).
 
+pub mod decision_log;
 pub mod engine;
 pub mod ports;
 pub mod retry;
 
+pub use decision_log::log_decision;
 pub use engine::{
     prepare_account, run_organization, schedule_region, schedules_for, select_accounts,
     verify_organization_starts, verify_starts, Concurrency, OrgRun, Progress, RegionRun,
-    RegionTask, RunOptions, Selection, Settings, NOTE_LAST_ACTION_NOT_WRITTEN,
+    RegionTask, RunOptions, Selection, Settings,
 };
 pub use ports::{
     Compute, Connect, Directory, Discovered, Discovery, ErrorKind, Pause, PortError, ResultStore,

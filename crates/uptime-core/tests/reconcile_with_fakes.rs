@@ -4,8 +4,8 @@
 
 use serde_json::{json, Value};
 use std::sync::Arc;
-use uptime_core::{ErrorKind, OrgRun, Settings, NOTE_LAST_ACTION_NOT_WRITTEN};
-use uptime_model::{InstanceState, Region, RunRequest};
+use uptime_core::{ErrorKind, OrgRun, Settings};
+use uptime_model::{InstanceState, Note, Region, RunRequest};
 use uptime_schedule::ScheduleDocument;
 use uptime_testkit::{FakeCloud, Launch, Op, RecordingPause};
 
@@ -156,7 +156,7 @@ async fn a_failed_tag_write_is_noted_and_the_next_run_writes_it_without_acting_a
         run.summary
             .instances
             .notes
-            .get(NOTE_LAST_ACTION_NOT_WRITTEN),
+            .get(Note::LastActionNotWritten.as_str()),
         Some(&1)
     );
     assert_eq!(run.summary.instances.stopped, 1, "the stop itself happened");
@@ -310,7 +310,7 @@ async fn an_instance_that_cannot_take_the_tag_loses_only_its_own_tag() {
         run.summary
             .instances
             .notes
-            .get(NOTE_LAST_ACTION_NOT_WRITTEN),
+            .get(Note::LastActionNotWritten.as_str()),
         Some(&1),
         "only the full instance is noted"
     );

@@ -6,11 +6,13 @@
 //! Pure like the rest of the crate: the engine calls it with what it discovered and carries
 //! out what it returns.
 
-use crate::reconcile::{format_instant, reconcile, LastAction, Note, ReconcileSettings};
+use crate::decision::ActionMode;
+use crate::reason::{Note, Reason};
+use crate::reconcile::{format_instant, reconcile, LastAction, ReconcileSettings};
 use crate::report::RunHeader;
 use crate::{
-    decide, eligibility, Action, Decision, FailReason, Instance, InstanceState, SkipReason,
-    StateReason, TagConfig,
+    decide, eligibility, Decision, FailReason, Instance, InstanceState, SkipReason, StateReason,
+    TagConfig,
 };
 use std::collections::HashMap;
 use uptime_schedule::document::ResolveError;
@@ -21,7 +23,7 @@ use uptime_schedule::{Desired, Schedule, ScheduleDocument};
 pub struct Decided {
     pub decision: Decision,
     /// Reconcile: the reason (every reconcile decision has one).
-    pub reason: Option<String>,
+    pub reason: Option<Reason>,
     pub note: Option<Note>,
     /// A message for the log (why a schedule does not resolve, why a start did not hold).
     pub message: Option<String>,
@@ -46,7 +48,7 @@ impl Decided {
     fn skipped(reason: SkipReason, message: Option<String>) -> Self {
         Self {
             decision: Decision::Skip(reason),
-            reason: Some(reason.as_str().to_owned()),
+            reason: Some(Reason::Skip(reason)),
             note: None,
             message,
             last_action: None,
@@ -86,10 +88,10 @@ impl<'a> Decider<'a> {
     /// Decides for one instance.
     pub fn decide(&mut self, instance: &Instance) -> Decided {
         let header = self.header;
-        if header.action != Action::Reconcile {
+        if let Some(mode) = ActionMode::of(header.action) {
             return Decided::action_mode(decide(
                 instance,
-                header.action,
+                mode,
                 header.schedule.as_ref(),
                 self.tags,
             ));

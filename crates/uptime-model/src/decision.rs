@@ -56,8 +56,6 @@ pub enum SkipReason {
     RetainRunning,
     /// Reconcile: the schedule has no event within a year, so it has no opinion.
     NoScheduleEvents,
-    /// `decide` was asked about a reconcile run (a programming error, reported not panicked).
-    NotActionMode,
     /// EC2's description of the instance could not be read (it answered with XML that does not
     /// parse, e.g. for a tag value with control characters): isolated and never touched.
     Unreadable,
@@ -68,7 +66,7 @@ pub enum SkipReason {
 
 impl SkipReason {
     /// Every reason (the payload-limit checks count them all).
-    pub const ALL: [SkipReason; 19] = [
+    pub const ALL: [SkipReason; 18] = [
         Self::OptedOut,
         Self::AutoscalingMember,
         Self::Spot,
@@ -85,7 +83,6 @@ impl SkipReason {
         Self::TransitionMissed,
         Self::RetainRunning,
         Self::NoScheduleEvents,
-        Self::NotActionMode,
         Self::Unreadable,
         Self::AmbiguousScheduleTag,
     ];
@@ -110,7 +107,25 @@ impl SkipReason {
             Self::TransitionMissed => "transition-missed",
             Self::RetainRunning => "retain-running",
             Self::NoScheduleEvents => "no-schedule-events",
-            Self::NotActionMode => "not-action-mode",
+        }
+    }
+}
+
+/// The state an action-mode run asks for: [`Action`] but `reconcile`, which decides with
+/// [`crate::reconcile::reconcile`] instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ActionMode {
+    Stop,
+    Start,
+}
+
+impl ActionMode {
+    /// The mode of a `stop` or `start` run; `None` for `reconcile`.
+    pub fn of(action: Action) -> Option<Self> {
+        match action {
+            Action::Stop => Some(Self::Stop),
+            Action::Start => Some(Self::Start),
+            Action::Reconcile => None,
         }
     }
 }
@@ -215,11 +230,10 @@ pub fn change_towards(
 }
 
 /// Decides for one instance in action mode (`stop` or `start`). A `reconcile` run decides with
-/// [`crate::reconcile::reconcile`] instead; given `Reconcile` here, the instance is skipped as
-/// [`SkipReason::NotActionMode`].
+/// [`crate::reconcile::reconcile`] instead.
 pub fn decide(
     instance: &Instance,
-    action: Action,
+    mode: ActionMode,
     schedule: Option<&ScheduleName>,
     tags: &TagConfig,
 ) -> Decision {
@@ -227,11 +241,7 @@ pub fn decide(
         Ok(e) => e,
         Err(reason) => return Decision::Skip(reason),
     };
-    let want_running = match action {
-        Action::Start => true,
-        Action::Stop => false,
-        Action::Reconcile => return Decision::Skip(SkipReason::NotActionMode),
-    };
+    let want_running = mode == ActionMode::Start;
     match change_towards(instance, want_running, eligible.hibernate_tag) {
         Ok(Some(op)) => Decision::Act(op),
         Ok(None) => Decision::Already,
@@ -258,11 +268,11 @@ mod tests {
                 .collect::<BTreeMap<_, _>>(),
         }
     }
-    fn d(i: &Instance, a: Action, s: Option<&str>) -> Decision {
+    fn d(i: &Instance, a: ActionMode, s: Option<&str>) -> Decision {
         let s = s.map(|s| ScheduleName::parse(s).unwrap());
         decide(i, a, s.as_ref(), &TagConfig::default())
     }
-    use Action::{Start, Stop};
+    use ActionMode::{Start, Stop};
     use Decision::*;
     use InstanceState::*;
 
@@ -289,6 +299,13 @@ mod tests {
                 "{action:?} {state:?}"
             );
         }
+    }
+
+    #[test]
+    fn only_stop_and_start_runs_decide_in_action_mode() {
+        assert_eq!(ActionMode::of(Action::Stop), Some(Stop));
+        assert_eq!(ActionMode::of(Action::Start), Some(Start));
+        assert_eq!(ActionMode::of(Action::Reconcile), None);
     }
 
     #[test]

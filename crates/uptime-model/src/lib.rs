@@ -13,6 +13,7 @@
 //! - [`decided`]: one instance's decision in either mode, as a region run takes it.
 //! - [`reconcile`]: the per-instance decision of reconcile mode (schedules, overrides,
 //!   last-action tag).
+//! - [`reason`]: why a decision was taken and the notes beside it, as typed values.
 //! - [`accounts`]: account opt-in and region selection.
 //! - [`batch`]: batching and the bisect planner.
 //! - [`report`]: outcomes, region/account reports, the run summary.
@@ -32,6 +33,7 @@ pub mod ids;
 pub mod input;
 pub mod instance;
 pub mod json;
+pub mod reason;
 pub mod reconcile;
 pub mod report;
 pub mod schema;
@@ -39,11 +41,12 @@ pub mod text;
 
 pub use accounts::{AccountStatus, AccountTarget, OrgAccount};
 pub use decision::{
-    change_towards, decide, eligibility, Decision, Eligible, Operation, SkipReason,
+    change_towards, decide, eligibility, ActionMode, Decision, Eligible, Operation, SkipReason,
 };
 pub use ids::{AccountId, InstanceId, OuId, Region, RoleName, ScheduleName};
 pub use input::{Action, InputError, InputSchedules, RunRequest};
 pub use instance::{Instance, InstanceState, Lifecycle, StateReason, TagConfig};
+pub use reason::{Note, Reason};
 pub use report::{
     AccountReport, Counts, ErrorName, FailReason, InstanceRecord, Outcome, RegionReport, RunHeader,
     RunSummary, Summarizer, TargetError,

@@ -35,6 +35,7 @@
 use crate::decision::{change_towards, Decision, Eligible, Operation, SkipReason};
 use crate::ids::check_tag_value;
 use crate::instance::{Instance, InstanceState, TagConfig};
+use crate::reason::{Note, Reason};
 use jiff::{SignedDuration, Timestamp};
 use uptime_schedule::{Desired, Schedule, StateCause};
 
@@ -153,7 +154,7 @@ impl Override {
 
 /// Parses an instant with an offset (`Z`, `+01:00`, `+0100`, `+01`), with or without seconds:
 /// `2026-11-25T23:00Z`, `2026-11-25T23:00:00+01:00`.
-fn parse_instant(s: &str) -> Result<Timestamp, String> {
+pub(crate) fn parse_instant(s: &str) -> Result<Timestamp, String> {
     s.parse::<Timestamp>().map_err(|e| {
         format!(
             "`{s}` is not an instant: give a UTC time such as 2026-11-25T23:00Z or one with an \
@@ -173,56 +174,28 @@ pub fn format_instant(at: Timestamp) -> String {
     at.strftime(format).to_string()
 }
 
-/// A fact worth reporting that does not change the decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Note {
-    /// The override tag has expired; the schedule applies again.
-    OverrideExpired,
-    /// The last-action tag is malformed and was ignored.
-    InvalidLastActionTag,
-    /// The last-action tag records an instant later than the run's `now` (beyond
-    /// [`LAST_ACTION_CLOCK_TOLERANCE`]): no run acting for `now` can have applied it, so it was
-    /// ignored (a forged value, or a run whose `now` lay in the future).
-    FutureLastActionTag,
-}
-
 /// How far after the run's `now` a last-action tag may lie and still count: clocks of the
 /// runs that wrote it may differ by this much. The same tolerance as a run's `now` against the
 /// real clock ([`crate::input::CLOCK_TOLERANCE`]): a run that may act writes no tag beyond it.
 pub const LAST_ACTION_CLOCK_TOLERANCE: SignedDuration = crate::input::CLOCK_TOLERANCE;
 
-impl Note {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Note::OverrideExpired => "override-expired",
-            Note::InvalidLastActionTag => "invalid-last-action-tag",
-            Note::FutureLastActionTag => "future-last-action-tag",
-        }
-    }
-}
-
-/// A reconcile decision: what to do, why (a stable kebab-case reason such as `in-window`,
-/// `outside-window`, `holiday`, `enforced`, `override-until-2026-11-25T23:00Z`, or a skip
-/// reason's name), the last-action tag value to write (only applied when the decision is
-/// carried out, never in a dry run), and an optional note.
+/// A reconcile decision: what to do, why ([`Reason`]: `in-window`, `outside-window`,
+/// `holiday`, `enforced`, `override-until-2026-11-25T23:00Z`, …, or the skip reason of a
+/// skip), the last-action tag value to write (only applied when the decision is carried out,
+/// never in a dry run), and an optional note.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReconcileDecision {
     pub decision: Decision,
-    pub reason: String,
+    pub reason: Reason,
     pub write_last_action: Option<LastAction>,
     pub note: Option<Note>,
 }
 
 impl ReconcileDecision {
-    /// The reason's kind, as reports count it ([`crate::report::reason_kind`]).
-    pub fn reason_kind(&self) -> &str {
-        crate::report::reason_kind(&self.reason)
-    }
-
     fn skip(reason: SkipReason, note: Option<Note>) -> Self {
         Self {
             decision: Decision::Skip(reason),
-            reason: reason.as_str().to_owned(),
+            reason: Reason::Skip(reason),
             write_last_action: None,
             note,
         }
@@ -234,7 +207,7 @@ impl ReconcileDecision {
         instance: &Instance,
         want: Desired,
         hibernate: bool,
-        reason: String,
+        reason: Reason,
         write: Option<LastAction>,
         note: Option<Note>,
     ) -> Self {
@@ -258,7 +231,7 @@ impl ReconcileDecision {
     fn left_alone(
         instance: &Instance,
         to: Desired,
-        reason: String,
+        reason: Reason,
         differs: SkipReason,
         note: Option<Note>,
     ) -> Self {
@@ -292,13 +265,21 @@ struct Latest {
 
 /// Why the schedule wants `to` now: the cause of its state, or (should evaluation ever
 /// disagree with the transition) the plain reading of the transition.
-fn cause_reason(cause: StateCause, state: Option<Desired>, to: Desired) -> String {
-    let cause = match (state == Some(to), to) {
-        (true, _) => cause,
-        (false, Desired::Running) => StateCause::InWindow,
-        (false, Desired::Stopped) => StateCause::OutsideWindow,
+fn cause_reason(cause: StateCause, state: Option<Desired>, to: Desired) -> Reason {
+    let plain = match to {
+        Desired::Running => Reason::InWindow,
+        Desired::Stopped => Reason::OutsideWindow,
     };
-    cause.as_str().to_owned()
+    if state != Some(to) {
+        return plain;
+    }
+    match cause {
+        StateCause::InWindow => Reason::InWindow,
+        StateCause::OutsideWindow => Reason::OutsideWindow,
+        StateCause::Holiday => Reason::Holiday,
+        // No events means no desired state, so it never agrees with a transition.
+        StateCause::NoEvents => plain,
+    }
 }
 
 /// Decides for one eligible instance whose schedule has been resolved.
@@ -319,7 +300,7 @@ pub fn reconcile(
         Some(value) => match Override::parse(value) {
             Err(_) => return ReconcileDecision::skip(SkipReason::InvalidOverrideTag, None),
             Ok(o) if now < o.until => {
-                let reason = format!("override-until-{}", format_instant(o.until));
+                let reason = Reason::Override { until: o.until };
                 return ReconcileDecision::towards(
                     instance, o.state, hibernate, reason, None, None,
                 );
@@ -334,11 +315,8 @@ pub fn reconcile(
     // 1b. The schedule's permanent override (`override_status` in the document): its state on
     //     every run, whatever the periods say. An instance's own active override wins.
     if let Some(state) = schedule.options.override_status {
-        let reason = match state {
-            Desired::Running => "override-status-running",
-            Desired::Stopped => "override-status-stopped",
-        };
-        return ReconcileDecision::towards(instance, state, hibernate, reason.into(), None, note);
+        let reason = Reason::OverrideStatus(state);
+        return ReconcileDecision::towards(instance, state, hibernate, reason, None, note);
     }
 
     // 2. Enforced: the state the schedule asserts now, on every run (a one-sided period only
@@ -346,7 +324,7 @@ pub fn reconcile(
     if schedule.options.enforced {
         return match schedule.enforced_state_at(now).desired {
             Some(want) => {
-                ReconcileDecision::towards(instance, want, hibernate, "enforced".into(), None, note)
+                ReconcileDecision::towards(instance, want, hibernate, Reason::Enforced, None, note)
             }
             None => ReconcileDecision::skip(SkipReason::NoScheduleEvents, note),
         };
@@ -451,7 +429,7 @@ pub fn reconcile(
     if stops && retains(schedule, t, last) {
         return ReconcileDecision {
             decision: Decision::Skip(SkipReason::RetainRunning),
-            reason: SkipReason::RetainRunning.as_str().to_owned(),
+            reason: Reason::Skip(SkipReason::RetainRunning),
             write_last_action: Some(write),
             note,
         };
@@ -607,13 +585,13 @@ mod tests {
             let got = decide_at(schedule, &instance(state, tags), now);
             let context = format!("case {i}: at {now}, {state:?} with {tags:?}");
             assert_eq!(got.decision, want, "{context}: {got:?}");
-            assert_eq!(got.reason, reason, "{context}");
+            assert_eq!(got.reason.to_string(), reason, "{context}");
             let written = got.write_last_action.map(|w| w.to_tag_value());
             assert_eq!(written.as_deref().unwrap_or(""), write, "{context}");
             assert_eq!(got.note, note, "{context}");
             if let Decision::Skip(r) = got.decision {
                 assert_eq!(
-                    got.reason,
+                    got.reason.to_string(),
                     r.as_str(),
                     "{context}: a skip's reason is its name"
                 );
@@ -1337,8 +1315,8 @@ mod tests {
             ),
             "2026-11-25T18:05Z",
         );
-        assert_eq!(d.reason, "override-until-2026-11-25T23:00:30Z");
-        assert_eq!(d.reason_kind(), "override");
-        check_tag_value(&d.reason).unwrap();
+        assert_eq!(d.reason.to_string(), "override-until-2026-11-25T23:00:30Z");
+        assert_eq!(d.reason.kind(), "override");
+        check_tag_value(&d.reason.to_string()).unwrap();
     }
 }

@@ -7,6 +7,7 @@
 use crate::decision::SkipReason;
 use crate::ids::{AccountId, InstanceId, Region, ScheduleName};
 use crate::input::Action;
+use crate::reason::{Note, Reason};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -112,23 +113,14 @@ pub struct InstanceRecord {
     /// EC2's message for failures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// Reconcile: why the decision was taken (`in-window`, `override-until-…`, …).
+    /// Reconcile: why the decision was taken (`in-window`, `override-until-…`, …); also an
+    /// instance skipped before any decision (`unreadable`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<Reason>,
     /// Reconcile: a fact worth reporting that did not change the decision
-    /// (`override-expired`).
+    /// (`override-expired`, `last-action-not-written`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
-
-/// The kind of a reconcile reason, as counted in reports: `override-until-<instant>` counts
-/// as `override`, so that the counts stay a small closed set; other reasons are their own kind.
-pub fn reason_kind(reason: &str) -> &str {
-    if reason.starts_with("override-until-") {
-        "override"
-    } else {
-        reason
-    }
+    pub note: Option<Note>,
 }
 
 /// Counts of outcomes, with skipped and failed broken down by reason.
@@ -146,7 +138,7 @@ pub struct Counts {
     pub skipped_by_reason: BTreeMap<String, u64>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub failed_by_reason: BTreeMap<String, u64>,
-    /// Reconcile: every decision counted by the kind of its reason ([`reason_kind`]).
+    /// Reconcile: every decision counted by the kind of its reason ([`Reason::kind`]).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub decided_by_reason: BTreeMap<String, u64>,
     /// Reconcile: notes (`override-expired`, `invalid-last-action-tag`, `future-last-action-tag`,
@@ -204,11 +196,11 @@ impl Counts {
         if let Some(reason) = &record.reason {
             *self
                 .decided_by_reason
-                .entry(reason_kind(reason).to_owned())
+                .entry(reason.kind().to_owned())
                 .or_default() += 1;
         }
-        if let Some(note) = &record.note {
-            *self.notes.entry(note.clone()).or_default() += 1;
+        if let Some(note) = record.note {
+            *self.notes.entry(note.as_str().to_owned()).or_default() += 1;
         }
     }
 

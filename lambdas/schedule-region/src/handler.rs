@@ -39,15 +39,7 @@ pub async fn handle(
     )
     .await?;
     for r in &run.records {
-        tracing::info!(
-            instance = %r.instance,
-            outcome = r.outcome.name(),
-            reason = r.reason.as_deref().or(r.outcome.reason()).unwrap_or(""),
-            note = r.note.as_deref().unwrap_or(""),
-            message = r.message.as_deref().unwrap_or(""),
-            dry_run = request.dry_run,
-            "decision"
-        );
+        uptime_core::log_decision(r, request.dry_run);
     }
     let c = &run.report.counts;
     tracing::info!(

@@ -7,7 +7,7 @@ use crate::retry::RetryPolicy;
 use std::collections::{BTreeMap, BTreeSet};
 use uptime_model::batch::{batches, Bisector};
 use uptime_model::report::clip;
-use uptime_model::{FailReason, InstanceId, InstanceRecord, Operation, Outcome};
+use uptime_model::{FailReason, InstanceId, InstanceRecord, Note, Operation, Outcome};
 
 /// Writes the last-action tags, one CreateTags call per value and batch. CreateTags is atomic
 /// like StopInstances: one instance that cannot take the tag (it already carries 50 tags, it
@@ -28,7 +28,7 @@ pub(super) async fn write_last_actions(
     let mut not_written = |group: &[InstanceId], value: &str, e: &PortError| {
         let failed: BTreeSet<&InstanceId> = group.iter().collect();
         for r in records.iter_mut().filter(|r| failed.contains(&r.instance)) {
-            r.note = Some(NOTE_LAST_ACTION_NOT_WRITTEN.to_owned());
+            r.note = Some(Note::LastActionNotWritten);
             r.message = Some(clip(&format!("writing {key}={value}: {}", e.message)));
         }
     };
@@ -62,9 +62,6 @@ pub(super) async fn write_last_actions(
         }
     }
 }
-
-/// The note on an instance whose last-action tag could not be written.
-pub const NOTE_LAST_ACTION_NOT_WRITTEN: &str = "last-action-not-written";
 
 async fn call(compute: &impl Compute, op: Operation, ids: &[InstanceId]) -> Result<(), PortError> {
     match op {

@@ -18,7 +18,6 @@ pub mod region;
 pub mod select;
 pub mod verify;
 
-pub use apply::NOTE_LAST_ACTION_NOT_WRITTEN;
 pub use org::{
     run_organization, verify_organization_starts, Concurrency, OrgRun, Progress, RunOptions,
 };

@@ -10,8 +10,8 @@ use uptime_model::batch::batches;
 use uptime_model::decided::{Decided, Decider};
 use uptime_model::report::{clip, RunHeader};
 use uptime_model::{
-    AccountId, Decision, InstanceId, InstanceRecord, Operation, Outcome, Region, RegionReport,
-    RunRequest, SkipReason, TargetError,
+    AccountId, Decision, InstanceId, InstanceRecord, Operation, Outcome, Reason, Region,
+    RegionReport, RunRequest, SkipReason, TargetError,
 };
 use uptime_schedule::ScheduleDocument;
 
@@ -95,7 +95,7 @@ pub async fn schedule_region<C: Connect>(
             instance,
             outcome: Outcome::Skipped(SkipReason::Unreadable),
             message: Some(clip(&why)),
-            reason: Some(SkipReason::Unreadable.as_str().to_owned()),
+            reason: Some(Reason::Skip(SkipReason::Unreadable)),
             note: None,
         });
     }
@@ -137,7 +137,7 @@ pub async fn schedule_region<C: Connect>(
             outcome,
             message: decided.message,
             reason: decided.reason,
-            note: decided.note.map(|n| n.as_str().to_owned()),
+            note: decided.note,
         });
     }
     let applied_from = records.len();
@@ -153,7 +153,7 @@ pub async fn schedule_region<C: Connect>(
             continue;
         };
         record.reason = decided.reason;
-        record.note = decided.note.map(|n| n.as_str().to_owned());
+        record.note = decided.note;
         let changed = matches!(
             record.outcome,
             Outcome::Started | Outcome::Stopped | Outcome::Hibernated

@@ -33,8 +33,8 @@ use uptime_model::report::{
 };
 use uptime_model::{
     AccountId, AccountReport, AccountTarget, Counts, ErrorName, FailReason, InstanceId,
-    InstanceRecord, Outcome, Region, RegionReport, RunHeader, RunRequest, SkipReason, Summarizer,
-    TagConfig, TargetError,
+    InstanceRecord, Note, Outcome, Region, RegionReport, RunHeader, RunRequest, SkipReason,
+    Summarizer, TagConfig, TargetError,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -230,15 +230,10 @@ fn worst_region_report(account: AccountId, region: Region) -> RegionReport {
         .chain(skip_reasons().into_iter().map(|r| r.as_str().to_owned()))
         .map(|r| (r, BIG))
         .collect(),
-        notes: [
-            "override-expired",
-            "invalid-last-action-tag",
-            "future-last-action-tag",
-            uptime_core::NOTE_LAST_ACTION_NOT_WRITTEN,
-        ]
-        .into_iter()
-        .map(|n| (n.to_owned(), BIG))
-        .collect(),
+        notes: Note::ALL
+            .into_iter()
+            .map(|n| (n.as_str().to_owned(), BIG))
+            .collect(),
     };
     report.failures_not_listed = BIG;
     report
