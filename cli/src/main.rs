@@ -124,9 +124,10 @@ struct RunArgs {
     #[arg(long, default_value_t = 20, value_name = "SECONDS",
           value_parser = clap::value_parser!(u64).range(1..=900))]
     call_timeout: u64,
-    /// Log progress and every per-instance decision to standard error.
-    #[arg(long, short)]
-    verbose: bool,
+    /// Log progress, every change, failure and skip that needs attention, and a summary line
+    /// per region to standard error; twice (`-vv`) also every other decision.
+    #[arg(long, short, action = clap::ArgAction::Count)]
+    verbose: u8,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -398,7 +399,13 @@ async fn heartbeat(counts: Arc<RunCounts>) {
 }
 
 async fn run(args: RunArgs) -> ExitCode {
-    let filter = if args.verbose { "info" } else { "warn" };
+    let filter = match args.verbose {
+        0 => "warn",
+        1 => "info",
+        _ => {
+            "debug,aws=info,aws_smithy_runtime=info,aws_config=info,hyper=info,h2=info,rustls=info"
+        }
+    };
     // Colour only for a person at a terminal (https://no-color.org: NO_COLOR set and not empty
     // turns it off there too); a redirected log gets plain text.
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
@@ -456,9 +463,7 @@ async fn run(args: RunArgs) -> ExitCode {
         let span =
             tracing::info_span!("schedule_region", account = %task.account, region = %task.region);
         let _entered = span.enter();
-        for r in records {
-            uptime_core::log_decision(r, task.header.dry_run);
-        }
+        uptime_core::log_region(records, task.header.dry_run);
     };
     let concurrency = Concurrency {
         accounts: usize::from(args.concurrency),

@@ -20,7 +20,7 @@ pub mod engine;
 pub mod ports;
 pub mod retry;
 
-pub use decision_log::log_decision;
+pub use decision_log::{log_decision, log_region};
 pub use engine::{
     prepare_account, run_organization, schedule_region, schedules_for, select_accounts,
     verify_organization_starts, verify_starts, Concurrency, OrgRun, Progress, RegionRun,

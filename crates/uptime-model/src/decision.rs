@@ -65,6 +65,26 @@ pub enum SkipReason {
 }
 
 impl SkipReason {
+    /// A skip someone should act on: the instance's tags or its schedule are wrong, or it could
+    /// not be read, or a transition was missed. Such a skip is logged on its own line every
+    /// run; the others (opted out, Auto Scaling members, spot, in transition, a manual change
+    /// respected, …) are the normal state of a fleet and are only counted (see
+    /// `uptime_core::log_decision`).
+    pub fn needs_attention(self) -> bool {
+        matches!(
+            self,
+            Self::InvalidScheduleTag
+                | Self::InvalidHibernateTag
+                | Self::UnknownSchedule
+                | Self::InvalidSchedule
+                | Self::InvalidOverrideTag
+                | Self::TransitionMissed
+                | Self::NoScheduleEvents
+                | Self::Unreadable
+                | Self::AmbiguousScheduleTag
+        )
+    }
+
     /// Every reason (the payload-limit checks count them all).
     pub const ALL: [SkipReason; 18] = [
         Self::OptedOut,

@@ -123,6 +123,30 @@ pub struct InstanceRecord {
     pub note: Option<Note>,
 }
 
+impl InstanceRecord {
+    /// Nothing happened to the instance and there is nothing to tell about it: it was already
+    /// as its schedule wants it, or skipped for a reason that is the normal state of a fleet
+    /// ([`SkipReason::needs_attention`] is false), and carries no note. A change, a would-be
+    /// change, a failure, a skip that needs attention and a note are not quiet.
+    pub fn is_quiet(&self) -> bool {
+        self.note.is_none()
+            && match self.outcome {
+                Outcome::Already => true,
+                Outcome::Skipped(reason) => !reason.needs_attention(),
+                _ => false,
+            }
+    }
+
+    /// The reason the log and the counts show: the decision's reason kind (reconcile), or else
+    /// the outcome's own (a skip or failure reason).
+    pub fn reason_kind(&self) -> Option<&'static str> {
+        self.reason
+            .as_ref()
+            .map(Reason::kind)
+            .or(self.outcome.reason())
+    }
+}
+
 /// Counts of outcomes, with skipped and failed broken down by reason.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {

@@ -10,7 +10,7 @@ use uptime_model::json::StrictValue;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    uptime_lambda::logging::init();
     let config = Config::from_env()?;
     let sdk = sdk::load().await;
     let connect = AwsConnect::new(&sdk, config.member_role.clone(), config.partition());

@@ -1,4 +1,4 @@
-//! Event → region run → one log line per decision, one summary line, compact report.
+//! Event → region run → its log (`uptime_core::log_region`), compact report.
 
 use uptime_core::{schedule_region, Connect, Pause, RegionTask};
 use uptime_lambda::events::{decode, schedules, ScheduleRegionEvent};
@@ -38,19 +38,7 @@ pub async fn handle(
         &session_name(&event.execution),
     )
     .await?;
-    for r in &run.records {
-        uptime_core::log_decision(r, request.dry_run);
-    }
-    let c = &run.report.counts;
-    tracing::info!(
-        started = c.started,
-        stopped = c.stopped + c.hibernated,
-        already = c.already,
-        skipped = c.skipped,
-        failed = c.failed,
-        would_change = c.would_start + c.would_stop,
-        "region done"
-    );
+    uptime_core::log_region(&run.records, request.dry_run);
     Ok(run.report)
 }
 

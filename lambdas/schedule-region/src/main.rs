@@ -10,7 +10,7 @@ use uptime_model::json::StrictValue;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    uptime_lambda::logging::init();
     let config = Config::from_env()?;
     // Built once: assumed-role credentials are cached per account for the container's life.
     let connect = AwsConnect::new(

@@ -10,7 +10,7 @@ use uptime_model::json::StrictValue;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    uptime_lambda::logging::init();
     let store = AwsResultStore::new(&sdk::load().await);
     let store = &store;
     lambda_runtime::run(service_fn(
