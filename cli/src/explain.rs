@@ -1,11 +1,12 @@
-//! `uptime-scheduler schedule explain`: a schedule's next transitions in its own zone, its
-//! running hours per week and the share of hours saved compared with always-on.
+//! `uptime-scheduler schedule explain`: a schedule's next transitions in its own zone, the week
+//! as a picture (hour by hour), its running hours per week and the share of hours saved
+//! compared with always-on.
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use jiff::Timestamp;
 use serde::Serialize;
 use uptime_schedule::grammar::describe;
-use uptime_schedule::{explain, Desired, Schedule, TransitionCause};
+use uptime_schedule::{explain, week, Desired, Hour, Schedule, TransitionCause};
 
 /// One transition, as printed and as JSON.
 #[derive(Debug, Clone, Serialize)]
@@ -35,6 +36,16 @@ pub struct ScheduleView {
     pub running_hours_per_week: f64,
     /// 0–1.
     pub saved_share: f64,
+    /// The seven local days from `from`, hour by hour (`running`, `stopped`, `partly`,
+    /// `no-opinion`, `skipped`: an hour a DST change skips).
+    pub week: Vec<WeekDayView>,
+}
+
+/// One local day of the week picture.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeekDayView {
+    pub date: jiff::civil::Date,
+    pub hours: [Hour; 24],
 }
 
 /// Builds the preview of `schedule` over `days` days from `from`.
@@ -78,7 +89,37 @@ pub fn view(schedule: &Schedule, from: Timestamp, days: u32) -> ScheduleView {
             .collect(),
         running_hours_per_week: e.running_hours_per_week,
         saved_share: e.saved_share,
+        week: week(schedule, from)
+            .into_iter()
+            .map(|d| WeekDayView {
+                date: d.date,
+                hours: d.hours,
+            })
+            .collect(),
     }
+}
+
+/// The week as a picture: one row per local day, one column per wall-clock hour.
+fn picture(v: &ScheduleView) -> String {
+    let mut out = format!(
+        "The week from {}, hours in {} ({} running, {} stopped, {} part of the hour, {} no opinion):\n",
+        v.week.first().map(|d| d.date.to_string()).unwrap_or_default(),
+        v.timezone,
+        Hour::Running.symbol(),
+        Hour::Stopped.symbol(),
+        Hour::Partly.symbol(),
+        Hour::NoOpinion.symbol(),
+    );
+    out.push_str("           00 03 06 09 12 15 18 21\n");
+    for day in &v.week {
+        let hours: String = day.hours.iter().map(|h| h.symbol()).collect();
+        out.push_str(&format!(
+            "{} {}  {hours}\n",
+            day.date.strftime("%a"),
+            day.date.strftime("%m-%d")
+        ));
+    }
+    out
 }
 
 fn action(to: Desired) -> &'static str {
@@ -134,6 +175,7 @@ pub fn render(v: &ScheduleView) -> String {
         }
         out.push_str(&format!("{t}\n"));
     }
+    out.push_str(&picture(v));
     out.push_str(&format!(
         "Running {:.1} h per week of 168 ({:.1}%); {:.1}% of instance hours saved compared with always-on.\n",
         v.running_hours_per_week,

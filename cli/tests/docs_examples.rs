@@ -352,3 +352,26 @@ fn schedule_check_suggests_the_overnight_form_of_a_window_split_at_midnight() {
         "{stdout}"
     );
 }
+
+/// The README shows what `schedule explain` prints, week picture included, exactly.
+#[test]
+fn the_readmes_explain_output_is_what_the_command_prints() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme
+        .find("```text\nInline schedule: mon-fri 08:00-18:00 Europe/London\n")
+        .expect("the README shows the output of its first explain example")
+        + "```text\n".len();
+    let shown = &readme[start..start + readme[start..].find("```").unwrap()];
+    let out = Command::new(binary())
+        .args([
+            "schedule",
+            "explain",
+            "mon-fri 08:00-18:00 Europe/London",
+            "--from",
+            "2026-10-23T00:00:00Z",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), shown);
+}

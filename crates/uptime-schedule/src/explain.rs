@@ -61,6 +61,106 @@ pub fn explain(schedule: &Schedule, from: Timestamp, days: u32) -> Explanation {
     }
 }
 
+/// One local hour of a [`Week`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Hour {
+    /// Running (or, for a schedule with no opinion, left alone) the whole hour.
+    Running,
+    /// Stopped the whole hour.
+    Stopped,
+    /// Running part of the hour (a transition inside it, or a repeated hour of a DST change).
+    Partly,
+    /// No opinion the whole hour: the instance is left as it is (counted as running).
+    NoOpinion,
+    /// The hour does not exist that day (the clock skips it at a DST change).
+    Skipped,
+}
+
+impl Hour {
+    /// The character the terminal picture draws.
+    pub fn symbol(self) -> char {
+        match self {
+            Hour::Running => '█',
+            Hour::Stopped => '·',
+            Hour::Partly => '▒',
+            Hour::NoOpinion => '?',
+            Hour::Skipped => ' ',
+        }
+    }
+}
+
+/// One local day of a [`Week`]: its date in the schedule's zone and its 24 wall-clock hours.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Day {
+    pub date: jiff::civil::Date,
+    pub hours: [Hour; 24],
+}
+
+/// Seven local days, from the local date of `from`, hour by hour in the schedule's zone: the
+/// picture `schedule explain` draws. An hour counts as the schedule counts it in
+/// [`Explanation`] (no opinion as running), in real elapsed time.
+pub type Week = Vec<Day>;
+
+/// The week of `schedule` that starts on the local date of `from`.
+pub fn week(schedule: &Schedule, from: Timestamp) -> Week {
+    let tz = schedule.zone.tz().clone();
+    let first = from.to_zoned(tz.clone()).date();
+    let at = |date: jiff::civil::Date, hour: i8| -> Option<Timestamp> {
+        // The first instant at or after the wall-clock time (a skipped time maps to the
+        // instant the clock jumps to).
+        date.at(hour, 0, 0, 0)
+            .to_zoned(tz.clone())
+            .ok()
+            .map(|z| z.timestamp())
+    };
+    let mut days = Vec::with_capacity(7);
+    for offset in 0..7 {
+        let Some(date) = first.checked_add(jiff::Span::new().days(offset)).ok() else {
+            break;
+        };
+        let mut hours = [Hour::Skipped; 24];
+        for (h, cell) in hours.iter_mut().enumerate() {
+            let start = at(date, h as i8);
+            let end = if h == 23 {
+                date.tomorrow().ok().and_then(|d| at(d, 0))
+            } else {
+                at(date, h as i8 + 1)
+            };
+            let (Some(start), Some(end)) = (start, end) else {
+                continue;
+            };
+            // An hour the clock skips starts where the next one does.
+            if end <= start || start.to_zoned(tz.clone()).hour() != h as i8 {
+                continue;
+            }
+            *cell = hour(schedule, start, end);
+        }
+        days.push(Day { date, hours });
+    }
+    days
+}
+
+fn hour(schedule: &Schedule, start: Timestamp, end: Timestamp) -> Hour {
+    if let Some(state) = schedule.options.override_status {
+        return match state {
+            Desired::Running => Hour::Running,
+            Desired::Stopped => Hour::Stopped,
+        };
+    }
+    let running = schedule.time_not_stopped(start, end);
+    let all = end.duration_since(start);
+    if running.is_zero() {
+        Hour::Stopped
+    } else if running < all {
+        Hour::Partly
+    } else if schedule.state_at(start).desired.is_none() {
+        Hour::NoOpinion
+    } else {
+        Hour::Running
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,5 +292,48 @@ mod tests {
         let e = explain(&s, ts("2026-06-01T00:00:00Z"), 0);
         assert!(e.transitions.is_empty());
         assert_eq!(e.running_hours_per_week, 0.0);
+    }
+
+    #[test]
+    fn the_week_picture_shows_office_hours_hour_by_hour() {
+        let s = schedule("UTC", vec![mon_fri_8_to_18()], &[date(2026, 6, 3)]);
+        let w = week(&s, ts("2026-06-01T05:00:00Z"));
+        assert_eq!(w.len(), 7);
+        assert_eq!(w[0].date, date(2026, 6, 1));
+        let row = |d: &Day| d.hours.iter().map(|h| h.symbol()).collect::<String>();
+        assert_eq!(row(&w[0]), "········██████████······");
+        assert_eq!(row(&w[2]), "························", "the holiday");
+        assert_eq!(row(&w[5]), "························", "Saturday");
+    }
+
+    #[test]
+    fn the_week_picture_marks_part_hours_and_the_hour_a_dst_change_skips() {
+        let half = Period {
+            begin: Some(time(8, 30, 0, 0)),
+            end: Some(time(18, 0, 0, 0)),
+            ..mon_fri_8_to_18()
+        };
+        let s = schedule("Europe/London", vec![half], &[]);
+        // Sunday 2026-03-29: 01:00 GMT becomes 02:00 BST.
+        let w = week(&s, ts("2026-03-29T00:00:00Z"));
+        assert_eq!(w[0].hours[1], Hour::Skipped);
+        assert_eq!(w[0].hours[0], Hour::Stopped);
+        assert_eq!(
+            w[1].hours[8],
+            Hour::Partly,
+            "Monday 08:00-09:00 runs from 08:30"
+        );
+        assert_eq!(w[1].hours[9], Hour::Running);
+        // A schedule with no events has no opinion.
+        let mut none = schedule("UTC", vec![], &[]);
+        assert_eq!(
+            week(&none, ts("2026-06-01T00:00:00Z"))[0].hours[0],
+            Hour::NoOpinion
+        );
+        none.options.override_status = Some(Desired::Stopped);
+        assert_eq!(
+            week(&none, ts("2026-06-01T00:00:00Z"))[0].hours[12],
+            Hour::Stopped
+        );
     }
 }

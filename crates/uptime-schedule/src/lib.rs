@@ -30,7 +30,7 @@ pub mod model;
 
 pub use document::{Calendars, DocumentError, ResolveError, ScheduleDocument};
 pub use eval::{Desired, StateAt, StateCause, Transition, TransitionCause};
-pub use explain::{explain, Explanation};
+pub use explain::{explain, week, Day, Explanation, Hour, Week};
 pub use grammar::{looks_like_expression, parse_expression, GrammarError, ParseContext};
 pub use model::{
     HolidayState, MonthDays, Months, Period, Schedule, ScheduleOptions, WeekdayRule, Weekdays,
