@@ -14,7 +14,7 @@ output "function_arns" {
 }
 
 output "function_log_group_names" {
-  description = "CloudWatch log group of each function, by function name (one JSON line per instance decision)."
+  description = "CloudWatch log group of each function, by function name (schedule-region: a JSON line per change, failure or skip that needs attention, one per region naming the rest)."
   value       = { for name, lg in aws_cloudwatch_log_group.function : name => lg.name }
 }
 
@@ -66,4 +66,9 @@ output "member_role_name" {
 output "member_role_stack_set_name" {
   description = "Name of the StackSet that creates the member role (null when deploy_member_role is false)."
   value       = one(aws_cloudformation_stack_set.member_role[*].name)
+}
+
+output "dashboard_name" {
+  description = "The CloudWatch dashboard (null when `dashboard` is false)."
+  value       = var.dashboard ? aws_cloudwatch_dashboard.this[0].dashboard_name : null
 }

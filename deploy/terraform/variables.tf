@@ -480,3 +480,15 @@ variable "deploy_member_role_here" {
   type        = bool
   default     = false
 }
+
+variable "dashboard" {
+  description = "Create the CloudWatch dashboard and the saved Logs Insights queries (dashboard.tf)."
+  type        = bool
+  default     = true
+}
+
+variable "saved_queries" {
+  description = "Save the Logs Insights queries an operator asks first (dashboard.tf): why an instance was not stopped or started, every failure in an account."
+  type        = bool
+  default     = true
+}

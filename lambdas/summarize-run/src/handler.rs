@@ -41,6 +41,17 @@ pub async fn handle(
         instances_failed = summary.instances.failed,
         "run summarized"
     );
+    // One line per listed failure (at most 100 a run), so that the accounts with failures,
+    // account- and region-level ones included, can be counted in Logs Insights.
+    for f in &summary.failures {
+        tracing::info!(
+            account = f.account.as_str(),
+            region = f.region.as_ref().map(|r| r.as_str()).unwrap_or(""),
+            error = f.error.as_str(),
+            detail = f.message.as_str(),
+            "failure"
+        );
+    }
     let emf = run_metrics(&summary, now.as_millisecond());
     Ok((summary, emf))
 }

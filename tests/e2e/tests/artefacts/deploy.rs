@@ -1106,7 +1106,9 @@ fn the_example_applies_to_moto_plans_clean_and_destroys() {
     .unwrap();
     std::fs::write(
         example.join("module_override.tf"),
-        "module \"uptime_scheduler\" {\n  deploy_member_role_here = true\n  kms_key_arns = [\"*\"]\n}\n",
+        // moto implements no Logs Insights query definitions (PutQueryDefinition); the dashboard
+        // (PutDashboard) it does.
+        "module \"uptime_scheduler\" {\n  deploy_member_role_here = true\n  kms_key_arns = [\"*\"]\n  saved_queries = false\n}\n",
     )
     .unwrap();
     let vars = [
@@ -1292,4 +1294,91 @@ fn the_example_applies_to_moto_plans_clean_and_destroys() {
     assert!(destroyed.contains("Destroy complete!"), "{destroyed}");
     drop(shim);
     drop(moto);
+}
+
+/// The dashboard body as Terraform renders it (`templatefile` with the module's values) is valid
+/// against the documented dashboard body structure (tests/schemas/), graphs only metrics the
+/// functions emit, and queries only the log groups the module creates, with fields the
+/// functions write.
+#[test]
+fn the_dashboard_body_follows_the_documented_structure_and_uses_real_metrics_and_fields() {
+    let template =
+        std::fs::read_to_string(repo_root().join(MODULE).join("dashboard.json.tftpl")).unwrap();
+    assert!(
+        !template.contains("%{"),
+        "no template directives: plain substitution renders it"
+    );
+    let values = [
+        ("state_machine_name", "uptime-scheduler"),
+        (
+            "state_machine_arn",
+            "arn:aws:states:eu-west-1:111111111111:stateMachine:uptime-scheduler",
+        ),
+        ("region", "eu-west-1"),
+        (
+            "schedule_region_log_group",
+            "/aws/lambda/uptime-scheduler-schedule-region",
+        ),
+        (
+            "summarize_run_log_group",
+            "/aws/lambda/uptime-scheduler-summarize-run",
+        ),
+    ];
+    let mut body = template.clone();
+    for (name, value) in values {
+        let placeholder = format!("${{{name}}}");
+        assert!(
+            body.contains(&placeholder),
+            "the template uses {placeholder}"
+        );
+        body = body.replace(&placeholder, value);
+    }
+    assert!(
+        !body.contains("${"),
+        "every placeholder is one dashboard.tf passes"
+    );
+    let dashboard: serde_json::Value = serde_json::from_str(&body).expect("the body is JSON");
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            repo_root().join("tests/schemas/cloudwatch-dashboard-body.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&dashboard)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // What the schema cannot see: the metrics and the log fields are real.
+    let mut ours = 0;
+    for (at, name) in body.match_indices("MetricName=\\\"") {
+        let rest = &body[at + name.len()..];
+        let metric = &rest[..rest.find('\\').unwrap()];
+        assert!(
+            uptime_model::emf::METRICS.contains(&metric),
+            "the dashboard graphs {metric}, which summarize-run does not emit"
+        );
+        ours += 1;
+    }
+    assert!(ours >= 7, "the run metrics are graphed ({ours})");
+    let functions = std::fs::read_to_string(repo_root().join(MODULE).join("main.tf")).unwrap();
+    for group in ["schedule-region", "summarize-run"] {
+        assert!(
+            functions.contains(&format!("\"{group}\"")),
+            "the module deploys {group}"
+        );
+    }
+    // The messages and fields the log widgets filter on are the ones the functions write.
+    let core = std::fs::read_to_string(repo_root().join("crates/uptime-core/src/decision_log.rs"))
+        .unwrap();
+    let summarize =
+        std::fs::read_to_string(repo_root().join("lambdas/summarize-run/src/handler.rs")).unwrap();
+    for field in ["instance", "outcome", "reason", "detail", "\"decision\""] {
+        assert!(core.contains(field), "log_decision writes {field}");
+    }
+    for field in ["account =", "error =", "detail =", "\"failure\""] {
+        assert!(summarize.contains(field), "summarize-run writes {field}");
+    }
 }
