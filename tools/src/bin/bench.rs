@@ -499,9 +499,13 @@ fn run_cli(moto: &Moto, regions: &str, input: &Value) -> Result<(f64, Value), St
     moto.calls("stop");
     let calls = moto.calls("dump");
     if !output.status.success() {
+        // The summary on stdout says what failed (a run with failures exits 1 and writes
+        // nothing to stderr).
+        let summary: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
         return Err(format!(
-            "the CLI run ({input}) failed: {}",
-            String::from_utf8_lossy(&output.stderr)
+            "the CLI run ({input}) failed: {}{}",
+            String::from_utf8_lossy(&output.stderr),
+            serde_json::to_string(&summary["failures"]).unwrap_or_default()
         ));
     }
     Ok((wall, calls))
