@@ -37,12 +37,11 @@
 //! path, such as `schedules.office-hours.periods[0].begin`, or `$` for the whole document),
 //! then the JSON Schema, so the published schema can never be more permissive than the code.
 
-use crate::eval::Desired;
 use crate::grammar::{
     is_tag_char, looks_like_expression, parse_date, parse_expression, parse_month_days,
     parse_months, parse_time, parse_weekdays, GrammarError, ParseContext,
 };
-use crate::model::{HolidayState, Period, Schedule, ScheduleOptions, Zone};
+use crate::model::{Calendars, Desired, HolidayState, Period, Schedule, ScheduleOptions, Zone};
 use jiff::civil::{Date, Time};
 use jsonschema::paths::LocationSegment;
 use serde_json::{Map, Value};
@@ -55,9 +54,6 @@ pub const SCHEDULES_SCHEMA: &str = include_str!("../../../schedules/schedules.sc
 /// The largest document, in bytes of compact JSON: documents travel inside state machine
 /// payloads (256 KiB in all, shared with everything else in them).
 pub const MAX_DOCUMENT_BYTES: usize = 32_768;
-
-/// Holiday calendars by name.
-pub type Calendars = BTreeMap<String, BTreeSet<Date>>;
 
 /// A bad schedules document: the JSON path at fault and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
