@@ -8,6 +8,7 @@
 //!
 //! - [`ids`]: validated identifiers (`AccountId`, `InstanceId`, `Region`, …).
 //! - [`input`]: the execution input contract and its validation.
+//! - [`error`]: [`InputError`], the error of [`input`], [`schema`] and [`json`].
 //! - [`instance`]: the instance snapshot and the tag configuration.
 //! - [`decision`]: the per-instance decision of action mode, with its reason.
 //! - [`reconcile`]: the per-instance decision of reconcile mode (schedules, overrides,
@@ -24,6 +25,7 @@ pub mod accounts;
 pub mod batch;
 pub mod decision;
 pub mod emf;
+pub mod error;
 pub mod ids;
 pub mod input;
 pub mod instance;
@@ -37,8 +39,9 @@ pub use accounts::{AccountStatus, AccountTarget, OrgAccount};
 pub use decision::{
     change_towards, decide, eligibility, Decision, Eligible, Operation, SkipReason,
 };
+pub use error::InputError;
 pub use ids::{AccountId, InstanceId, OuId, Region, RoleName, ScheduleName};
-pub use input::{Action, InputError, RunRequest};
+pub use input::{Action, RunRequest};
 pub use instance::{Instance, InstanceState, Lifecycle, StateReason, TagConfig};
 pub use report::{
     AccountReport, Counts, ErrorName, FailReason, InstanceRecord, Outcome, RegionReport, RunHeader,

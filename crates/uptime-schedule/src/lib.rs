@@ -20,6 +20,8 @@
 //! - [`mod@explain`]: previews: next transitions, running hours per week, share of hours saved.
 //! - [`hints`]: shorter ways to say what a schedule says (for `schedule check`).
 //! - [`import`]: AWS Instance Scheduler's periods and schedules as a schedules document.
+//! - [`json_schema`]: a bundled JSON Schema, compiled once, whose violations name the JSON path
+//!   (the schedules document's here, the execution input's in `uptime-model`).
 //!
 //! The modules depend on each other in one direction only, with [`model`] at the bottom (it uses
 //! none of the others): a type that two modules need lives in the lower one, as [`Desired`] and
@@ -31,6 +33,7 @@ pub mod explain;
 pub mod grammar;
 pub mod hints;
 pub mod import;
+pub mod json_schema;
 pub mod model;
 
 pub use document::{DocumentError, ResolveError, ScheduleDocument};
