@@ -7,6 +7,7 @@
 //! schema rejects is never run, whatever the hand-written rules say. `null` is not a value of
 //! any field: leave an optional field out instead.
 
+use crate::error::{bad, InputError};
 use crate::ids::{AccountId, OuId, Region, ScheduleName};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -31,21 +32,6 @@ impl Action {
             Action::Start => "start",
             Action::Reconcile => "reconcile",
         }
-    }
-}
-
-/// A bad execution input: the field at fault and what is wrong with it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid input: `{field}`: {message}")]
-pub struct InputError {
-    pub field: String,
-    pub message: String,
-}
-
-fn bad(field: impl Into<String>, message: impl Into<String>) -> InputError {
-    InputError {
-        field: field.into(),
-        message: message.into(),
     }
 }
 

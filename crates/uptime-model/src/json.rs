@@ -12,7 +12,7 @@
 //! Size is bounded too: Step Functions refuses a state input or output over
 //! [`MAX_PAYLOAD_BYTES`], so nothing larger is ever a valid input, whichever way it arrives.
 
-use crate::input::InputError;
+use crate::error::InputError;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Map, Value};

@@ -8,6 +8,7 @@
 //!
 //! - [`ids`]: validated identifiers (`AccountId`, `InstanceId`, `Region`, …).
 //! - [`input`]: the execution input contract and its validation.
+//! - [`error`]: [`InputError`], the error of [`input`], [`schema`] and [`json`].
 //! - [`instance`]: the instance snapshot and the tag configuration.
 //! - [`decision`]: the per-instance decision of action mode, with its reason.
 //! - [`decided`]: one instance's decision in either mode, as a region run takes it.
@@ -28,6 +29,7 @@ pub mod batch;
 pub mod decided;
 pub mod decision;
 pub mod emf;
+pub mod error;
 pub mod events;
 pub mod ids;
 pub mod input;
@@ -43,8 +45,9 @@ pub use accounts::{AccountStatus, AccountTarget, OrgAccount};
 pub use decision::{
     change_towards, decide, eligibility, ActionMode, Decision, Eligible, Operation, SkipReason,
 };
+pub use error::InputError;
 pub use ids::{AccountId, InstanceId, OuId, Region, RoleName, ScheduleName};
-pub use input::{Action, InputError, InputSchedules, RunRequest};
+pub use input::{Action, InputSchedules, RunRequest};
 pub use instance::{Instance, InstanceState, Lifecycle, StateReason, TagConfig};
 pub use reason::{Note, Reason};
 pub use report::{

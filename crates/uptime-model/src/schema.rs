@@ -5,50 +5,21 @@
 //! (docs, editors, other tools). Applying both means the two cannot silently disagree in the
 //! permissive direction, and the tests below walk a corpus through both.
 
-use crate::input::InputError;
-use jsonschema::paths::LocationSegment;
+use crate::error::{bad, InputError};
 use serde_json::Value;
-use std::sync::OnceLock;
+use uptime_schedule::json_schema::BundledSchema;
 
 /// The schema text, as published in the repository.
 pub const EXECUTION_INPUT_SCHEMA: &str =
     include_str!("../../../statemachine/execution-input.schema.json");
 
-fn validator() -> &'static jsonschema::Validator {
-    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
-    VALIDATOR.get_or_init(|| {
-        let schema: Value = serde_json::from_str(EXECUTION_INPUT_SCHEMA)
-            .unwrap_or_else(|e| panic!("the bundled execution input schema is not JSON: {e}"));
-        jsonschema::validator_for(&schema)
-            .unwrap_or_else(|e| panic!("the bundled execution input schema is invalid: {e}"))
-    })
-}
+/// The published schema ([`EXECUTION_INPUT_SCHEMA`]), compiled on first use.
+static SCHEMA: BundledSchema = BundledSchema::new("execution input", EXECUTION_INPUT_SCHEMA);
 
 /// Checks `input` against the schema; the error names the field (`accounts[1]`, or `$` for the
 /// whole object) like the hand-written checks do.
 pub fn check_execution_input(input: &Value) -> Result<(), InputError> {
-    let Some(error) = validator().iter_errors(input).next() else {
-        return Ok(());
-    };
-    let mut field = String::new();
-    for segment in error.instance_path().iter() {
-        match segment {
-            LocationSegment::Property(name) => {
-                if !field.is_empty() {
-                    field.push('.');
-                }
-                field.push_str(&name);
-            }
-            LocationSegment::Index(i) => field.push_str(&format!("[{i}]")),
-        }
-    }
-    if field.is_empty() {
-        field.push('$');
-    }
-    Err(InputError {
-        field,
-        message: format!("does not match the execution input schema: {error}"),
-    })
+    SCHEMA.check(input).map_err(|v| bad(v.path, v.message))
 }
 
 #[cfg(test)]
@@ -135,7 +106,7 @@ mod tests {
             json!({"action": "stop", "replay": true}),
             json!({"action": "stop", "now": "2026-11-24T19:00:00Z", "replay": "yes"}),
         ];
-        let v = validator();
+        let v = SCHEMA.validator();
         for input in good {
             assert!(v.is_valid(&input), "schema rejects {input}");
             RunRequest::from_json(&input, Timestamp::UNIX_EPOCH)

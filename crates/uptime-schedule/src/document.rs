@@ -37,17 +37,15 @@
 //! path, such as `schedules.office-hours.periods[0].begin`, or `$` for the whole document),
 //! then the JSON Schema, so the published schema can never be more permissive than the code.
 
-use crate::eval::Desired;
 use crate::grammar::{
     is_tag_char, looks_like_expression, parse_date, parse_expression, parse_month_days,
     parse_months, parse_time, parse_weekdays, GrammarError, ParseContext,
 };
-use crate::model::{HolidayState, Period, Schedule, ScheduleOptions, Zone};
+use crate::json_schema::BundledSchema;
+use crate::model::{Calendars, Desired, HolidayState, Period, Schedule, ScheduleOptions, Zone};
 use jiff::civil::{Date, Time};
-use jsonschema::paths::LocationSegment;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::OnceLock;
 
 /// The schema text, as published in the repository.
 pub const SCHEDULES_SCHEMA: &str = include_str!("../../../schedules/schedules.schema.json");
@@ -55,9 +53,6 @@ pub const SCHEDULES_SCHEMA: &str = include_str!("../../../schedules/schedules.sc
 /// The largest document, in bytes of compact JSON: documents travel inside state machine
 /// payloads (256 KiB in all, shared with everything else in them).
 pub const MAX_DOCUMENT_BYTES: usize = 32_768;
-
-/// Holiday calendars by name.
-pub type Calendars = BTreeMap<String, BTreeSet<Date>>;
 
 /// A bad schedules document: the JSON path at fault and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -496,42 +491,12 @@ fn period(path: &str, v: &Value) -> Result<Period, DocumentError> {
     Ok(out)
 }
 
-fn validator() -> &'static jsonschema::Validator {
-    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
-    VALIDATOR.get_or_init(|| {
-        // The schema is part of the crate (include_str!) and checked by the tests.
-        #[allow(clippy::expect_used)]
-        let schema: Value =
-            serde_json::from_str(SCHEDULES_SCHEMA).expect("the bundled schedules schema is JSON");
-        #[allow(clippy::expect_used)]
-        jsonschema::validator_for(&schema).expect("the bundled schedules schema is valid")
-    })
-}
+/// The published schema ([`SCHEDULES_SCHEMA`]), applied after the hand-written checks.
+static SCHEMA: BundledSchema = BundledSchema::new("schedules document", SCHEDULES_SCHEMA);
 
 /// Checks `value` against the schema; the error names the path like the hand-written checks.
 fn check_schema(value: &Value) -> Result<(), DocumentError> {
-    let Some(error) = validator().iter_errors(value).next() else {
-        return Ok(());
-    };
-    let mut path = String::new();
-    for segment in error.instance_path().iter() {
-        match segment {
-            LocationSegment::Property(name) => {
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(&name);
-            }
-            LocationSegment::Index(i) => path.push_str(&format!("[{i}]")),
-        }
-    }
-    if path.is_empty() {
-        path.push('$');
-    }
-    Err(bad(
-        path,
-        format!("does not match the schedules document schema: {error}"),
-    ))
+    SCHEMA.check(value).map_err(|v| bad(v.path, v.message))
 }
 
 #[cfg(test)]
@@ -598,7 +563,7 @@ mod tests {
     fn the_example_document_is_valid() {
         let v: Value =
             serde_json::from_str(include_str!("../../../examples/schedules.json")).unwrap();
-        assert!(validator().is_valid(&v));
+        assert!(SCHEMA.validator().is_valid(&v));
         let d = doc(v);
         assert_eq!(d.default_zone.name(), "Europe/London");
         assert_eq!(d.calendars["uk-bank-holidays-2026"].len(), 8);
@@ -1074,7 +1039,7 @@ mod tests {
             "https://json-schema.org/draft/2020-12/schema"
         );
         jsonschema::draft202012::meta::validate(&schema).unwrap();
-        validator();
+        SCHEMA.validator();
     }
 
     /// Every document of the corpus gets the same verdict from the schema alone and from the
@@ -1129,7 +1094,7 @@ mod tests {
             json!({"schedules": {"a": {"periods": periods, "holidays": ["nope"]}}}),
             json!({"schedules": {"a": {"periods": periods, "timezone": "Nowhere/Town"}}}),
         ];
-        let v = validator();
+        let v = SCHEMA.validator();
         for d in good {
             assert!(v.is_valid(&d), "schema rejects {d}");
             doc(d);

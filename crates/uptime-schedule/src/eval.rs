@@ -52,7 +52,7 @@
 //! Evaluation is total: it never panics, whatever the schedule and instant; local times that
 //! cannot be represented (at the very ends of jiff's range) yield no event.
 
-use crate::model::Schedule;
+use crate::model::{Desired, Schedule};
 use jiff::civil::{Date, Time};
 use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::{SignedDuration, Timestamp, ToSpan};
@@ -61,14 +61,6 @@ use std::collections::HashMap;
 /// How far back evaluation looks for the event that decides the state (a year and a day, so
 /// that yearly patterns such as `months=dec` work).
 pub const LOOKBACK_DAYS: i64 = 367;
-
-/// The state a schedule wants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Desired {
-    Running,
-    Stopped,
-}
 
 /// Why a schedule wants what it wants at an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

@@ -3,8 +3,8 @@
 //! The range is `days` calendar days in the schedule's zone from `from` (so a week that contains
 //! a spring-forward change is 167 real hours long), and every figure is in real elapsed time.
 
-use crate::eval::{Desired, Transition};
-use crate::model::Schedule;
+use crate::eval::Transition;
+use crate::model::{Desired, Schedule};
 use jiff::{Timestamp, ToSpan};
 
 /// A schedule's preview over `[from, from + days)`.

@@ -74,10 +74,9 @@
 //! [`describe`] prints a schedule back as a canonical expression; parsing it gives the same
 //! schedule (holidays are printed as dates, as the schedule no longer knows its calendars).
 
-use crate::document::Calendars;
 use crate::model::{
-    HolidayState, MonthDays, Months, Period, Schedule, ScheduleOptions, WeekdayKey, WeekdayRule,
-    Weekdays, Zone,
+    Calendars, HolidayState, MonthDays, Months, Period, Schedule, ScheduleOptions, WeekdayKey,
+    WeekdayRule, Weekdays, Zone,
 };
 use jiff::civil::{Date, Time};
 use std::collections::BTreeSet;

@@ -105,9 +105,8 @@ fn shifted(weekdays: &Weekdays) -> Option<Weekdays> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::document::Calendars;
     use crate::grammar::{parse_expression, ParseContext};
-    use crate::model::Zone;
+    use crate::model::{Calendars, Zone};
 
     fn instead(expression: &str) -> Vec<String> {
         let zone = Zone::utc();

@@ -11,7 +11,8 @@
 //!
 //! # Layout
 //!
-//! - [`model`]: schedules, periods, day rules, options, time zones.
+//! - [`model`]: schedules, periods, day rules, options, time zones, holiday calendars, the
+//!   desired state.
 //! - [`grammar`]: the inline expression grammar (parse and print).
 //! - [`document`]: the schedules document (named schedules and holiday calendars) and its JSON
 //!   Schema.
@@ -19,6 +20,12 @@
 //! - [`mod@explain`]: previews: next transitions, running hours per week, share of hours saved.
 //! - [`hints`]: shorter ways to say what a schedule says (for `schedule check`).
 //! - [`import`]: AWS Instance Scheduler's periods and schedules as a schedules document.
+//! - [`json_schema`]: a bundled JSON Schema, compiled once, whose violations name the JSON path
+//!   (the schedules document's here, the execution input's in `uptime-model`).
+//!
+//! The modules depend on each other in one direction only, with [`model`] at the bottom (it uses
+//! none of the others): a type that two modules need lives in the lower one, as [`Desired`] and
+//! [`Calendars`] live in [`model`].
 
 pub mod document;
 pub mod eval;
@@ -26,13 +33,14 @@ pub mod explain;
 pub mod grammar;
 pub mod hints;
 pub mod import;
+pub mod json_schema;
 pub mod model;
 
-pub use document::{Calendars, DocumentError, ResolveError, ScheduleDocument};
-pub use eval::{Desired, StateAt, StateCause, Transition, TransitionCause};
+pub use document::{DocumentError, ResolveError, ScheduleDocument};
+pub use eval::{StateAt, StateCause, Transition, TransitionCause};
 pub use explain::{explain, week, Day, Explanation, Hour, Week};
 pub use grammar::{looks_like_expression, parse_expression, GrammarError, ParseContext};
 pub use model::{
-    HolidayState, MonthDays, Months, Period, Schedule, ScheduleOptions, WeekdayRule, Weekdays,
-    Zone, ZoneError,
+    Calendars, Desired, HolidayState, MonthDays, Months, Period, Schedule, ScheduleOptions,
+    WeekdayRule, Weekdays, Zone, ZoneError,
 };

@@ -1,9 +1,8 @@
 //! The schedule model: what a schedule *is*, independent of how it was written down.
 
-use crate::eval::Desired;
 use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::{TimeZone, TimeZoneDatabase};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -211,6 +210,10 @@ impl Period {
     }
 }
 
+/// Holiday calendars by name: what a schedule's `holidays` (in the schedules document or in an
+/// inline expression) name, and what its holiday dates are the union of.
+pub type Calendars = BTreeMap<String, BTreeSet<Date>>;
+
 /// What a holiday means for a schedule.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -220,6 +223,14 @@ pub enum HolidayState {
     Stopped,
     /// Holidays are ignored: the periods apply as on any other day.
     AsUsual,
+}
+
+/// The state a schedule wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Desired {
+    Running,
+    Stopped,
 }
 
 /// Options of a schedule.
