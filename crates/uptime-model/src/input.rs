@@ -273,7 +273,9 @@ impl RunRequest {
             return Err(bad(
                 "now",
                 format!(
-                    "{} is {} minute(s) after the clock ({clock}); a run that changes instances                      may not act for the future (more than {} minutes ahead); preview it with                      \"dry_run\": true",
+                    "{} is {} minute(s) after the clock ({clock}); a run that changes instances \
+                     may not act for the future (more than {} minutes ahead); preview it with \
+                     \"dry_run\": true",
                     self.now,
                     minutes(ahead),
                     CLOCK_TOLERANCE.as_mins()
@@ -284,7 +286,10 @@ impl RunRequest {
             return Err(bad(
                 "now",
                 format!(
-                    "{} is {} minute(s) before the clock ({clock}); a run that changes instances                      acts for the present (within {} minutes): leave `now` out, preview with                      \"dry_run\": true, or add \"replay\": true to act for that past instant                      on purpose",
+                    "{} is {} minute(s) before the clock ({clock}); a run that changes instances \
+                     acts for the present (within {} minutes): leave `now` out, preview with \
+                     \"dry_run\": true, or add \"replay\": true to act for that past instant \
+                     on purpose",
                     self.now,
                     minutes(ahead),
                     CLOCK_TOLERANCE.as_mins()
@@ -309,7 +314,8 @@ fn parse_now(s: &str) -> Result<Timestamp, String> {
         .map_err(|e| format!("`{s}` is not an RFC 3339 timestamp {example} ({e})"))?;
     if s.get(16..17) == Some(":") && s.get(17..19) == Some("60") {
         return Err(format!(
-            "`{s}` has second 60 (a leap second), which cannot be scheduled exactly; use :59              or the next minute"
+            "`{s}` has second 60 (a leap second), which cannot be scheduled exactly; use :59 \
+             or the next minute"
         ));
     }
     // The offset: what follows the last sign after the date.
@@ -326,7 +332,8 @@ fn parse_now(s: &str) -> Result<Timestamp, String> {
             .unwrap_or(0);
         if hours * 60 + mins > MAX_OFFSET_MINUTES {
             return Err(format!(
-                "`{s}` has the UTC offset {}{offset}, beyond ±18:00; give the instant in UTC                  (Z) or with its zone's real offset",
+                "`{s}` has the UTC offset {}{offset}, beyond ±18:00; give the instant in UTC \
+                 (Z) or with its zone's real offset",
                 &s[10 + at..10 + at + 1]
             ));
         }
@@ -635,5 +642,34 @@ mod tests {
         .unwrap();
         let back: RunRequest = serde_json::from_value(serde_json::to_value(&r).unwrap()).unwrap();
         assert_eq!(back, r);
+    }
+
+    /// Messages are sentences: a line continuation lost in the source shows as a run of
+    /// spaces in the middle of one.
+    #[test]
+    fn clock_and_instant_messages_have_no_runs_of_spaces() {
+        let at = |now: &str, replay: bool| {
+            let mut input = json!({"action": "stop", "now": now});
+            if replay {
+                input["replay"] = json!(true);
+            }
+            RunRequest::from_json(&input, Timestamp::UNIX_EPOCH)
+        };
+        let clock: Timestamp = "2026-11-24T19:00:00Z".parse().unwrap();
+        let messages = [
+            at("2026-11-24T20:00:00Z", false)
+                .unwrap()
+                .check_clock(clock)
+                .unwrap_err(),
+            at("2026-11-24T18:00:00Z", false)
+                .unwrap()
+                .check_clock(clock)
+                .unwrap_err(),
+            at("2016-12-31T23:59:60Z", false).unwrap_err(),
+            at("2026-11-24T19:00:00+25:59", false).unwrap_err(),
+        ];
+        for e in messages {
+            assert!(!e.message.contains("  "), "{}", e.message);
+        }
     }
 }
