@@ -100,31 +100,13 @@ fn quiet_ids(records: &[InstanceRecord]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
-    use std::sync::{Arc, Mutex};
     use tracing_subscriber::util::SubscriberInitExt;
     use uptime_model::{FailReason, InstanceId, Outcome, Reason, SkipReason};
+    use uptime_testkit::Captured;
 
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Captured {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    /// The JSON lines `log_region` writes for `records` at `level` (events flattened, no
-    /// span: the Lambdas' own format is pinned in `uptime_lambda::logging`).
-    fn lines_at(
-        level: tracing::Level,
-        records: &[InstanceRecord],
-        dry_run: bool,
-    ) -> Vec<serde_json::Value> {
+    /// What `log` writes at `level`, as JSON lines (events flattened, no span: the Lambdas'
+    /// own format is pinned in `uptime_lambda::logging`).
+    fn written(level: tracing::Level, log: impl FnOnce()) -> String {
         let out = Captured::default();
         let writer = out.clone();
         let subscriber = tracing_subscriber::fmt()
@@ -139,10 +121,19 @@ mod tests {
             .finish();
         {
             let _guard = subscriber.set_default();
-            log_region(records, dry_run);
+            log();
         }
-        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
-        text.lines()
+        out.text()
+    }
+
+    /// The lines `log_region` writes for `records` at `level`, parsed.
+    fn lines_at(
+        level: tracing::Level,
+        records: &[InstanceRecord],
+        dry_run: bool,
+    ) -> Vec<serde_json::Value> {
+        written(level, || log_region(records, dry_run))
+            .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
     }
@@ -236,22 +227,7 @@ mod tests {
 
     #[test]
     fn every_decision_line_has_its_fields_in_order_and_the_message_once() {
-        let out = Captured::default();
-        let writer = out.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_target(false)
-            .without_time()
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .with_span_list(false)
-            .with_writer(move || writer.clone())
-            .finish();
-        {
-            let _guard = subscriber.set_default();
-            log_decision(&fleet()[5], true);
-        }
-        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        let text = written(tracing::Level::INFO, || log_decision(&fleet()[5], true));
         assert_eq!(
             text.trim_end(),
             r#"{"level":"INFO","message":"decision","instance":"i-00000006","outcome":"failed","reason":"invalid-state","note":"","detail":"IncorrectInstanceState: …","dry_run":true}"#

@@ -56,22 +56,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
-    use std::sync::{Arc, Mutex};
     use uptime_model::{FailReason, InstanceId, InstanceRecord, Outcome};
-
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Captured {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
+    use uptime_testkit::Captured;
 
     fn logged(env: &[(&str, &str)]) -> String {
         let out = Captured::default();
@@ -111,8 +97,7 @@ mod tests {
                 );
             },
         );
-        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
-        text
+        out.text()
     }
 
     /// The JSON lines as CloudWatch Logs ingests them, byte for byte: the decision line's

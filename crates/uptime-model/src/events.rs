@@ -169,6 +169,21 @@ pub struct SummarizeRunEvent {
     pub counts: Option<SelectionCounts>,
 }
 
+impl SummarizeRunEvent {
+    /// Adds the accounts whose opt-in list-accounts could not read: the listed ones as failed
+    /// account reports, and those `counts.failed` counts beyond them as failed accounts not
+    /// listed.
+    pub fn add_failed_accounts(&self, summary: &mut crate::Summarizer) {
+        let listed = self.failed_accounts.len() as u64;
+        for failed in &self.failed_accounts {
+            summary.add(failed);
+        }
+        if let Some(counts) = &self.counts {
+            summary.add_unlisted_failed_accounts(counts.failed.saturating_sub(listed));
+        }
+    }
+}
+
 /// `summarize-run` response: the run summary, and when anything failed, the same summary as
 /// JSON text for the failed execution's cause (a Fail state's `CausePath` needs a string).
 #[derive(Debug, Clone, Serialize, Deserialize)]

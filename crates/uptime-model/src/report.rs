@@ -47,6 +47,20 @@ pub enum FailReason {
 }
 
 impl FailReason {
+    /// Every reason (the payload-limit checks count them all).
+    pub const ALL: [FailReason; 10] = [
+        Self::KmsAccess,
+        Self::InsufficientCapacity,
+        Self::InvalidState,
+        Self::AccessDenied,
+        Self::Unsupported,
+        Self::NotFound,
+        Self::Throttled,
+        Self::ApiError,
+        Self::DidNotStart,
+        Self::TimedOut,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::KmsAccess => "kms-access",

@@ -8,7 +8,9 @@ pub mod fake;
 pub mod local;
 pub mod moto;
 pub mod objects;
+pub mod output;
 
 pub use fake::{Call, FakeCloud, FakeCompute, Launch, Op, RecordingPause};
 pub use local::{run_state_machine, FaultProxy, LambdaEmulator, LocalExecution};
 pub use objects::FakeObjects;
+pub use output::Captured;

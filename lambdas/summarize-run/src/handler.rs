@@ -18,17 +18,11 @@ pub async fn handle(
     event: impl Into<StrictValue>,
     now: Timestamp,
 ) -> Result<(RunSummary, Value), LambdaError> {
-    let event: SummarizeRunEvent = decode(event, "summarize-run")?;
-    let request = &event.request;
-    let mut summary = Summarizer::new(RunHeader::of(request));
-    let folded = fold_results(event.results, store, &mut summary).await?;
-    let listed_failed = event.failed_accounts.len() as u64;
-    for failed in &event.failed_accounts {
-        summary.add(failed);
-    }
-    if let Some(counts) = &event.counts {
-        summary.add_unlisted_failed_accounts(counts.failed.saturating_sub(listed_failed));
-    }
+    let mut event: SummarizeRunEvent = decode(event, "summarize-run")?;
+    let mut summary = Summarizer::new(RunHeader::of(&event.request));
+    let results = std::mem::take(&mut event.results);
+    let folded = fold_results(results, store, &mut summary).await?;
+    event.add_failed_accounts(&mut summary);
     let mut summary = summary.finish(event.skipped_accounts);
     summary.fit(MAX_SUMMARY_BYTES);
     tracing::info!(

@@ -33,6 +33,16 @@ pub struct RegionTask {
 }
 
 impl RegionTask {
+    /// Decides for this task's instances with the deployment's tag and reconcile settings.
+    pub fn decider<'a>(&'a self, settings: &'a Settings) -> Decider<'a> {
+        Decider::new(
+            &self.header,
+            &self.schedules,
+            &settings.tags,
+            &settings.reconcile,
+        )
+    }
+
     /// A task with no schedules (action mode, or reconcile with only inline schedules).
     pub fn new(account: AccountId, region: Region, header: RunHeader) -> Self {
         Self {
@@ -104,12 +114,7 @@ pub async fn schedule_region<C: Connect>(
     // values to write (for an instance acted on, only once the change succeeded).
     let mut pending: HashMap<InstanceId, Decided> = HashMap::new();
     let mut tag_writes: BTreeMap<String, Vec<InstanceId>> = BTreeMap::new();
-    let mut decider = Decider::new(
-        &task.header,
-        &task.schedules,
-        &settings.tags,
-        &settings.reconcile,
-    );
+    let mut decider = task.decider(settings);
     for instance in &instances {
         let decided = decider.decide(instance);
         let outcome = match (decided.failed, decided.decision) {

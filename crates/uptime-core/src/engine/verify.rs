@@ -4,7 +4,6 @@ use super::region::discovery_for;
 use super::{target_error, RegionTask, Settings};
 use crate::ports::{Compute, Connect, Pause};
 use std::collections::BTreeSet;
-use uptime_model::decided::Decider;
 use uptime_model::report::{clip, InstanceFailure, MAX_LISTED_INSTANCE_FAILURES};
 use uptime_model::{InstanceId, Outcome, RegionReport, TargetError};
 
@@ -39,12 +38,7 @@ pub async fn verify_starts<C: Connect>(
     // Instances whose StartInstances call already failed are in the report; not again.
     let reported: BTreeSet<InstanceId> =
         report.failures.iter().map(|f| f.instance.clone()).collect();
-    let mut decider = Decider::new(
-        &task.header,
-        &task.schedules,
-        &settings.tags,
-        &settings.reconcile,
-    );
+    let mut decider = task.decider(settings);
     for instance in &instances {
         if report.counts.started == 0 || reported.contains(&instance.id) {
             continue;

@@ -160,22 +160,9 @@ fn long_message(context: &str) -> String {
 
 const BIG: u64 = 999_999_999;
 
-/// The instance failure reasons (by hand: keep in step with `FailReason`; each one adds about
-/// 25 bytes to a region report).
+/// The instance failure reasons (each one adds about 25 bytes to a region report).
 fn fail_reasons() -> Vec<FailReason> {
-    use FailReason::*;
-    vec![
-        KmsAccess,
-        InsufficientCapacity,
-        InvalidState,
-        AccessDenied,
-        Unsupported,
-        NotFound,
-        Throttled,
-        ApiError,
-        DidNotStart,
-        TimedOut,
-    ]
+    FailReason::ALL.to_vec()
 }
 
 /// The instance skip reasons (by hand: keep in step with `SkipReason`).
@@ -478,13 +465,7 @@ fn summarize_run(event: &Value, run: &mut RunFacts) -> Value {
             error: None,
         });
     }
-    let listed_failed = event.failed_accounts.len() as u64;
-    for failed in &event.failed_accounts {
-        summary.add(failed);
-    }
-    if let Some(counts) = &event.counts {
-        summary.add_unlisted_failed_accounts(counts.failed.saturating_sub(listed_failed));
-    }
+    event.add_failed_accounts(&mut summary);
     let mut summary = summary.finish(event.skipped_accounts);
     summary.fit(MAX_SUMMARY_BYTES);
     run.failures_listed = summary.failures.len();
