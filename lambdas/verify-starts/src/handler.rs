@@ -112,6 +112,11 @@ mod tests {
         Config::from_lookup(|k| (k == "AWS_REGION").then(|| "us-east-1".to_owned())).unwrap()
     }
 
+    /// The handler with the default pause and configuration.
+    async fn verify(cloud: &FakeCloud, event: Value) -> Result<Vec<Value>, LambdaError> {
+        handle(cloud, &RecordingPause::default(), &config(), event).await
+    }
+
     /// Three instances were started; one fell back to stopped because of its volume's KMS key.
     #[tokio::test]
     async fn a_start_that_fell_back_to_stopped_is_a_kms_access_failure() {
@@ -168,10 +173,8 @@ mod tests {
             "hibernated": 0, "already": 0, "would_start": 0, "would_stop": 0, "skipped": 0, "failed": 1,
             "failed_by_reason": {"insufficient-capacity": 1},
             "failures": [{"instance": refused.as_str(), "reason": "insufficient-capacity", "message": "InsufficientInstanceCapacity"}]});
-        let out = handle(
+        let out = verify(
             &cloud,
-            &RecordingPause::default(),
-            &config(),
             json!({
                 "request": {"action": "start", "now": "2026-11-25T07:00:00Z"},
                 "account": "111111111111", "execution": "morning", "reports": [reported.clone()]
@@ -188,10 +191,8 @@ mod tests {
         cloud.add_enabled_account("111111111111");
         let report = json!({"account": "111111111111", "region": "eu-west-1", "started": 0, "stopped": 0,
             "hibernated": 0, "already": 4, "would_start": 0, "would_stop": 0, "skipped": 0, "failed": 0});
-        let out = handle(
+        let out = verify(
             &cloud,
-            &RecordingPause::default(),
-            &config(),
             json!({
                 "request": {"action": "start", "now": "2026-11-25T07:00:00Z"},
                 "account": "111111111111", "execution": "morning", "reports": [report.clone()]
@@ -233,10 +234,8 @@ mod tests {
             json!({"account": "111111111111", "region": region, "started": 1, "stopped": 0,
             "hibernated": 0, "already": 0, "would_start": 0, "would_stop": 0, "skipped": 0, "failed": 0})
         };
-        let out = handle(
+        let out = verify(
             &cloud,
-            &RecordingPause::default(),
-            &config(),
             json!({
                 "request": {"action": "start", "now": "2026-11-25T07:00:00Z"},
                 "account": "111111111111", "execution": "morning",
@@ -262,14 +261,9 @@ mod tests {
     #[tokio::test]
     async fn a_malformed_event_is_invalid_input() {
         let cloud = FakeCloud::new();
-        let e = handle(
-            &cloud,
-            &RecordingPause::default(),
-            &config(),
-            json!({"request": {}, "account": "1"}),
-        )
-        .await
-        .unwrap_err();
+        let e = verify(&cloud, json!({"request": {}, "account": "1"}))
+            .await
+            .unwrap_err();
         assert_eq!(e.name, ErrorName::InvalidInput);
     }
 }
