@@ -39,10 +39,7 @@ fn dead_endpoint() -> String {
 
 #[test]
 fn invalid_input_exits_2_naming_the_field_and_contacts_nothing() {
-    let env = [
-        ("AWS_REGION", "us-east-1".to_owned()),
-        ("AWS_ENDPOINT_URL", dead_endpoint()),
-    ];
+    let env = common::at(dead_endpoint());
     let out = cli(
         &["run", "--input", "-"],
         &json!({"action": "stop", "regions": ["eu-west-1", "atlantis-1"]}),
@@ -325,10 +322,7 @@ fn a_run_on_the_emulator_reports_in_json_and_as_a_table() {
         "regions": {"eu-west-1": [{"count": 2, "tags": {"Schedule": "office-hours"}}, {"count": 1, "tags": {"Schedule": "ignore"}}]}
     }]}));
     let account = inv["accounts"][0]["id"].as_str().unwrap().to_owned();
-    let env = [
-        ("AWS_REGION", "us-east-1".to_owned()),
-        ("AWS_ENDPOINT_URL", moto.endpoint()),
-    ];
+    let env = common::at(moto.endpoint());
 
     // One `run` on eu-west-1 with `output` and extra flags; exits 0 or the test fails.
     let run = |output: &str, extra: &[&str], input: Value| {
@@ -529,10 +523,7 @@ fn a_reconcile_run_with_a_bad_schedules_file_exits_2_and_contacts_nothing() {
         r#"{"schedules": {"a": "mon-fri 08:00-18:00 Mars/Olympus"}}"#,
     )
     .unwrap();
-    let env = [
-        ("AWS_REGION", "us-east-1".to_owned()),
-        ("AWS_ENDPOINT_URL", dead_endpoint()),
-    ];
+    let env = common::at(dead_endpoint());
     let out = cli(
         &["run", "--input", "-", "--schedules", path.to_str().unwrap()],
         &json!({"action": "reconcile"}),
@@ -559,10 +550,7 @@ fn a_reconcile_dry_run_previews_the_organization_for_any_now_and_touches_nothing
         ]}
     }]}));
     let account = inv["accounts"][0]["id"].as_str().unwrap().to_owned();
-    let env = [
-        ("AWS_REGION", "us-east-1".to_owned()),
-        ("AWS_ENDPOINT_URL", moto.endpoint()),
-    ];
+    let env = common::at(moto.endpoint());
     let doc = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/schedules.json");
     let before = moto.snapshot(std::slice::from_ref(&account), &["eu-west-1"]);
     // Thursday 2026-11-26 18:05 London = 13:05 New York: the UK instances' stop transition,
@@ -614,10 +602,7 @@ fn a_poisoned_account_tag_is_printed_escaped_and_a_redirected_log_has_no_colour(
          "regions": {"eu-west-1": [{"count": 1, "tags": {"Schedule": "office-hours"}}]}},
         {"name": "odd", "tags": {"uptime-scheduler:enabled": "true", "uptime-scheduler:regions": poison}}
     ]}));
-    let env = [
-        ("AWS_REGION", "us-east-1".to_owned()),
-        ("AWS_ENDPOINT_URL", moto.endpoint()),
-    ];
+    let env = common::at(moto.endpoint());
     let out = cli(
         &["run", "--input", "-", "--regions", "eu-west-1", "-v"],
         &json!({"action": "stop", "dry_run": true}),

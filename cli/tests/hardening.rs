@@ -54,10 +54,7 @@ fn silent_endpoint() -> String {
 
 #[test]
 fn an_endpoint_that_never_answers_fails_the_run_after_the_call_timeout_with_progress_shown() {
-    let env = [
-        ("AWS_REGION", "us-east-1".to_owned()),
-        ("AWS_ENDPOINT_URL", silent_endpoint()),
-    ];
+    let env = common::at(silent_endpoint());
     let out = cli_with_guard(
         &["run", "--input", "-", "--call-timeout", "2", "-v"],
         &json!({"action": "stop"}),
@@ -102,10 +99,7 @@ fn one_account_whose_calls_hang_is_reported_timed_out_while_the_others_finish() 
         "service": "ec2", "action": "DescribeInstances", "account": slow,
         "fault": "delay", "delay_ms": 90000
     }]));
-    let env = [
-        ("AWS_REGION", "us-east-1".to_owned()),
-        ("AWS_ENDPOINT_URL", proxy.endpoint()),
-    ];
+    let env = common::at(proxy.endpoint());
     let out = cli_with_guard(
         &[
             "run",

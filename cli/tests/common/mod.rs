@@ -20,3 +20,11 @@ pub fn command(args: &[&str], env: &[(&str, String)]) -> Command {
     }
     cmd
 }
+
+/// The environment of a run against `endpoint` (every service), hub region us-east-1.
+pub fn at(endpoint: String) -> [(&'static str, String); 2] {
+    [
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("AWS_ENDPOINT_URL", endpoint),
+    ]
+}
