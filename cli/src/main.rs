@@ -11,10 +11,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use uptime_aws::{sdk, AwsConnect, AwsDirectory, TokioPause};
 use uptime_cli::{explain, table};
+use uptime_core::config::{Config, Environment, Flags};
 use uptime_core::{
     run_organization, verify_organization_starts, Concurrency, Progress, RegionTask, RunOptions,
 };
-use uptime_lambda::Config;
 use uptime_model::ids::session_name;
 use uptime_model::report::RunStatus;
 use uptime_model::{Action, InstanceRecord, RunRequest};
@@ -429,20 +429,23 @@ async fn run(args: RunArgs) -> ExitCode {
             Ok(r) => r,
             Err(e) => return usage_error(e),
         };
-    let config = Config::from_lookup(|k| match k {
-        "MEMBER_ROLE_NAME" if args.member_role.is_some() => args.member_role.clone(),
-        "DEFAULT_REGIONS" if args.regions.is_some() => args.regions.clone(),
-        _ => std::env::var(k).ok(),
-    });
-    let mut config = match config {
+    // The flags that set a setting of the deployment's configuration, by its variable: the
+    // same rules as the Lambdas', an error naming the flag.
+    let flags = [
+        (
+            "MEMBER_ROLE_NAME",
+            "--member-role",
+            args.member_role.clone(),
+        ),
+        ("DEFAULT_REGIONS", "--regions", args.regions.clone()),
+    ];
+    let source = Flags {
+        flags: &flags,
+        environment: Environment(|k: &str| std::env::var(k).ok()),
+    };
+    let mut config = match Config::from_source(&source) {
         Ok(c) => c,
-        Err(e) => {
-            return usage_error(
-                e.to_string()
-                    .replace("environment variable MEMBER_ROLE_NAME", "--member-role")
-                    .replace("environment variable DEFAULT_REGIONS", "--regions"),
-            )
-        }
+        Err(e) => return usage_error(e),
     };
     if let Some(path) = &args.schedules {
         match read_schedules(path) {

@@ -8,6 +8,9 @@
 //!
 //! # Layout
 //!
+//! - [`config`]: the deployment's configuration, from the environment (the Lambdas) or from
+//!   flags in front of it (the CLI), with errors naming the setting as its source does.
+//! - [`decision_log`]: the log lines of a region run.
 //! - [`ports`]: the traits and the classified [`PortError`].
 //! - [`retry`]: bounded retries of throttled/transient calls.
 //! - [`engine`]: account selection, account preparation, the per-region run, and the
@@ -15,6 +18,7 @@
 //! - [`decision_log`]: the per-instance decision log line, written by the `schedule-region`
 //!   Lambda and the CLI alike (through the `tracing` facade: the binaries own the subscriber).
 
+pub mod config;
 pub mod decision_log;
 pub mod engine;
 pub mod ports;

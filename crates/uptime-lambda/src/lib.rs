@@ -1,4 +1,5 @@
-//! What the Lambdas share: [`config::Config`] parsed once from the environment, strict decoding
+//! What the Lambdas share: [`config::Config`] parsed once from the environment (the
+//! configuration itself is `uptime_core::config`, which the CLI shares), strict decoding
 //! of the task events in [`events`] (the contracts themselves are `uptime_model::events`), the
 //! account Map's results in [`results`], the log subscriber in [`logging`], and
 //! [`error::LambdaError`], whose `error_type` is one of the closed set of names the state

@@ -4,7 +4,7 @@
 //! - [`select`]: the accounts a run covers (list-accounts).
 //! - [`prepare`]: an account's access and regions (prepare-account).
 //! - [`region`]: one region's discovery and decisions (schedule-region), carried out by
-//!   [`apply`]: batches, bisection, the last-action tags.
+//!   `apply`: batches, bisection, the last-action tags.
 //! - [`verify`]: whether the starts held (verify-starts).
 //! - [`org`]: the whole organization in-process (the CLI).
 //!

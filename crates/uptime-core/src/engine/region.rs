@@ -1,5 +1,5 @@
 //! One region run: discovery of the tagged instances, a decision for each, and (unless dry-run)
-//! the changes carried out ([`super::apply`]).
+//! the changes carried out (`super::apply`).
 
 use super::apply::{apply_batch, write_last_actions, Hung};
 use super::{target_error, Settings};
