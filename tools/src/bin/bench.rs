@@ -481,6 +481,11 @@ fn run_cli(moto: &Moto, regions: &str, input: &Value) -> Result<(f64, Value), St
             regions,
             "--output",
             "json",
+            // One moto server answers every account and region (on AWS each account-region is
+            // its own endpoint): the CLI's 64 concurrent calls queue there for longer than the
+            // default 20 s a call may take.
+            "--call-timeout",
+            "300",
         ])
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdin(Stdio::piped())
