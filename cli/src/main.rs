@@ -278,13 +278,9 @@ fn schedule_command(command: ScheduleCommand) -> ExitCode {
                 None => jiff::Timestamp::now()
                     .round(jiff::Unit::Minute)
                     .unwrap_or_else(|_| jiff::Timestamp::now()),
-                Some(s) => match s.parse::<jiff::Timestamp>() {
+                Some(s) => match uptime_model::input::parse_instant(&s) {
                     Ok(t) => t,
-                    Err(e) => {
-                        return usage_error(format!(
-                            "--from: `{s}` is not an RFC 3339 timestamp such as 2026-11-25T00:00:00Z ({e})"
-                        ))
-                    }
+                    Err(e) => return usage_error(format!("--from: {e}")),
                 },
             };
             let resolved = match doc.resolve(schedule.trim()) {

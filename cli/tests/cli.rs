@@ -439,6 +439,35 @@ fn schedule_explain_prints_the_transitions_in_the_schedules_zone_across_a_dst_ch
     assert!(text.contains("Running 50.0 h per week"), "{text}");
 }
 
+/// `--from` follows the input's rules for `now`: an impossible offset or a leap second is
+/// refused, not silently rewritten.
+#[test]
+fn schedule_explain_refuses_the_instants_the_input_refuses() {
+    for (from, wanted) in [
+        ("2026-11-24T19:00:00+25:59", "beyond ±18:00"),
+        ("2016-12-31T23:59:60Z", "leap second"),
+        ("yesterday", "is not an RFC 3339 timestamp"),
+    ] {
+        let out = cli(
+            &[
+                "schedule",
+                "explain",
+                "mon-fri 08:00-18:00 UTC",
+                "--from",
+                from,
+            ],
+            &json!(null),
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(2), "{from}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("--from: ") && err.contains(wanted),
+            "{from}: {err}"
+        );
+    }
+}
+
 #[test]
 fn schedule_explain_resolves_names_from_the_document_and_names_what_is_wrong() {
     let doc = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/schedules.json");

@@ -205,7 +205,7 @@ impl RunRequest {
         }
         let now = match obj.get("now") {
             None => default_now,
-            Some(Value::String(s)) => parse_now(s).map_err(|m| bad("now", m))?,
+            Some(Value::String(s)) => parse_instant(s).map_err(|m| bad("now", m))?,
             Some(_) => return Err(bad("now", "must be an RFC 3339 timestamp string")),
         };
         let replay = match obj.get("replay") {
@@ -305,9 +305,10 @@ impl RunRequest {
 /// is never a real offset and most likely a typo.
 const MAX_OFFSET_MINUTES: u32 = 18 * 60;
 
-/// Parses an RFC 3339 `now`, refusing what the parser would otherwise accept or rewrite
-/// silently: an offset beyond ±18:00 and a leap second (`:60`, which would become `:59`).
-fn parse_now(s: &str) -> Result<Timestamp, String> {
+/// Parses an RFC 3339 instant (the input's `now`, the CLI's `--from`), refusing what the
+/// parser would otherwise accept or rewrite silently: an offset beyond ±18:00 and a leap second
+/// (`:60`, which would become `:59`).
+pub fn parse_instant(s: &str) -> Result<Timestamp, String> {
     let example = "such as 2026-11-24T19:00:00Z";
     let t = s
         .parse::<Timestamp>()
