@@ -28,7 +28,7 @@ ACCESS_ROLE = "OrganizationAccountAccessRole"
 INSTANCE_TYPE = "t3.micro"
 STATES = ("running", "stopped", "terminated")
 GROUP_KEYS = {"count", "tags", "state", "spot", "asg", "hibernation", "separate_calls"}
-ACCOUNT_KEYS = {"name", "management", "tags", "ou", "regions"}
+ACCOUNT_KEYS = {"name", "management", "tags", "ou", "regions", "closed"}
 REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 # moto's default AMIs include these in every region; a narrow filter keeps DescribeImages fast
 # (unfiltered, moto serialises ~1,300 images: 1-3 s per call).
@@ -118,6 +118,9 @@ def validate_spec(spec: Any) -> list[dict]:
         elif not re.fullmatch(r"[A-Za-z0-9._+-]+", name):
             raise SpecError(f"{where}: member account name must match [A-Za-z0-9._+-]+ (it becomes <name>@example.com)")
         tags = _check_tags(where, acc.get("tags"))
+        closed = _check_bool(where, acc, "closed")
+        if closed and management:
+            raise SpecError(f"{where}: the management account cannot be \"closed\"")
         ou = acc.get("ou")
         if ou is not None:
             if not isinstance(ou, str) or not ou.strip("/"):
@@ -175,7 +178,9 @@ def validate_spec(spec: Any) -> list[dict]:
                             raise SpecError(f"{gwhere}: '{k}' cannot be combined with 'asg'")
                 norm_groups.append(ng)
             norm_regions[region] = norm_groups
-        out.append({"name": name, "management": management, "tags": tags, "ou": ou, "regions": norm_regions})
+        out.append(
+            {"name": name, "management": management, "tags": tags, "ou": ou, "regions": norm_regions, "closed": closed}
+        )
     return out
 
 
@@ -408,6 +413,10 @@ class Seeder:
                                     "state": described[iid]["state"],
                                 }
                             )
+            if acc["closed"]:
+                # After its instances: Organizations then lists it SUSPENDED (moto skips AWS's
+                # PENDING_CLOSURE), and its EC2 state stays readable.
+                self.org.close_account(AccountId=account_id)
             log(
                 f"account {acc['name']} ({account_id}): {len(instances)} instances"
                 f" in {len(acc['regions'])} region(s), {time.monotonic() - ta:.1f}s"
