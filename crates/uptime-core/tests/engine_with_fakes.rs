@@ -223,6 +223,91 @@ async fn throttling_on_the_first_calls_is_retried_then_succeeds() {
     assert_eq!(pause.pauses().len(), 5, "one back-off per retry");
 }
 
+/// As the state machine retries a throttled ScheduleRegion or PrepareAccount task, an
+/// in-process run runs a throttled region or account again (2 s, 4 s, … at most 20 s), so a
+/// burst that outlasts the calls' own retries is absorbed in the CLI too; one that outlasts
+/// those as well fails the region, and the other regions go on.
+#[tokio::test]
+async fn a_throttled_region_or_account_is_run_again_as_the_state_machine_retries_its_task() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    let id = cloud.launch(&a, "eu-west-1", Launch::running().schedule("s"));
+    // 6 throttled describes: more than one region run's 4 attempts, fewer than two runs' 8.
+    cloud.fail_next(Op::DescribeInstances, None, None, ErrorKind::Throttled, 6);
+    cloud.fail_next(Op::AssumeRole, None, None, ErrorKind::Throttled, 5);
+    let pause = RecordingPause::default();
+    let out = run_organization(
+        &cloud,
+        &cloud,
+        &pause,
+        &request(json!({"action": "stop"})),
+        &settings(),
+        RunOptions {
+            session: "t",
+            concurrency: Concurrency::default(),
+            observe: &|_, _| {},
+            progress: &|_| {},
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        out.summary.status,
+        RunStatus::Succeeded,
+        "{:?}",
+        out.summary
+    );
+    assert_eq!(cloud.state(&id), Some(InstanceState::Stopped));
+    let task_pauses: Vec<u64> = pause
+        .pauses()
+        .iter()
+        .filter(|d| d.as_secs() >= 2)
+        .map(|d| d.as_secs())
+        .collect();
+    assert_eq!(
+        task_pauses,
+        [2, 2],
+        "one task-level retry of the account, one of the region"
+    );
+
+    // A burst that outlasts five region runs fails the region, named, and nothing else.
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    let id = cloud.launch(&a, "eu-west-1", Launch::running().schedule("s"));
+    cloud.fail_next(Op::DescribeInstances, None, None, ErrorKind::Throttled, 100);
+    let pause = RecordingPause::default();
+    let out = run_organization(
+        &cloud,
+        &cloud,
+        &pause,
+        &request(json!({"action": "stop"})),
+        &settings(),
+        RunOptions {
+            session: "t",
+            concurrency: Concurrency::default(),
+            observe: &|_, _| {},
+            progress: &|_| {},
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(cloud.state(&id), Some(InstanceState::Running));
+    assert_eq!(out.summary.regions.failed, 1);
+    assert_eq!(out.summary.failures[0].error, "Throttled");
+    assert_eq!(
+        cloud.count(Op::DescribeInstances),
+        20,
+        "5 region runs of 4 attempts"
+    );
+    let task_pauses: Vec<u64> = pause
+        .pauses()
+        .iter()
+        .filter(|d| d.as_secs() >= 2)
+        .map(|d| d.as_secs())
+        .collect();
+    assert_eq!(task_pauses, [2, 4, 8, 16]);
+}
+
 #[tokio::test]
 async fn throttling_that_outlasts_the_retries_fails_the_instances_not_the_run() {
     let cloud = FakeCloud::new();

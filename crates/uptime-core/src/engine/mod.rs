@@ -20,6 +20,7 @@ pub mod verify;
 
 pub use org::{
     run_organization, verify_organization_starts, Concurrency, OrgRun, Progress, RunOptions,
+    TASK_RETRY,
 };
 pub use prepare::{prepare_account, resolve_deferred_regions};
 pub use region::{schedule_region, schedules_for, RegionRun, RegionTask};

@@ -6,8 +6,12 @@ use super::{
     Selection, Settings,
 };
 use crate::ports::{Connect, Directory, Pause};
+use crate::retry::RetryPolicy;
 use futures::stream::{self, StreamExt};
+use std::future::Future;
+use std::time::Duration;
 use uptime_model::report::{summarize, RunHeader};
+use uptime_model::ErrorName;
 use uptime_model::{
     AccountId, AccountReport, InstanceRecord, RegionReport, RunRequest, RunSummary, TargetError,
 };
@@ -69,6 +73,36 @@ pub struct OrgRun {
     pub selection: Selection,
 }
 
+/// How an in-process run retries an account or a region that failed as `Throttled` once its
+/// calls' own retries ran out: as the state machine retries the PrepareAccount and
+/// ScheduleRegion tasks (4 more attempts, 2 s doubling, at most 20 s; re-running a region is
+/// idempotent, ADR 0004). A `Transient` failure is not retried here, unlike in the state
+/// machine: in the CLI it is mostly a call that got no answer in time, which already waited its
+/// limit.
+pub const TASK_RETRY: RetryPolicy = RetryPolicy {
+    attempts: 5,
+    base_delay: Duration::from_secs(2),
+    max_delay: Duration::from_secs(20),
+};
+
+/// Runs `op` again after [`TASK_RETRY`]'s delays while it fails as `Throttled`.
+async fn retry_throttled<T, F, Fut>(pause: &impl Pause, mut op: F) -> Result<T, TargetError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, TargetError>>,
+{
+    let mut attempt = 1;
+    loop {
+        match op().await {
+            Err(e) if e.error == ErrorName::Throttled && attempt < TASK_RETRY.attempts => {
+                pause.pause(TASK_RETRY.delay(attempt)).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Runs a whole request in-process: select, then each account and region with bounded
 /// concurrency.
 /// Fails only when the account listing fails.
@@ -95,64 +129,68 @@ pub async fn run_organization<D: Directory, C: Connect>(
     let header = RunHeader::of(req);
     let header = &header;
     let schedules = &schedules;
-    let mut accounts: Vec<AccountReport> =
-        stream::iter(selection.accounts.iter())
-            .map(|target| async move {
-                let prepared =
-                    match prepare_account(connect, pause, target, &req.regions, settings, session)
-                        .await
-                    {
-                        Ok(p) => {
-                            progress(Progress::Account {
-                                account: &target.id,
-                                regions: p.regions.len(),
-                                error: None,
-                            });
-                            p
-                        }
-                        Err(error) => {
-                            progress(Progress::Account {
-                                account: &target.id,
-                                regions: 0,
-                                error: Some(&error),
-                            });
-                            return AccountReport {
-                                account: target.id.clone(),
-                                regions: Vec::new(),
-                                skipped_regions: Vec::new(),
-                                error: Some(error),
-                            };
-                        }
-                    };
-                let regions = stream::iter(prepared.regions.iter())
-                    .map(|region| async move {
-                        let task = RegionTask {
-                            account: target.id.clone(),
-                            region: region.clone(),
-                            header: header.clone(),
-                            schedules: schedules.clone(),
-                        };
-                        match schedule_region(connect, pause, &task, settings, session).await {
-                            Ok(run) => {
-                                observe(&task, &run.records);
-                                run.report
-                            }
-                            Err(e) => RegionReport::failed(task.account, task.region, e),
-                        }
-                    })
-                    .buffered(concurrency.regions_per_account.max(1))
-                    .collect()
-                    .await;
-                AccountReport {
-                    account: target.id.clone(),
-                    regions,
-                    skipped_regions: prepared.skipped_regions,
-                    error: None,
-                }
+    let mut accounts: Vec<AccountReport> = stream::iter(selection.accounts.iter())
+        .map(|target| async move {
+            let prepared = match retry_throttled(pause, || {
+                prepare_account(connect, pause, target, &req.regions, settings, session)
             })
-            .buffered(concurrency.accounts.max(1))
-            .collect()
-            .await;
+            .await
+            {
+                Ok(p) => {
+                    progress(Progress::Account {
+                        account: &target.id,
+                        regions: p.regions.len(),
+                        error: None,
+                    });
+                    p
+                }
+                Err(error) => {
+                    progress(Progress::Account {
+                        account: &target.id,
+                        regions: 0,
+                        error: Some(&error),
+                    });
+                    return AccountReport {
+                        account: target.id.clone(),
+                        regions: Vec::new(),
+                        skipped_regions: Vec::new(),
+                        error: Some(error),
+                    };
+                }
+            };
+            let regions = stream::iter(prepared.regions.iter())
+                .map(|region| async move {
+                    let task = RegionTask {
+                        account: target.id.clone(),
+                        region: region.clone(),
+                        header: header.clone(),
+                        schedules: schedules.clone(),
+                    };
+                    let run = retry_throttled(pause, || {
+                        schedule_region(connect, pause, &task, settings, session)
+                    })
+                    .await;
+                    match run {
+                        Ok(run) => {
+                            observe(&task, &run.records);
+                            run.report
+                        }
+                        Err(e) => RegionReport::failed(task.account, task.region, e),
+                    }
+                })
+                .buffered(concurrency.regions_per_account.max(1))
+                .collect()
+                .await;
+            AccountReport {
+                account: target.id.clone(),
+                regions,
+                skipped_regions: prepared.skipped_regions,
+                error: None,
+            }
+        })
+        .buffered(concurrency.accounts.max(1))
+        .collect()
+        .await;
     accounts.extend(selection.failed.iter().cloned());
     accounts.sort_by(|a, b| a.account.cmp(&b.account));
     let summary = summarize(header.clone(), &accounts, selection.skipped.clone());
