@@ -1,6 +1,8 @@
 //! The library half of the `uptime-scheduler` command: the run report for people, shared with
 //! the local demo (`uptime-demo` in tools/), which prints a state machine execution with it;
-//! and the schedule preview of `uptime-scheduler schedule explain`.
+//! the schedule preview of `uptime-scheduler schedule explain`; and the savings report's
+//! table and CSV (`uptime-scheduler report`).
 
 pub mod explain;
+pub mod report;
 pub mod table;

@@ -17,6 +17,7 @@ use uptime_core::{
 };
 use uptime_model::ids::session_name;
 use uptime_model::report::RunStatus;
+use uptime_model::savings::{PriceList, SavingsBuilder};
 use uptime_model::{Action, InstanceRecord, RunRequest};
 use uptime_schedule::document::ResolveError;
 use uptime_schedule::ScheduleDocument;
@@ -45,6 +46,66 @@ enum Command {
     /// Schedules: preview and check (contacts nothing).
     #[command(subcommand)]
     Schedule(ScheduleCommand),
+    /// What the schedules save over a range: the hours they keep the selected accounts'
+    /// tagged instances stopped and, with --prices, the on-demand money. Reads the
+    /// Organization as a run would (opt-in, regions, member role); changes nothing.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ReportArgs {
+    /// Start of the range: a date (midnight UTC) or an RFC 3339 instant [default: today,
+    /// midnight UTC].
+    #[arg(long, value_name = "DATE")]
+    from: Option<String>,
+    /// End of the range (excluded), as --from [default: 30 days after --from].
+    #[arg(long, value_name = "DATE")]
+    to: Option<String>,
+    /// Only these accounts (still subject to opt-in), e.g. 111111111111,222222222222.
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    accounts: Vec<String>,
+    /// Leave these accounts out.
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    exclude_accounts: Vec<String>,
+    /// Only accounts under these organizational units (recursively).
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    ous: Vec<String>,
+    /// Only instances whose schedule tag names this schedule.
+    #[arg(long, value_name = "NAME")]
+    schedule: Option<String>,
+    /// The schedules document (JSON) that the instances' schedule names resolve in; inline
+    /// expressions need none.
+    #[arg(long, value_name = "FILE")]
+    schedules: Option<PathBuf>,
+    /// On-demand prices (JSON: currency, source, read_at, prices by region or "*" and
+    /// instance type); without it only hours are reported.
+    #[arg(long, value_name = "FILE")]
+    prices: Option<PathBuf>,
+    /// The member-account role name [env: MEMBER_ROLE_NAME; default UptimeSchedulerMember].
+    #[arg(long)]
+    member_role: Option<String>,
+    /// Regions to read in accounts whose regions tag names none, e.g. eu-west-1,us-east-1
+    /// [env: DEFAULT_REGIONS; default: AWS_REGION].
+    #[arg(long)]
+    regions: Option<String>,
+    /// Accounts read at once.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    concurrency: u16,
+    /// The longest any one AWS call may take, the SDK's retries included.
+    #[arg(long, default_value_t = 20, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=900))]
+    call_timeout: u64,
+    /// table (by schedule) for people, json for the whole report, csv for its lines (one per
+    /// account, region, schedule and instance type).
+    #[arg(long, value_enum, default_value_t = ReportOutput::Table)]
+    output: ReportOutput,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportOutput {
+    Table,
+    Json,
+    Csv,
 }
 
 #[derive(Debug, Subcommand)]
@@ -223,6 +284,7 @@ async fn main() -> ExitCode {
             }
         }
         Command::Run(args) => run(args).await,
+        Command::Report(args) => report(args).await,
         Command::Schedule(c) => schedule_command(c),
     }
 }
@@ -555,5 +617,224 @@ async fn run(args: RunArgs) -> ExitCode {
     match out.summary.status {
         RunStatus::Succeeded => ExitCode::SUCCESS,
         RunStatus::CompletedWithFailures => ExitCode::from(1),
+    }
+}
+
+/// A `--from`/`--to` value: a date (midnight UTC) or an RFC 3339 instant.
+fn range_bound(flag: &str, value: &str) -> Result<jiff::Timestamp, String> {
+    if let Ok(date) = value.parse::<jiff::civil::Date>() {
+        if value.len() == 10 {
+            return date
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .map(|z| z.timestamp())
+                .map_err(|e| format!("{flag}: {e}"));
+        }
+    }
+    uptime_model::input::parse_instant(value)
+        .map_err(|e| format!("{flag}: {e}; or a date such as 2026-12-01"))
+}
+
+/// The report's selection as a run request, checked by the execution input's own rules; an
+/// error names the flag.
+fn report_request(args: &ReportArgs, from: jiff::Timestamp) -> Result<RunRequest, String> {
+    let mut input = serde_json::json!({"action": "reconcile", "dry_run": true});
+    let lists = [
+        ("accounts", &args.accounts),
+        ("exclude_accounts", &args.exclude_accounts),
+        ("organizational_units", &args.ous),
+    ];
+    for (field, values) in lists {
+        if !values.is_empty() {
+            input[field] = serde_json::json!(values);
+        }
+    }
+    if let Some(s) = &args.schedule {
+        input["schedule"] = serde_json::json!(s);
+    }
+    RunRequest::from_json(&input, from).map_err(|e| {
+        let top = e.field.split(['[', '.']).next().unwrap_or("");
+        let flag = match top {
+            "accounts" => "--accounts",
+            "exclude_accounts" => "--exclude-accounts",
+            "organizational_units" => "--ous",
+            "schedule" => "--schedule",
+            _ => return e.to_string(),
+        };
+        let item = e
+            .field
+            .strip_prefix(top)
+            .and_then(|rest| rest.strip_prefix('['))
+            .and_then(|rest| rest.strip_suffix(']'))
+            .and_then(|i| i.parse::<usize>().ok())
+            .map(|i| format!(" (value {})", i + 1))
+            .unwrap_or_default();
+        format!("{flag}{item}: {}", e.message)
+    })
+}
+
+async fn report(args: ReportArgs) -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    // Everything is checked before any AWS call: range, selection, files, configuration.
+    let from = match &args.from {
+        Some(v) => match range_bound("--from", v) {
+            Ok(t) => t,
+            Err(e) => return usage_error(e),
+        },
+        None => jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .start_of_day()
+            .map(|z| z.timestamp())
+            .unwrap_or_else(|_| jiff::Timestamp::now()),
+    };
+    let to = match &args.to {
+        Some(v) => match range_bound("--to", v) {
+            Ok(t) => t,
+            Err(e) => return usage_error(e),
+        },
+        None => from
+            .checked_add(jiff::SignedDuration::from_hours(30 * 24))
+            .unwrap_or(jiff::Timestamp::MAX),
+    };
+    if to <= from {
+        return usage_error(format!("--to ({to}) must be later than --from ({from})"));
+    }
+    if to.duration_since(from) > jiff::SignedDuration::from_hours(366 * 24) {
+        return usage_error(format!(
+            "the range from {from} to {to} is longer than 366 days; report a year at a time"
+        ));
+    }
+    let request = match report_request(&args, from) {
+        Ok(r) => r,
+        Err(e) => return usage_error(e),
+    };
+    let schedules = match args.schedules.as_ref().map(read_schedules).transpose() {
+        Ok(d) => d.unwrap_or_else(ScheduleDocument::empty),
+        Err(e) => return usage_error(format!("--schedules: {e}")),
+    };
+    let prices = match args.prices.as_ref().map(|p| {
+        read_input(p)
+            .and_then(|v| PriceList::from_json(&v).map_err(|e| format!("{}: {e}", input_name(p))))
+    }) {
+        None => None,
+        Some(Ok(p)) => Some(p),
+        Some(Err(e)) => return usage_error(format!("--prices: {e}")),
+    };
+    let flags = [
+        (
+            "MEMBER_ROLE_NAME",
+            "--member-role",
+            args.member_role.clone(),
+        ),
+        ("DEFAULT_REGIONS", "--regions", args.regions.clone()),
+    ];
+    let source = Flags {
+        flags: &flags,
+        environment: Environment(|k: &str| std::env::var(k).ok()),
+    };
+    let config = match Config::from_source(&source) {
+        Ok(c) => c,
+        Err(e) => return usage_error(e),
+    };
+    let timeouts =
+        sdk::CallTimeouts::for_operation(std::time::Duration::from_secs(args.call_timeout));
+    let sdk = sdk::load_with(timeouts).await;
+    let directory = AwsDirectory::new(&sdk);
+    let connect = AwsConnect::new(&sdk, config.member_role.clone(), config.partition());
+    let now = jiff::Timestamp::now();
+    let session = session_name(&format!("report-{}", now.strftime("%Y%m%dT%H%M%SZ")));
+    let settings = &config.settings;
+    let mut builder = SavingsBuilder::new(
+        from,
+        to,
+        &schedules,
+        &settings.tags,
+        request.schedule.as_ref(),
+        prices.as_ref(),
+    );
+    let failure = |account: &uptime_model::AccountId,
+                   region: Option<&uptime_model::Region>,
+                   e: &uptime_model::TargetError| {
+        uptime_model::report::TargetFailure {
+            account: account.clone(),
+            region: region.cloned(),
+            error: e.error.as_str().to_owned(),
+            message: e.message.clone(),
+        }
+    };
+    let concurrency = Concurrency {
+        accounts: usize::from(args.concurrency),
+        ..Concurrency::default()
+    };
+    let selection = uptime_core::inventory_organization(
+        &directory,
+        &connect,
+        &TokioPause,
+        &request,
+        settings,
+        (&session, concurrency),
+        |found| match found {
+            uptime_core::Found::Account { account, error } => {
+                builder.add_failure(failure(&account, None, &error))
+            }
+            uptime_core::Found::Region {
+                account,
+                region,
+                found,
+            } => match found {
+                Ok(d) => {
+                    builder.add_region(&account, &region, &d.instances);
+                    builder.add_unreadable(d.unreadable.len() as u64);
+                }
+                Err(e) => builder.add_failure(failure(&account, Some(&region), &e)),
+            },
+        },
+    )
+    .await;
+    let selection = match selection {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!(
+                "uptime-scheduler: the report failed before reading any account: {}: {}",
+                e.error,
+                uptime_model::text::escape(&e.message)
+            );
+            return ExitCode::from(1);
+        }
+    };
+    for failed in &selection.failed {
+        if let Some(e) = &failed.error {
+            builder.add_failure(failure(&failed.account, None, e));
+        }
+    }
+    let c = &selection.counts;
+    for (reason, n) in [
+        ("not-opted-in", c.not_opted_in),
+        ("not-active", c.inactive),
+        ("excluded", c.excluded),
+    ] {
+        builder.add_skipped_accounts(reason, n);
+    }
+    let report = builder.finish();
+    match args.output {
+        ReportOutput::Json => print_out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        )),
+        ReportOutput::Table => print_out(&uptime_cli::report::render(&report)),
+        ReportOutput::Csv => match uptime_cli::report::csv(&report) {
+            Ok(text) => print_out(&text),
+            Err(e) => return usage_error(e),
+        },
+    }
+    if report.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }

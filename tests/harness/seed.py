@@ -27,7 +27,7 @@ ORG_REGION = "us-east-1"
 ACCESS_ROLE = "OrganizationAccountAccessRole"
 INSTANCE_TYPE = "t3.micro"
 STATES = ("running", "stopped", "terminated")
-GROUP_KEYS = {"count", "tags", "state", "spot", "asg", "hibernation", "separate_calls"}
+GROUP_KEYS = {"count", "type", "tags", "state", "spot", "asg", "hibernation", "separate_calls"}
 ACCOUNT_KEYS = {"name", "management", "tags", "ou", "regions", "closed"}
 REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 # moto's default AMIs include these in every region; a narrow filter keeps DescribeImages fast
@@ -163,8 +163,12 @@ def validate_spec(spec: Any) -> list[dict]:
                     if asg in asg_names:
                         raise SpecError(f"{gwhere}: Auto Scaling group {asg!r} appears twice in {region}")
                     asg_names.add(asg)
+                itype = g.get("type", INSTANCE_TYPE)
+                if not isinstance(itype, str) or not re.fullmatch(r"[a-z0-9-]+\.[a-z0-9-]+", itype):
+                    raise SpecError(f"{gwhere}: 'type' must be an instance type such as 'm5.large', got {json.dumps(itype)}")
                 ng = {
                     "count": count,
+                    "type": itype,
                     "tags": _check_tags(gwhere, g.get("tags")),
                     "state": state,
                     "spot": _check_bool(gwhere, g, "spot"),
@@ -300,7 +304,7 @@ class Seeder:
             lt_name = f"{name}-lt-{uuid.uuid4().hex[:8]}"
             ec2.create_launch_template(
                 LaunchTemplateName=lt_name,
-                LaunchTemplateData={"ImageId": ami, "InstanceType": INSTANCE_TYPE},
+                LaunchTemplateData={"ImageId": ami, "InstanceType": g["type"]},
             )
             asg_client.create_auto_scaling_group(
                 AutoScalingGroupName=name,
@@ -327,7 +331,7 @@ class Seeder:
                     f"Auto Scaling group {name!r} in {region} has {len(ids)} instances, expected {g['count']}"
                 )
         else:
-            kw: dict[str, Any] = {"ImageId": ami, "InstanceType": INSTANCE_TYPE}
+            kw: dict[str, Any] = {"ImageId": ami, "InstanceType": g["type"]}
             if tag_list:
                 kw["TagSpecifications"] = [{"ResourceType": "instance", "Tags": tag_list}]
             if g["spot"]:

@@ -191,6 +191,7 @@ fn instance(i: &aws_sdk_ec2::types::Instance) -> Option<Instance> {
             code: r.code().unwrap_or_default().to_owned(),
             message: r.message().unwrap_or_default().to_owned(),
         }),
+        instance_type: i.instance_type().map(|t| t.as_str().to_owned()),
     })
 }
 

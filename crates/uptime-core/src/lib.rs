@@ -26,9 +26,9 @@ pub mod retry;
 
 pub use decision_log::{log_decision, log_region};
 pub use engine::{
-    prepare_account, run_organization, schedule_region, schedules_for, select_accounts,
-    verify_organization_starts, verify_starts, Concurrency, OrgRun, Progress, RegionRun,
-    RegionTask, RunOptions, Selection, Settings,
+    inventory_organization, prepare_account, run_organization, schedule_region, schedules_for,
+    select_accounts, verify_organization_starts, verify_starts, Concurrency, Found, OrgRun,
+    Progress, RegionRun, RegionTask, RunOptions, Selection, Settings,
 };
 pub use ports::{
     Compute, Connect, Directory, Discovered, Discovery, ErrorKind, Pause, PortError, ResultStore,

@@ -795,3 +795,70 @@ async fn an_instance_whose_tags_cannot_be_read_is_skipped_and_the_region_goes_on
     assert_eq!(out.summary.instances.skipped_by_reason["unreadable"], 1);
     assert_eq!(out.summary.regions.failed, 0, "the region is not failed");
 }
+
+/// The report's inventory: the selected accounts' tagged instances with their types, read
+/// with the run's retries; an account that cannot be assumed is handed over as failed, one that
+/// did not opt in is not read; nothing is changed or tagged.
+#[tokio::test]
+async fn an_inventory_reads_the_selected_accounts_instances_and_changes_nothing() {
+    use uptime_core::{inventory_organization, Found};
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    let b = cloud.add_enabled_account("222222222222");
+    let c = cloud.add_account("333333333333", "not-opted-in", &[]);
+    let big = cloud.launch(
+        &a,
+        "eu-west-1",
+        Launch::running().schedule("s").instance_type("m5.large"),
+    );
+    cloud.launch(&a, "eu-west-1", Launch::stopped().schedule("s"));
+    cloud.launch(&a, "eu-west-1", Launch::running());
+    cloud.launch(&c, "eu-west-1", Launch::running().schedule("s"));
+    cloud.fail_next(
+        Op::DescribeInstances,
+        Some(&a),
+        None,
+        ErrorKind::Throttled,
+        6,
+    );
+    cloud.fail_next(Op::AssumeRole, Some(&b), None, ErrorKind::AccessDenied, 100);
+    let pause = RecordingPause::default();
+    let mut found = Vec::new();
+    let selection = inventory_organization(
+        &cloud,
+        &cloud,
+        &pause,
+        &request(json!({"action": "reconcile", "dry_run": true})),
+        &settings(),
+        ("t", Concurrency::default()),
+        |f| found.push(f),
+    )
+    .await
+    .unwrap();
+    assert_eq!(selection.counts.not_opted_in, 1);
+    assert_eq!(found.len(), 2, "{found:?}");
+    let mut region = None;
+    for f in &found {
+        match f {
+            Found::Account { account, error } => {
+                assert_eq!(account, &b);
+                assert_eq!(error.error, ErrorName::AccessDenied);
+            }
+            Found::Region {
+                account,
+                region: r,
+                found,
+            } => {
+                assert_eq!((account, r.as_str()), (&a, "eu-west-1"));
+                region = Some(found.as_ref().unwrap().instances.clone());
+            }
+        }
+    }
+    let instances = region.expect("account a's region");
+    assert_eq!(instances.len(), 2, "only the tagged ones");
+    let typed = instances.iter().find(|i| i.id == big).unwrap();
+    assert_eq!(typed.instance_type.as_deref(), Some("m5.large"));
+    for op in [Op::StopInstances, Op::StartInstances, Op::CreateTags] {
+        assert_eq!(cloud.count(op), 0, "{op:?}");
+    }
+}

@@ -278,6 +278,7 @@ mod tests {
     fn inst(state: InstanceState, tags: &[(&str, &str)]) -> Instance {
         Instance {
             state_reason: None,
+            instance_type: None,
             id: InstanceId::parse("i-0123abcd").unwrap(),
             state,
             lifecycle: Lifecycle::OnDemand,

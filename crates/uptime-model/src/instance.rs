@@ -65,6 +65,9 @@ pub struct Instance {
     /// failed start, e.g. `Client.InvalidKMSKey.InvalidState`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_reason: Option<StateReason>,
+    /// The instance type (`m5.large`), which `report` prices; `None` when EC2 did not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_type: Option<String>,
 }
 
 /// EC2's `StateReason`: a code and a message.

@@ -18,6 +18,7 @@
 //! - [`accounts`]: account opt-in and region selection.
 //! - [`batch`]: batching and the bisect planner.
 //! - [`report`]: outcomes, region/account reports, the run summary.
+//! - [`savings`]: the hours (and money) the schedules keep instances stopped over a range.
 //! - [`emf`]: CloudWatch Embedded Metric Format lines.
 //! - [`events`]: every task event and response between the state machine and the Lambdas.
 //! - [`schema`]: the execution input JSON Schema, applied by [`input`].
@@ -38,6 +39,7 @@ pub mod json;
 pub mod reason;
 pub mod reconcile;
 pub mod report;
+pub mod savings;
 pub mod schema;
 pub mod text;
 

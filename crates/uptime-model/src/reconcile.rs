@@ -563,6 +563,7 @@ mod tests {
             hibernation_configured: false,
             tags: all,
             state_reason: None,
+            instance_type: None,
         }
     }
 

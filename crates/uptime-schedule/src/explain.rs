@@ -61,6 +61,21 @@ pub fn explain(schedule: &Schedule, from: Timestamp, days: u32) -> Explanation {
     }
 }
 
+/// Real hours in `[from, to)` during which `schedule` wants the instance stopped (what a
+/// savings report counts): the whole range for a permanent `override_status: stopped`, none for
+/// `running`; hours with no opinion are not stopped. Zero for an empty or reversed range.
+pub fn stopped_hours(schedule: &Schedule, from: Timestamp, to: Timestamp) -> f64 {
+    if to <= from {
+        return 0.0;
+    }
+    let all = to.duration_since(from).as_secs_f64() / 3600.0;
+    match schedule.options.override_status {
+        Some(Desired::Running) => 0.0,
+        Some(Desired::Stopped) => all,
+        None => all - schedule.time_not_stopped(from, to).as_secs_f64() / 3600.0,
+    }
+}
+
 /// One local hour of a [`Week`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -215,6 +230,22 @@ mod tests {
         assert_eq!(e.transitions[0].to, Desired::Running);
         assert_eq!(e.transitions[0].cause, TransitionCause::PeriodBegin);
         assert_eq!(e.transitions[9].at, ts("2026-06-05T18:00:00Z"));
+    }
+
+    #[test]
+    fn stopped_hours_are_the_range_less_the_running_hours() {
+        let s = schedule("UTC", vec![mon_fri_8_to_18()], &[]);
+        let (mon, next_mon) = (ts("2026-06-01T00:00:00Z"), ts("2026-06-08T00:00:00Z"));
+        assert!((stopped_hours(&s, mon, next_mon) - 118.0).abs() < 1e-9);
+        // Part of a day: Monday 17:00 to 20:00 is one hour running, two stopped.
+        let (five, eight) = (ts("2026-06-01T17:00:00Z"), ts("2026-06-01T20:00:00Z"));
+        assert!((stopped_hours(&s, five, eight) - 2.0).abs() < 1e-9);
+        assert_eq!(stopped_hours(&s, next_mon, mon), 0.0);
+        let mut off = s.clone();
+        off.options.override_status = Some(Desired::Stopped);
+        assert!((stopped_hours(&off, mon, next_mon) - 168.0).abs() < 1e-9);
+        off.options.override_status = Some(Desired::Running);
+        assert_eq!(stopped_hours(&off, mon, next_mon), 0.0);
     }
 
     #[test]

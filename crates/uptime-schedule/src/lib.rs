@@ -38,7 +38,7 @@ pub mod model;
 
 pub use document::{DocumentError, ResolveError, ScheduleDocument};
 pub use eval::{StateAt, StateCause, Transition, TransitionCause};
-pub use explain::{explain, week, Day, Explanation, Hour, Week};
+pub use explain::{explain, stopped_hours, week, Day, Explanation, Hour, Week};
 pub use grammar::{looks_like_expression, parse_expression, GrammarError, ParseContext};
 pub use model::{
     Calendars, Desired, HolidayState, MonthDays, Months, Period, Schedule, ScheduleOptions,

@@ -113,6 +113,7 @@ pub struct Launch {
     pub tags: Vec<(String, String)>,
     pub lifecycle: Lifecycle,
     pub hibernation_configured: bool,
+    pub instance_type: String,
 }
 
 impl Launch {
@@ -122,6 +123,7 @@ impl Launch {
             tags: Vec::new(),
             lifecycle: Lifecycle::OnDemand,
             hibernation_configured: false,
+            instance_type: "t3.micro".to_owned(),
         }
     }
     pub fn running() -> Self {
@@ -143,6 +145,10 @@ impl Launch {
     }
     pub fn hibernation(mut self) -> Self {
         self.hibernation_configured = true;
+        self
+    }
+    pub fn instance_type(mut self, t: &str) -> Self {
+        self.instance_type = t.to_owned();
         self
     }
 }
@@ -253,6 +259,7 @@ impl FakeCloud {
             hibernation_configured: spec.hibernation_configured,
             tags: spec.tags.into_iter().collect(),
             state_reason: None,
+            instance_type: Some(spec.instance_type),
         };
         w.instances.insert(
             id.clone(),

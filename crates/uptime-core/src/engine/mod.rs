@@ -7,17 +7,21 @@
 //!   `apply`: batches, bisection, the last-action tags.
 //! - [`verify`]: whether the starts held (verify-starts).
 //! - [`org`]: the whole organization in-process (the CLI).
+//! - [`inventory`]: the selection's tagged instances, read without a decision (the CLI's
+//!   `report`).
 //!
 //! The per-instance decision itself is pure and lives in the model
 //! ([`uptime_model::decided`]).
 
 mod apply;
+pub mod inventory;
 pub mod org;
 pub mod prepare;
 pub mod region;
 pub mod select;
 pub mod verify;
 
+pub use inventory::{inventory_organization, Found};
 pub use org::{
     run_organization, verify_organization_starts, Concurrency, OrgRun, Progress, RunOptions,
     TASK_RETRY,

@@ -86,7 +86,10 @@ pub const TASK_RETRY: RetryPolicy = RetryPolicy {
 };
 
 /// Runs `op` again after [`TASK_RETRY`]'s delays while it fails as `Throttled`.
-async fn retry_throttled<T, F, Fut>(pause: &impl Pause, mut op: F) -> Result<T, TargetError>
+pub(super) async fn retry_throttled<T, F, Fut>(
+    pause: &impl Pause,
+    mut op: F,
+) -> Result<T, TargetError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, TargetError>>,
