@@ -192,6 +192,12 @@ fn instance(i: &aws_sdk_ec2::types::Instance) -> Option<Instance> {
             message: r.message().unwrap_or_default().to_owned(),
         }),
         instance_type: i.instance_type().map(|t| t.as_str().to_owned()),
+        stopped_at: match state {
+            InstanceState::Stopped => i
+                .state_transition_reason()
+                .and_then(uptime_model::instance::stopped_at_from_reason),
+            _ => None,
+        },
     })
 }
 

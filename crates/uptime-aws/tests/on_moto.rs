@@ -388,3 +388,56 @@ async fn the_result_store_reads_objects_from_s3() {
     let missing = store.get_object("results", "nope.json").await.unwrap_err();
     assert_eq!(missing.kind, ErrorKind::NotFound, "{missing:?}");
 }
+
+/// EC2's state transition reason after a stop (`User initiated (… UTC)` on the emulator, GMT on
+/// AWS) is read as the stop instant, and a start three hours later counts three hours avoided
+/// per instance, by its schedule and type.
+#[tokio::test]
+async fn a_start_counts_the_hours_since_the_stop_ec2_reports() {
+    let moto = Moto::start();
+    moto.seed(&json!({"accounts": [{
+        "name": "dev", "tags": {"uptime-scheduler:enabled": "true"},
+        "regions": {"eu-west-1": [{"count": 2, "type": "m5.large", "tags": {"Schedule": "office-hours"}}]}
+    }]}));
+    let (dir, connect) = adapters(&moto, None).await;
+    let at = |offset_s: i64| {
+        let now = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(offset_s);
+        now.round(jiff::Unit::Second).unwrap()
+    };
+    let mut counts = Vec::new();
+    for (action, now) in [("stop", at(0)), ("start", at(3 * 3600))] {
+        let req = RunRequest::from_json(
+            &json!({"action": action, "regions": ["eu-west-1"], "now": now.to_string(), "replay": true}),
+            now,
+        )
+        .unwrap();
+        let out = run_organization(
+            &dir,
+            &connect,
+            &TokioPause,
+            &req,
+            &settings(),
+            RunOptions {
+                session: SESSION,
+                concurrency: Concurrency::default(),
+                observe: &|_, _| {},
+                progress: &|_| {},
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            out.summary.status,
+            RunStatus::Succeeded,
+            "{:?}",
+            out.summary
+        );
+        counts.push(out.summary.instances);
+    }
+    assert_eq!((counts[0].stopped, counts[1].started), (2, 2));
+    assert_eq!(counts[0].minutes_avoided, 0, "a stop avoids nothing yet");
+    let m = counts[1].minutes_avoided;
+    assert!((2 * 179..=2 * 180).contains(&m), "two instances × 3 h: {m}");
+    assert_eq!(counts[1].minutes_avoided_by_schedule["office-hours"], m);
+    assert_eq!(counts[1].minutes_avoided_by_type["m5.large"], m);
+}

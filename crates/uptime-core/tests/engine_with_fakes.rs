@@ -862,3 +862,38 @@ async fn an_inventory_reads_the_selected_accounts_instances_and_changes_nothing(
         assert_eq!(cloud.count(op), 0, "{op:?}");
     }
 }
+
+/// A start counts, for each instance it started, the minutes since its stop on request (the
+/// hours the schedule avoided), by schedule and instance type, up to the run summary; an
+/// instance whose stop instant EC2 did not give counts none.
+#[tokio::test]
+async fn a_start_counts_the_hours_each_started_instance_had_been_stopped() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    let friday = "2026-11-20T19:00:00Z"; // the run is Tuesday 2026-11-24 19:00
+    cloud.launch(
+        &a,
+        "eu-west-1",
+        Launch::running()
+            .schedule("office")
+            .instance_type("m5.large")
+            .stopped_since(friday),
+    );
+    cloud.launch(
+        &a,
+        "eu-west-1",
+        Launch::running()
+            .schedule("office")
+            .instance_type("t3.micro")
+            .stopped_since("2026-11-24T07:00:00Z"),
+    );
+    cloud.launch(&a, "eu-west-1", Launch::stopped().schedule("office"));
+    let out = run(&cloud, json!({"action": "start"})).await;
+    let c = &out.summary.instances;
+    assert_eq!(c.started, 3, "{c:?}");
+    assert_eq!(c.minutes_avoided, 96 * 60 + 12 * 60, "{c:?}");
+    assert_eq!(c.minutes_avoided_by_schedule["office"], 108 * 60);
+    assert_eq!(c.minutes_avoided_by_type["m5.large"], 96 * 60);
+    assert_eq!(c.minutes_avoided_by_type["t3.micro"], 12 * 60);
+    assert_eq!(out.accounts[0].regions[0].counts.minutes_avoided, 108 * 60);
+}

@@ -279,6 +279,7 @@ mod tests {
         Instance {
             state_reason: None,
             instance_type: None,
+            stopped_at: None,
             id: InstanceId::parse("i-0123abcd").unwrap(),
             state,
             lifecycle: Lifecycle::OnDemand,

@@ -68,6 +68,26 @@ pub struct Instance {
     /// The instance type (`m5.large`), which `report` prices; `None` when EC2 did not say.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_type: Option<String>,
+    /// When a stopped instance was stopped on request, from EC2's `StateTransitionReason`
+    /// (`User initiated (2026-11-25 19:00:04 GMT)`): what a start counts its avoided hours from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_at: Option<jiff::Timestamp>,
+}
+
+/// The instant of a stop on request in EC2's `StateTransitionReason`: `User initiated
+/// (2026-11-25 19:00:04 GMT)` (EC2 writes GMT, the emulator UTC). `None` for any other reason.
+pub fn stopped_at_from_reason(reason: &str) -> Option<jiff::Timestamp> {
+    let inner = reason
+        .trim()
+        .strip_prefix("User initiated (")?
+        .strip_suffix(')')?;
+    let civil = inner
+        .strip_suffix(" GMT")
+        .or_else(|| inner.strip_suffix(" UTC"))?;
+    let at: jiff::civil::DateTime = civil.parse().ok()?;
+    at.to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()
+        .map(|z| z.timestamp())
 }
 
 /// EC2's `StateReason`: a code and a message.

@@ -564,6 +564,7 @@ mod tests {
             tags: all,
             state_reason: None,
             instance_type: None,
+            stopped_at: None,
         }
     }
 

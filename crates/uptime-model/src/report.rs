@@ -183,6 +183,36 @@ pub struct Counts {
     /// `last-action-not-written`) by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub notes: BTreeMap<String, u64>,
+    /// Instance-minutes avoided: for each instance the run started, how long it had been
+    /// stopped (see [`crate::savings::minutes_avoided`]).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub minutes_avoided: u64,
+    /// The same by schedule name (`inline` for an expression in the tag): at most
+    /// [`MAX_AVOIDED_KEYS`] keys, the names beyond the first ones under `other`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub minutes_avoided_by_schedule: BTreeMap<String, u64>,
+    /// The same by instance type, as many at most.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub minutes_avoided_by_type: BTreeMap<String, u64>,
+}
+
+/// The most schedule names or instance types a count of avoided minutes keeps apart.
+pub const MAX_AVOIDED_KEYS: usize = 20;
+
+/// Adds `minutes` under `key`, or under `other` once the map holds [`MAX_AVOIDED_KEYS`] keys.
+fn add_capped(map: &mut BTreeMap<String, u64>, key: &str, minutes: u64) {
+    // One key stays free for `other` until it is there.
+    let room = if map.contains_key("other") {
+        MAX_AVOIDED_KEYS
+    } else {
+        MAX_AVOIDED_KEYS - 1
+    };
+    let key = if map.contains_key(key) || map.len() < room || key == "other" {
+        key
+    } else {
+        "other"
+    };
+    *map.entry(key.to_owned()).or_default() += minutes;
 }
 
 impl Counts {
@@ -226,6 +256,23 @@ impl Counts {
         for (k, v) in &other.notes {
             *self.notes.entry(k.clone()).or_default() += v;
         }
+        self.minutes_avoided += other.minutes_avoided;
+        for (k, v) in &other.minutes_avoided_by_schedule {
+            add_capped(&mut self.minutes_avoided_by_schedule, k, *v);
+        }
+        for (k, v) in &other.minutes_avoided_by_type {
+            add_capped(&mut self.minutes_avoided_by_type, k, *v);
+        }
+    }
+
+    /// Counts the minutes one started instance had been stopped, under its schedule and type.
+    pub fn add_avoided(&mut self, minutes: u64, schedule: &str, instance_type: &str) {
+        if minutes == 0 {
+            return;
+        }
+        self.minutes_avoided += minutes;
+        add_capped(&mut self.minutes_avoided_by_schedule, schedule, minutes);
+        add_capped(&mut self.minutes_avoided_by_type, instance_type, minutes);
     }
 
     /// Counts a record: its outcome, and its reason and note if it has them.
@@ -728,6 +775,30 @@ pub fn account_lines(reports: &[AccountReport]) -> Vec<AccountLine> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn avoided_minutes_keep_at_most_twenty_names_apart() {
+        let mut c = Counts::default();
+        for i in 0..25 {
+            c.add_avoided(60, &format!("s{i:02}"), "m5.large");
+        }
+        c.add_avoided(0, "never", "t3.micro");
+        assert_eq!(c.minutes_avoided, 25 * 60);
+        assert_eq!(c.minutes_avoided_by_schedule.len(), MAX_AVOIDED_KEYS);
+        assert_eq!(c.minutes_avoided_by_schedule["other"], 6 * 60);
+        assert_eq!(
+            c.minutes_avoided_by_type,
+            BTreeMap::from([("m5.large".into(), 25 * 60)])
+        );
+        let mut total = Counts::default();
+        total.add(&c);
+        total.add(&c);
+        assert_eq!(total.minutes_avoided, 50 * 60);
+        assert_eq!(total.minutes_avoided_by_schedule.len(), MAX_AVOIDED_KEYS);
+        assert_eq!(total.minutes_avoided_by_schedule["s00"], 120);
+        let v = serde_json::to_value(Counts::default()).unwrap();
+        assert!(v.get("minutes_avoided").is_none(), "zero is left out: {v}");
+    }
+
     use super::*;
 
     fn acct(n: u8) -> AccountId {

@@ -16,6 +16,35 @@ use std::collections::{BTreeMap, HashMap};
 use uptime_schedule::document::ResolveError;
 use uptime_schedule::{stopped_hours, ScheduleDocument};
 
+/// A started instance's avoided minutes are counted up to this long a stop (14 days): an
+/// instance stopped by hand for months before it got a schedule tag would otherwise count the
+/// months as saved by the scheduler.
+pub const AVOIDED_CAP_MINUTES: u64 = 14 * 24 * 60;
+
+/// Whole minutes an instance started at `now` had been stopped, since `stopped_at` (its stop on
+/// request; `None` when EC2 did not say), at most [`AVOIDED_CAP_MINUTES`]; 0 for a stop
+/// instant after `now` (a replayed run).
+pub fn minutes_avoided(stopped_at: Option<Timestamp>, now: Timestamp) -> u64 {
+    let Some(at) = stopped_at else { return 0 };
+    let secs = now.duration_since(at).as_secs();
+    if secs <= 0 {
+        return 0;
+    }
+    (secs as u64 / 60).min(AVOIDED_CAP_MINUTES)
+}
+
+/// The schedule a started instance's avoided minutes are counted under: its tag's schedule
+/// name, or `inline` for an expression (whose text would make every instance a metric of its
+/// own).
+pub fn avoided_schedule_label(tag_value: &str) -> &str {
+    let v = tag_value.trim();
+    if uptime_schedule::looks_like_expression(v) {
+        "inline"
+    } else {
+        v
+    }
+}
+
 /// On-demand hourly prices by region and instance type, as a user supplies them (the AWS
 /// Price List's on-demand Linux prices, for example), with where they come from and when they
 /// were read: a report says which prices it used.
@@ -393,6 +422,48 @@ mod tests {
     use crate::{InstanceId, InstanceState, Lifecycle};
     use serde_json::json;
 
+    #[test]
+    fn a_start_counts_the_minutes_since_the_stop_on_request_up_to_fourteen_days() {
+        let now = ts("2026-12-07T07:00:00Z");
+        let friday =
+            crate::instance::stopped_at_from_reason("User initiated (2026-12-04 19:00:04 GMT)");
+        assert_eq!(friday, Some(ts("2026-12-04T19:00:04Z")));
+        assert_eq!(
+            minutes_avoided(friday, now),
+            60 * 60 - 1,
+            "60 h less 4 s, whole minutes"
+        );
+        let moto =
+            crate::instance::stopped_at_from_reason("User initiated (2026-12-06 07:00:00 UTC)");
+        assert_eq!(minutes_avoided(moto, now), 24 * 60);
+        for other in [
+            "",
+            "Client.UserInitiatedShutdown",
+            "User initiated (yesterday GMT)",
+        ] {
+            assert_eq!(
+                crate::instance::stopped_at_from_reason(other),
+                None,
+                "{other:?}"
+            );
+        }
+        assert_eq!(minutes_avoided(None, now), 0);
+        assert_eq!(
+            minutes_avoided(Some(ts("2026-12-08T00:00:00Z")), now),
+            0,
+            "after now"
+        );
+        assert_eq!(
+            minutes_avoided(Some(ts("2026-01-01T00:00:00Z")), now),
+            AVOIDED_CAP_MINUTES
+        );
+        assert_eq!(avoided_schedule_label(" office "), "office");
+        assert_eq!(
+            avoided_schedule_label("mon-fri 08:00-18:00 Europe/London"),
+            "inline"
+        );
+    }
+
     fn instance(n: u32, schedule: Option<&str>, itype: &str) -> Instance {
         let mut tags = BTreeMap::new();
         if let Some(s) = schedule {
@@ -406,6 +477,7 @@ mod tests {
             tags,
             state_reason: None,
             instance_type: Some(itype.to_owned()),
+            stopped_at: None,
         }
     }
 

@@ -114,6 +114,7 @@ pub struct Launch {
     pub lifecycle: Lifecycle,
     pub hibernation_configured: bool,
     pub instance_type: String,
+    pub stopped_at: Option<jiff::Timestamp>,
 }
 
 impl Launch {
@@ -124,6 +125,7 @@ impl Launch {
             lifecycle: Lifecycle::OnDemand,
             hibernation_configured: false,
             instance_type: "t3.micro".to_owned(),
+            stopped_at: None,
         }
     }
     pub fn running() -> Self {
@@ -145,6 +147,15 @@ impl Launch {
     }
     pub fn hibernation(mut self) -> Self {
         self.hibernation_configured = true;
+        self
+    }
+    /// Stopped on request at `at` (what EC2's state transition reason says).
+    pub fn stopped_since(mut self, at: &str) -> Self {
+        self.state = InstanceState::Stopped;
+        self.stopped_at = Some(
+            at.parse()
+                .unwrap_or_else(|e| panic!("stopped_since {at}: {e}")),
+        );
         self
     }
     pub fn instance_type(mut self, t: &str) -> Self {
@@ -260,6 +271,7 @@ impl FakeCloud {
             tags: spec.tags.into_iter().collect(),
             state_reason: None,
             instance_type: Some(spec.instance_type),
+            stopped_at: spec.stopped_at,
         };
         w.instances.insert(
             id.clone(),
@@ -594,6 +606,8 @@ impl FakeCompute {
             if let Some(fi) = w.instances.get_mut(id) {
                 fi.instance.state = target;
                 fi.instance.state_reason = None;
+                // The fake has no clock: a stop it makes has no known instant.
+                fi.instance.stopped_at = None;
                 if op == Op::StartInstances && blocked.contains(id) {
                     fi.instance.state = InstanceState::Stopped;
                     fi.instance.state_reason = Some(StateReason {

@@ -4,13 +4,14 @@
 use super::apply::{apply_batch, write_last_actions, Hung};
 use super::{target_error, Settings};
 use crate::ports::{Compute, Connect, Discovered, Discovery, Pause};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use uptime_model::batch::batches;
 use uptime_model::decided::{Decided, Decider};
 use uptime_model::report::{clip, RunHeader};
+use uptime_model::savings::{avoided_schedule_label, minutes_avoided};
 use uptime_model::{
-    AccountId, Decision, InstanceId, InstanceRecord, Operation, Outcome, Reason, Region,
+    AccountId, Decision, Instance, InstanceId, InstanceRecord, Operation, Outcome, Reason, Region,
     RegionReport, RunRequest, SkipReason, TargetError,
 };
 use uptime_schedule::ScheduleDocument;
@@ -179,6 +180,37 @@ pub async fn schedule_region<C: Connect>(
         &mut hung,
     )
     .await;
-    let report = RegionReport::from_records(task.account.clone(), task.region.clone(), &records);
+    let mut report =
+        RegionReport::from_records(task.account.clone(), task.region.clone(), &records);
+    count_avoided(&mut report, &records, &instances, task, settings);
     Ok(RegionRun { report, records })
+}
+
+/// For each instance the run started, the minutes it had been stopped (the hours the schedule
+/// avoided), by schedule and instance type.
+fn count_avoided(
+    report: &mut RegionReport,
+    records: &[InstanceRecord],
+    instances: &[Instance],
+    task: &RegionTask,
+    settings: &Settings,
+) {
+    let started: HashSet<&InstanceId> = records
+        .iter()
+        .filter(|r| r.outcome == Outcome::Started)
+        .map(|r| &r.instance)
+        .collect();
+    if started.is_empty() {
+        return;
+    }
+    for instance in instances.iter().filter(|i| started.contains(&i.id)) {
+        let minutes = minutes_avoided(instance.stopped_at, task.header.now);
+        let schedule = instance
+            .tags
+            .get(&settings.tags.schedule_key)
+            .map(|v| avoided_schedule_label(v))
+            .unwrap_or("");
+        let itype = instance.instance_type.as_deref().unwrap_or("unknown");
+        report.counts.add_avoided(minutes, schedule, itype);
+    }
 }
