@@ -470,4 +470,120 @@ mod tests {
             "{e}"
         );
     }
+
+    /// The real adapter against moto: an EventBridge rule on the default bus (source
+    /// `uptime-scheduler`) feeds a queue, and a queue is subscribed to the SNS topic; both are
+    /// set up and read back with boto3 (tests/harness/digest_sink.py). One run gives exactly
+    /// one event and one SNS message, each exactly the digest the model builds from the run.
+    #[tokio::test]
+    async fn on_moto_one_run_puts_one_event_and_publishes_one_sns_message() {
+        let moto = uptime_testkit::moto::Moto::start();
+        let sinks = moto.script(
+            "digest_sink.py",
+            &["setup"],
+            &json!({"region": "us-east-1"}),
+        );
+        let config = DigestConfig::from_lookup(|k| match k {
+            "DIGEST_SNS_TOPIC_ARN" => sinks["topic_arn"].as_str().map(str::to_owned),
+            _ => None,
+        })
+        .unwrap();
+        let sdk = uptime_aws::sdk::for_emulator(&moto.endpoint(), "us-east-1").await;
+        let sink = uptime_aws::AwsDigestSink::new(&sdk, &config);
+        let arn = "arn:aws:states:us-east-1:123456789012:execution:uptime-scheduler:nightly-stop";
+        let event = json!({"request": {"action": "stop", "schedule": "office-hours", "now": "2026-11-24T19:00:00Z"},
+                           "results": inline_results(), "execution": arn});
+
+        // What the model builds from the same run, through the fake sink.
+        let fake = FakeDigests::default();
+        let (expected_summary, _) =
+            handle(&FakeObjects::default(), &fake, &on(), event.clone(), at())
+                .await
+                .unwrap();
+        let expected = serde_json::to_value(&fake.published()[0]).unwrap();
+
+        let (summary, emf) = handle(&FakeObjects::default(), &sink, &config, event, at())
+            .await
+            .unwrap();
+        assert_eq!(summary, expected_summary);
+        assert_eq!(emf["DigestsFailed"], 0);
+        let got = moto.script("digest_sink.py", &["drain"], &sinks);
+        let events = got["events"].as_array().unwrap();
+        assert_eq!(events.len(), 1, "exactly one event per run: {got}");
+        assert_eq!(events[0]["source"], "uptime-scheduler");
+        assert_eq!(events[0]["detail-type"], "Uptime Scheduler Run Digest");
+        assert_eq!(events[0]["resources"], json!([arn]));
+        assert_eq!(
+            events[0]["detail"], expected,
+            "the event's detail is the model's digest"
+        );
+        let sns = got["sns"].as_array().unwrap();
+        assert_eq!(sns.len(), 1, "exactly one SNS message per run: {got}");
+        assert_eq!(
+            sns[0]["Subject"],
+            "Uptime Scheduler stop office-hours: completed with failures"
+        );
+        let message: Value = serde_json::from_str(sns[0]["Message"].as_str().unwrap()).unwrap();
+        assert_eq!(message, expected, "the SNS message is the model's digest");
+
+        // A steady reconcile tick: nothing arrives anywhere.
+        let steady = json!({"request": {"action": "reconcile", "now": "2026-11-24T19:00:00Z"},
+                            "results": [{"account": "111111111111", "skipped_regions": [], "regions": [region("111111111111", "eu-west-1", 0)]}]});
+        handle(&FakeObjects::default(), &sink, &config, steady, at())
+            .await
+            .unwrap();
+        let got = moto.script("digest_sink.py", &["drain"], &sinks);
+        assert_eq!(got, json!({"events": [], "sns": []}));
+    }
+
+    /// moto refuses both destinations (a bus and a topic that do not exist): the run summary is
+    /// returned, the metrics count the failed digest, and the error names both calls.
+    #[tokio::test]
+    async fn on_moto_a_digest_whose_destinations_refuse_it_does_not_fail_the_run() {
+        let moto = uptime_testkit::moto::Moto::start();
+        let config = DigestConfig::from_lookup(|k| match k {
+            "DIGEST_EVENT_BUS" => Some("no-such-bus".into()),
+            "DIGEST_SNS_TOPIC_ARN" => {
+                Some("arn:aws:sns:us-east-1:123456789012:no-such-topic".into())
+            }
+            _ => None,
+        })
+        .unwrap();
+        let sdk = uptime_aws::sdk::for_emulator(&moto.endpoint(), "us-east-1").await;
+        let sink = uptime_aws::AwsDigestSink::new(&sdk, &config);
+        let digest = Digest::build(
+            &uptime_model::report::summarize(
+                RunHeader::of(
+                    &uptime_model::RunRequest::from_json(&json!({"action": "stop"}), at()).unwrap(),
+                ),
+                &[],
+                vec![],
+            ),
+            &Default::default(),
+            None,
+        );
+        let e = sink.publish(&digest).await.unwrap_err();
+        assert!(
+            e.message
+                .contains("events:PutEvents: ResourceNotFoundException"),
+            "{e}"
+        );
+        assert!(
+            e.message.contains(
+                "sns:Publish to arn:aws:sns:us-east-1:123456789012:no-such-topic: NotFound"
+            ),
+            "{e}"
+        );
+        let (summary, emf) = handle(
+            &FakeObjects::default(),
+            &sink,
+            &config,
+            json!({"request": {"action": "stop", "now": "2026-11-24T19:00:00Z"}, "results": inline_results()}),
+            at(),
+        )
+        .await
+        .expect("the run summary, whatever the digest");
+        assert_eq!(summary.instances.stopped, 3);
+        assert_eq!(emf["DigestsFailed"], 1);
+    }
 }
