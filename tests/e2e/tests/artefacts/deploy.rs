@@ -1227,10 +1227,12 @@ fn the_example_applies_to_moto_plans_clean_and_destroys() {
     );
     assert_eq!(environment["OVERRIDE_TAG_KEY"], "uptime-scheduler:override");
     // The run digest: summarize-run's settings, on summarize-run only; the topic's own policy.
-    assert!(environment.get("DIGEST_EVENT_BUS").is_none(), "{environment}");
-    let summarize =
-        &find("module.uptime_scheduler.aws_lambda_function.this[\"summarize-run\"]")["values"]
-            ["environment"][0]["variables"];
+    assert!(
+        environment.get("DIGEST_EVENT_BUS").is_none(),
+        "{environment}"
+    );
+    let summarize = &find("module.uptime_scheduler.aws_lambda_function.this[\"summarize-run\"]")
+        ["values"]["environment"][0]["variables"];
     assert_eq!(summarize["DIGEST_EVENT_BUS"], "default");
     assert_eq!(
         summarize["DIGEST_SNS_TOPIC_ARN"],

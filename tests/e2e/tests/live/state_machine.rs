@@ -43,9 +43,11 @@ fn summary_of(execution: &uptime_testkit::LocalExecution) -> Value {
 /// A queue behind an EventBridge rule for the run digest (source `uptime-scheduler`) on the
 /// default bus of the functions' region, and a topic with a queue (tests/harness/digest_sink.py).
 fn digest_queues(stack: &Stack) -> Value {
-    stack
-        .moto
-        .script("digest_sink.py", &["setup"], &json!({"region": "us-east-1"}))
+    stack.moto.script(
+        "digest_sink.py",
+        &["setup"],
+        &json!({"region": "us-east-1"}),
+    )
 }
 
 /// The one digest event the run `execution` published, checked against that run's summary:
@@ -59,7 +61,9 @@ fn the_runs_digest(stack: &Stack, queues: &Value, summary: &Value, execution: &s
     assert_eq!(event["source"], "uptime-scheduler");
     assert_eq!(event["detail-type"], "Uptime Scheduler Run Digest");
     let d = &event["detail"];
-    for field in ["action", "dry_run", "schedule", "now", "status", "accounts", "regions"] {
+    for field in [
+        "action", "dry_run", "schedule", "now", "status", "accounts", "regions",
+    ] {
         assert_eq!(d[field], summary[field], "{field}: {d}");
     }
     for n in [
