@@ -15,6 +15,15 @@ resource "aws_iam_role_policy" "hub_lambda" {
   policy = templatefile("${local.iam_dir}/hub-lambda.policy.json", local.iam_variables)
 }
 
+# The run digest's topic, only when one is configured (iam/hub-digest-sns.policy.json).
+resource "aws_iam_role_policy" "hub_digest_sns" {
+  count = var.digest_sns_topic_arn == null ? 0 : 1
+
+  name   = "${var.name_prefix}-hub-digest-sns"
+  role   = aws_iam_role.hub_lambda.id
+  policy = templatefile("${local.iam_dir}/hub-digest-sns.policy.json", local.iam_variables)
+}
+
 resource "aws_iam_role" "state_machine" {
   name               = local.state_machine_role_name
   description        = "Uptime Scheduler state machine: invoke its functions, run its Distributed Map, write results and logs."

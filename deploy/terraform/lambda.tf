@@ -32,7 +32,7 @@ resource "aws_lambda_function" "this" {
   source_code_hash = filebase64sha256("${var.lambda_zip_dir}/${each.key}/bootstrap.zip")
 
   environment {
-    variables = local.function_environment
+    variables = each.key == "summarize-run" ? merge(local.function_environment, local.digest_environment) : local.function_environment
   }
 
   # One JSON object per log line (the decision lines' fields are queried by Logs Insights);
@@ -46,7 +46,7 @@ resource "aws_lambda_function" "this" {
 
   # The log group (named as Lambda names it) exists before the function first logs, so Lambda
   # never creates one without retention.
-  depends_on = [aws_iam_role_policy.hub_lambda, aws_cloudwatch_log_group.function]
+  depends_on = [aws_iam_role_policy.hub_lambda, aws_iam_role_policy.hub_digest_sns, aws_cloudwatch_log_group.function]
 
   lifecycle {
     # A precondition, not a variable validation: validations may refer to other variables only

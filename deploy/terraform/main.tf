@@ -30,7 +30,7 @@ locals {
     "list-accounts"   = { timeout = var.lambda_timeouts.list_accounts, description = "Validates the execution input and lists the opted-in accounts of the Organization." }
     "prepare-account" = { timeout = var.lambda_timeouts.prepare_account, description = "Assumes the member role in one account and decides its regions." }
     "schedule-region" = { timeout = var.lambda_timeouts.schedule_region, description = "Stops or starts the scheduled instances of one account and region." }
-    "summarize-run"   = { timeout = var.lambda_timeouts.summarize_run, description = "Folds the account reports into the run summary and its metrics." }
+    "summarize-run"   = { timeout = var.lambda_timeouts.summarize_run, description = "Folds the account reports into the run summary and its metrics, and publishes the run digest." }
     "verify-starts"   = { timeout = var.lambda_timeouts.verify_starts, description = "Checks that the instances a run started reached running." }
   }
 
@@ -50,6 +50,12 @@ locals {
       CATCH_UP_MINUTES        = tostring(var.catch_up_minutes)
     },
     length(var.default_regions) > 0 ? { DEFAULT_REGIONS = join(",", var.default_regions) } : {},
+  )
+
+  # summarize-run's own settings: where the run digest goes (docs/digest.md).
+  digest_environment = merge(
+    { DIGEST_EVENT_BUS = var.digest ? "default" : "off" },
+    var.digest_sns_topic_arn == null ? {} : { DIGEST_SNS_TOPIC_ARN = var.digest_sns_topic_arn },
   )
 
   # What the definition's ${...} placeholders become.
@@ -78,5 +84,7 @@ locals {
     opt_out_value        = var.opt_out_value
     last_action_tag_key  = var.last_action_tag_key
     kms_key_arns         = jsonencode(var.kms_key_arns)
+    # Named only by hub-digest-sns.policy.json, which is rendered only when it is set.
+    digest_sns_topic_arn = var.digest_sns_topic_arn == null ? "" : var.digest_sns_topic_arn
   }
 }

@@ -395,6 +395,27 @@ variable "alarm_sns_topic_arn" {
 }
 
 ################################################################################
+# Run digest (docs/digest.md)
+################################################################################
+
+variable "digest" {
+  description = "Publish one digest per run (what changed, where, what failed and why, with a link to the execution) as an EventBridge event on the account's default bus: source uptime-scheduler, detail-type \"Uptime Scheduler Run Digest\". Reconcile ticks that change and fail nothing send none. False: no event (DIGEST_EVENT_BUS=off)."
+  type        = bool
+  default     = true
+}
+
+variable "digest_sns_topic_arn" {
+  description = "A standard SNS topic that also gets each run's digest (the hub Lambda role may then publish to it, and only to it). Null: none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.digest_sns_topic_arn == null || can(regex("^arn:aws[a-zA-Z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", var.digest_sns_topic_arn))
+    error_message = "digest_sns_topic_arn must be the ARN of a standard (not FIFO) SNS topic: arn:aws:sns:<region>:<account>:<name>."
+  }
+}
+
+################################################################################
 # Member-account role (service-managed CloudFormation StackSet)
 ################################################################################
 

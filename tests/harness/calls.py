@@ -7,7 +7,8 @@
     .venv/bin/python tests/harness/calls.py --endpoint URL dump    # print a JSON summary of the recording
 
 `start` and `stop` print {"recording": true|false}; `dump` prints {"total": N, "by_action": {"ec2:StopInstances": 3, ...}, "mutating": [{"service", "action",
-"account", "region", "instance_ids"}, ...]}. Service and region come from the SigV4 credential scope; the
+"account", "region", "instance_ids"}, ...]} (the run digest's events:PutEvents and sns:Publish are counted in by_action,
+never as mutating). Service and region come from the SigV4 credential scope; the
 action from X-Amz-Target (JSON protocols), else Action= in the form body or query string (query protocols),
 else "METHOD /path" (REST protocols). `account` is the x-moto-account-id header if the request had one,
 else the account moto attributes to the request's access key (asked from moto with sts:GetCallerIdentity
@@ -41,6 +42,9 @@ MUTATING_EXACT = {
     ("ec2", "DeleteTags"),
 }
 MUTATING_PREFIXES = ("Start", "Stop", "Create", "Delete", "Put", "Modify", "Terminate", "Run", "Tag", "Untag")
+# The run digest (summarize-run, docs/digest.md): a notification, not a change to anything the
+# scheduler manages; counted in by_action like every call, never in "mutating".
+NOTIFICATIONS = {("events", "PutEvents"), ("sns", "Publish")}
 CREDENTIAL_RE = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/([^/]+)/aws4_request")
 ID_PARAM_RE = re.compile(r"^(?:InstanceId|ResourceId)\.(\d+)$")
 # Marks this script's own GetCallerIdentity look-ups so they can be dropped from the recording.
@@ -136,6 +140,8 @@ def parse_entry(entry: dict) -> dict:
 
 
 def is_mutating(service: str | None, action: str) -> bool:
+    if (service, action) in NOTIFICATIONS:
+        return False
     return (service, action) in MUTATING_EXACT or action.startswith(MUTATING_PREFIXES)
 
 

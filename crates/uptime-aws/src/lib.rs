@@ -9,14 +9,17 @@
 //! - [`member`] holds [`AwsConnect`] (STS AssumeRole, credentials cached per account and session)
 //!   and [`AwsCompute`] (EC2 in one member account and region).
 //! - [`results`] holds [`AwsResultStore`] (S3: the account Map's ResultWriter output).
+//! - [`digest`] holds [`AwsDigestSink`] (EventBridge PutEvents and SNS Publish: the run digest).
 //! - [`IAM_ACTIONS`]: every AWS action this crate calls, by the role that calls it.
 
+pub mod digest;
 pub mod errors;
 pub mod member;
 pub mod organizations;
 pub mod results;
 pub mod sdk;
 
+pub use digest::AwsDigestSink;
 pub use member::{AwsCompute, AwsConnect};
 pub use organizations::AwsDirectory;
 pub use results::AwsResultStore;
@@ -34,6 +37,12 @@ pub mod iam_actions {
     ];
     /// Called by summarize-run with the hub Lambda role's credentials, on the results bucket.
     pub const RESULTS: &[&str] = &["s3:GetObject"];
+    /// Called by summarize-run with the hub Lambda role's credentials: the run digest on the
+    /// default event bus (`iam/hub-lambda.policy.json`).
+    pub const DIGEST: &[&str] = &["events:PutEvents"];
+    /// Called by summarize-run only when a digest topic is configured
+    /// (`iam/hub-digest-sns.policy.json`, attached only then).
+    pub const DIGEST_SNS: &[&str] = &["sns:Publish"];
     /// Called with the member role's credentials.
     pub const MEMBER: &[&str] = &[
         "ec2:DescribeRegions",

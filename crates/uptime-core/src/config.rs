@@ -6,7 +6,7 @@
 
 use crate::engine::Settings;
 use uptime_model::accounts::parse_region_list;
-use uptime_model::{Region, RoleName, TagConfig};
+use uptime_model::{AccountId, Region, RoleName, TagConfig, TopicArn};
 
 /// A bad setting, named as its source calls it.
 #[derive(Clone, PartialEq, Eq, thiserror::Error)]
@@ -245,10 +245,172 @@ impl Config {
     }
 }
 
+/// Where summarize-run publishes a run's digest (ADR 0009). Read by summarize-run only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigestConfig {
+    /// The EventBridge bus (`DIGEST_EVENT_BUS`: a bus name or ARN, default `default`, the
+    /// account's default bus); `None` when the variable is `off`.
+    pub event_bus: Option<String>,
+    /// An SNS topic that also gets the digest (`DIGEST_SNS_TOPIC_ARN`, optional).
+    pub sns_topic: Option<TopicArn>,
+}
+
+/// An event bus name (1 to 256 of `A-Z a-z 0-9 . _ - /`) or the ARN of one
+/// (`arn:<partition>:events:<region>:<account>:event-bus/<name>`).
+fn check_event_bus(bus: &str) -> Result<(), String> {
+    let shown = uptime_model::text::escape(bus);
+    let name_ok = |n: &str| {
+        (1..=256).contains(&n.len())
+            && n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-_/".contains(&b))
+    };
+    let ok = match bus.strip_prefix("arn:") {
+        Some(rest) => {
+            let parts: Vec<&str> = rest.splitn(5, ':').collect();
+            matches!(&parts[..], [partition, "events", region, account, resource]
+                if Region::parse(region).is_ok_and(|r| r.partition() == *partition)
+                    && AccountId::parse(account).is_ok()
+                    && resource.strip_prefix("event-bus/").is_some_and(name_ok))
+        }
+        None => name_ok(bus),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{shown}` is not an event bus name (letters, digits, `.`, `_`, `-`, `/`; at most \
+             256) nor an event bus ARN (arn:aws:events:<region>:<account>:event-bus/<name>); \
+             `off` turns the event off"
+        ))
+    }
+}
+
+impl DigestConfig {
+    /// Parses the digest settings from `source`; an error names the variable.
+    pub fn from_source(source: &impl Source) -> Result<Self, ConfigError> {
+        let get = |name: &'static str| {
+            source
+                .get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let err = |variable: &'static str, message: String| ConfigError {
+            variable,
+            name: source.name(variable),
+            message,
+        };
+        let event_bus = match get("DIGEST_EVENT_BUS") {
+            None => Some("default".to_owned()),
+            Some(v) if v.eq_ignore_ascii_case("off") => None,
+            Some(v) => {
+                check_event_bus(&v).map_err(|m| err("DIGEST_EVENT_BUS", m))?;
+                Some(v)
+            }
+        };
+        let sns_topic = get("DIGEST_SNS_TOPIC_ARN")
+            .map(|v| TopicArn::parse(&v))
+            .transpose()
+            .map_err(|e| err("DIGEST_SNS_TOPIC_ARN", e.to_string()))?;
+        Ok(Self {
+            event_bus,
+            sns_topic,
+        })
+    }
+
+    /// Parses the digest settings; `var` looks a variable up.
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        Self::from_source(&Environment(var))
+    }
+
+    /// Parses the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Neither an event nor a topic: nothing is published.
+    pub fn is_off(&self) -> bool {
+        self.event_bus.is_none() && self.sns_topic.is_none()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    fn digest(vars: &[(&str, &str)]) -> Result<DigestConfig, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        DigestConfig::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn the_digest_goes_to_the_default_bus_unless_told_otherwise() {
+        let d = digest(&[]).unwrap();
+        assert_eq!(d.event_bus.as_deref(), Some("default"));
+        assert_eq!(d.sns_topic, None);
+        assert!(!d.is_off());
+        let d = digest(&[("DIGEST_EVENT_BUS", "OFF")]).unwrap();
+        assert!(d.is_off());
+        let d = digest(&[
+            (
+                "DIGEST_EVENT_BUS",
+                "arn:aws:events:eu-west-1:123456789012:event-bus/ops",
+            ),
+            (
+                "DIGEST_SNS_TOPIC_ARN",
+                " arn:aws:sns:eu-west-1:123456789012:ops-digest ",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(
+            d.event_bus.as_deref(),
+            Some("arn:aws:events:eu-west-1:123456789012:event-bus/ops")
+        );
+        assert_eq!(
+            d.sns_topic.unwrap().as_str(),
+            "arn:aws:sns:eu-west-1:123456789012:ops-digest"
+        );
+        let d = digest(&[
+            ("DIGEST_EVENT_BUS", "off"),
+            (
+                "DIGEST_SNS_TOPIC_ARN",
+                "arn:aws:sns:eu-west-1:123456789012:t",
+            ),
+        ])
+        .unwrap();
+        assert!(d.event_bus.is_none() && !d.is_off());
+    }
+
+    #[test]
+    fn a_bad_digest_setting_is_an_error_naming_its_variable() {
+        for bus in [
+            "a bus",
+            "arn:aws:events:eu-west-1:123456789012:rule/x",
+            "arn:aws:sns:eu-west-1:123456789012:event-bus/x",
+            "x\u{1b}[2J",
+        ] {
+            let e = digest(&[("DIGEST_EVENT_BUS", bus)]).unwrap_err();
+            assert_eq!(e.variable, "DIGEST_EVENT_BUS", "{bus}");
+            assert!(
+                e.to_string()
+                    .starts_with("environment variable DIGEST_EVENT_BUS: "),
+                "{e}"
+            );
+            assert!(!e.message.contains('\u{1b}'), "escaped: {e}");
+        }
+        for topic in [
+            "ops-digest",
+            "arn:aws:sns:eu-west-1:123456789012:t.fifo",
+            "arn:aws:sqs:eu-west-1:123456789012:q",
+        ] {
+            let e = digest(&[("DIGEST_SNS_TOPIC_ARN", topic)]).unwrap_err();
+            assert_eq!(e.variable, "DIGEST_SNS_TOPIC_ARN", "{topic}");
+            assert!(e.to_string().contains(topic), "{e}");
+        }
+    }
 
     fn parse(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let map: HashMap<String, String> = vars

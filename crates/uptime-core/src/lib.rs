@@ -2,7 +2,8 @@
 //!
 //! It speaks domain types (from `uptime-model`) and reaches the outside world only through the
 //! port traits in [`ports`]: [`Directory`] (Organizations), [`Connect`] (STS) and [`Compute`]
-//! (EC2), [`ResultStore`] (S3, where the account Map writes its results), plus [`Pause`] for
+//! (EC2), [`ResultStore`] (S3, where the account Map writes its results), [`DigestSink`]
+//! (EventBridge and SNS, where a run's digest goes), plus [`Pause`] for
 //! retry back-off. It has no AWS SDK and no async runtime, so the
 //! same code runs in the Lambdas, in the CLI, and in tests against in-memory fakes.
 //!
@@ -31,6 +32,7 @@ pub use engine::{
     Progress, RegionRun, RegionTask, RunOptions, Selection, Settings,
 };
 pub use ports::{
-    Compute, Connect, Directory, Discovered, Discovery, ErrorKind, Pause, PortError, ResultStore,
+    Compute, Connect, DigestSink, Directory, Discovered, Discovery, ErrorKind, Pause, PortError,
+    ResultStore,
 };
 pub use retry::RetryPolicy;

@@ -167,3 +167,14 @@ pub trait ResultStore: Send + Sync {
         key: &str,
     ) -> impl Future<Output = Result<Vec<u8>, PortError>> + Send;
 }
+
+/// Where a run's digest goes (EventBridge, and an SNS topic when one is configured): one
+/// message per run. A failure is reported, never retried by the caller: the digest is a
+/// notification, and the run's result does not depend on it.
+pub trait DigestSink: Send + Sync {
+    /// Publishes `digest` once to every destination; an error names the ones that refused.
+    fn publish(
+        &self,
+        digest: &uptime_model::digest::Digest,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+}

@@ -9,7 +9,7 @@ pub const NAMESPACE: &str = "UptimeScheduler";
 
 /// The metrics of a run (the Terraform module's dashboard graphs them; its test checks that
 /// every name it uses is one of these).
-pub const METRICS: [&str; 9] = [
+pub const METRICS: [&str; 10] = [
     "InstancesStarted",
     "InstancesStopped",
     "InstancesAlready",
@@ -19,10 +19,13 @@ pub const METRICS: [&str; 9] = [
     "AccountsFailed",
     "RegionsFailed",
     "AccountsScheduled",
+    // 1 when the run's digest could not be published (ADR 0009), else 0.
+    "DigestsFailed",
 ];
 
-/// One EMF object for the whole run, dimensioned by action and dry-run.
-pub fn run_metrics(summary: &RunSummary, timestamp_ms: i64) -> Value {
+/// One EMF object for the whole run, dimensioned by action and dry-run; `digests_failed` is 1
+/// when the run's digest could not be published.
+pub fn run_metrics(summary: &RunSummary, digests_failed: u64, timestamp_ms: i64) -> Value {
     let i = &summary.instances;
     let metrics: Vec<Value> = METRICS
         .iter()
@@ -48,6 +51,7 @@ pub fn run_metrics(summary: &RunSummary, timestamp_ms: i64) -> Value {
         "AccountsFailed": summary.accounts.failed,
         "RegionsFailed": summary.regions.failed,
         "AccountsScheduled": summary.accounts.total,
+        "DigestsFailed": digests_failed,
         "status": summary.status,
     })
 }
@@ -70,7 +74,7 @@ mod tests {
             &[],
             vec![],
         );
-        let v = run_metrics(&s, 1_764_010_800_000);
+        let v = run_metrics(&s, 1, 1_764_010_800_000);
         let decl = &v["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(decl["Namespace"], NAMESPACE);
         for m in decl["Metrics"].as_array().unwrap() {
@@ -81,5 +85,6 @@ mod tests {
             assert!(v[dim.as_str().unwrap()].is_string());
         }
         assert_eq!(v["DryRun"], "true");
+        assert_eq!(v["DigestsFailed"], 1);
     }
 }

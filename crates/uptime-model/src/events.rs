@@ -167,6 +167,9 @@ pub struct SummarizeRunEvent {
     /// The selection counts; `failed` beyond the listed `failed_accounts` still count.
     #[serde(default)]
     pub counts: Option<SelectionCounts>,
+    /// `$$.Execution.Id`: the execution's ARN, which the run digest links to.
+    #[serde(default)]
+    pub execution: Option<crate::ExecutionArn>,
 }
 
 impl SummarizeRunEvent {

@@ -83,6 +83,17 @@ string_newtype!(
     RoleName,
     check_role_name
 );
+string_newtype!(
+    /// A Step Functions execution ARN (`arn:aws:states:eu-west-1:123456789012:execution:sm:name`,
+    /// or an Express child's `express:`): where a run digest links to.
+    ExecutionArn,
+    check_execution_arn
+);
+string_newtype!(
+    /// A standard (not FIFO) SNS topic ARN (`arn:aws:sns:eu-west-1:123456789012:ops-digest`).
+    TopicArn,
+    check_topic_arn
+);
 
 /// Regions this version accepts, as of 2026-11. A region AWS adds later is rejected as unknown
 /// until it is added here: a typo must never silently select nothing.
@@ -220,6 +231,112 @@ fn check_role_name(v: &str) -> Result<(), IdError> {
     }
 }
 
+/// The fields of `arn:<partition>:<service>:<region>:<account>:<rest>`, checked: the partition
+/// is the region's, the account 12 digits, the whole ARN at most 2,048 characters of printable
+/// ASCII without spaces.
+fn split_arn<'a>(v: &'a str, service: &str) -> Result<(Region, AccountId, &'a str), String> {
+    if v.len() > 2048 || !v.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("is longer than 2048 characters or has characters an ARN cannot have".into());
+    }
+    let mut parts = v.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some(svc), Some(region), Some(account), Some(rest)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return Err(format!(
+            "is not an ARN of the form arn:<partition>:{service}:<region>:<account>:…"
+        ));
+    };
+    if svc != service {
+        return Err(format!("is not an ARN of the {service} service"));
+    }
+    let region = Region::parse(region).map_err(|e| e.0)?;
+    if region.partition() != partition {
+        return Err(format!(
+            "names partition `{partition}`, but region {region} is in `{}`",
+            region.partition()
+        ));
+    }
+    let account = AccountId::parse(account).map_err(|e| e.0)?;
+    Ok((region, account, rest))
+}
+
+fn check_execution_arn(v: &str) -> Result<(), IdError> {
+    let bad = |why: String| IdError(format!("`{}` {why}", crate::text::escape(v)));
+    let (_, _, rest) = split_arn(v, "states").map_err(bad)?;
+    let mut parts = rest.splitn(3, ':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some("execution" | "express"), Some(machine), Some(name))
+            if !machine.is_empty() && !name.is_empty() =>
+        {
+            Ok(())
+        }
+        _ => Err(bad(
+            "is not an execution ARN (…:execution:<state machine>:<name>)".into(),
+        )),
+    }
+}
+
+fn check_topic_arn(v: &str) -> Result<(), IdError> {
+    let bad = |why: String| IdError(format!("`{}` {why}", crate::text::escape(v)));
+    let (_, _, name) = split_arn(v, "sns").map_err(bad)?;
+    if name.ends_with(".fifo") {
+        return Err(bad(
+            "is a FIFO topic, which needs a message group per message; use a standard topic".into(),
+        ));
+    }
+    if name.is_empty()
+        || name.len() > 256
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(bad(
+            "is not a topic ARN (…:sns:<region>:<account>:<name>, the name 1 to 256 letters, \
+             digits, `-` or `_`)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+impl ExecutionArn {
+    /// The region the execution runs in.
+    pub fn region(&self) -> Region {
+        // Checked when the value was made.
+        Region::parse(self.0.split(':').nth(3).unwrap_or_default())
+            .unwrap_or_else(|_| Region("us-east-1".into()))
+    }
+
+    /// The execution's page in the Step Functions console, where the partition has a console
+    /// whose address this version knows.
+    pub fn console_url(&self) -> Option<String> {
+        let region = self.region();
+        let host = match region.partition() {
+            "aws" => format!("{region}.console.aws.amazon.com"),
+            "aws-cn" => format!("{region}.console.amazonaws.cn"),
+            "aws-us-gov" => format!("{region}.console.amazonaws-us-gov.com"),
+            _ => return None,
+        };
+        Some(format!(
+            "https://{host}/states/home?region={region}#/v2/executions/details/{}",
+            self.0
+        ))
+    }
+}
+
+impl TopicArn {
+    /// The topic's region (SNS publishes to a topic in its own region).
+    pub fn region(&self) -> Region {
+        Region::parse(self.0.split(':').nth(3).unwrap_or_default())
+            .unwrap_or_else(|_| Region("us-east-1".into()))
+    }
+}
+
 impl Region {
     /// The ARN partition this region belongs to.
     pub fn partition(&self) -> &'static str {
@@ -262,6 +379,56 @@ pub fn session_name(run_id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn execution_arns_are_checked_and_link_to_the_console() {
+        let arn = ExecutionArn::parse(
+            "arn:aws:states:eu-west-1:123456789012:execution:uptime-scheduler:nightly-stop",
+        )
+        .unwrap();
+        assert_eq!(arn.region().as_str(), "eu-west-1");
+        assert_eq!(
+            arn.console_url().unwrap(),
+            "https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1\
+             #/v2/executions/details/arn:aws:states:eu-west-1:123456789012:execution:\
+             uptime-scheduler:nightly-stop"
+        );
+        let cn = ExecutionArn::parse("arn:aws-cn:states:cn-north-1:123456789012:express:sm:x:y")
+            .unwrap();
+        assert!(cn
+            .console_url()
+            .unwrap()
+            .starts_with("https://cn-north-1.console.amazonaws.cn/"));
+        for bad in [
+            "nightly-stop",
+            "arn:aws:states:eu-west-1:123456789012:stateMachine:sm",
+            "arn:aws:states:eu-west-1:123456789012:execution:sm:",
+            "arn:aws:lambda:eu-west-1:123456789012:execution:sm:x",
+            "arn:aws-cn:states:eu-west-1:123456789012:execution:sm:x",
+            "arn:aws:states:moon-1:123456789012:execution:sm:x",
+            "arn:aws:states:eu-west-1:1234:execution:sm:x",
+            "arn:aws:states:eu-west-1:123456789012:execution:sm:a b",
+        ] {
+            assert!(ExecutionArn::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn topic_arns_are_standard_topics_of_a_known_region() {
+        let t = TopicArn::parse("arn:aws:sns:eu-west-1:123456789012:ops-digest_1").unwrap();
+        assert_eq!(t.region().as_str(), "eu-west-1");
+        for (bad, why) in [
+            ("ops-digest", "not an ARN"),
+            ("arn:aws:sqs:eu-west-1:123456789012:q", "sns service"),
+            ("arn:aws:sns:eu-west-1:123456789012:t.fifo", "FIFO"),
+            ("arn:aws:sns:eu-west-1:123456789012:", "not a topic ARN"),
+            ("arn:aws:sns:eu-west-1:123456789012:a/b", "not a topic ARN"),
+            ("arn:aws:sns:eu-west-1:12345678901:t", "12-digit"),
+        ] {
+            let e = TopicArn::parse(bad).unwrap_err();
+            assert!(e.0.contains(why), "{bad}: {e}");
+        }
+    }
 
     #[test]
     fn account_ids_are_exactly_twelve_digits() {

@@ -20,6 +20,8 @@
 //! - [`report`]: outcomes, region/account reports, the run summary.
 //! - [`savings`]: the hours (and money) the schedules keep instances stopped over a range.
 //! - [`emf`]: CloudWatch Embedded Metric Format lines.
+//! - [`digest`]: the one message a run publishes (EventBridge, SNS): what changed, where, what
+//!   failed, with a link to the execution.
 //! - [`events`]: every task event and response between the state machine and the Lambdas.
 //! - [`schema`]: the execution input JSON Schema, applied by [`input`].
 //! - [`json`]: strict JSON (a duplicate key is an error; 256 KiB at most).
@@ -29,6 +31,7 @@ pub mod accounts;
 pub mod batch;
 pub mod decided;
 pub mod decision;
+pub mod digest;
 pub mod emf;
 pub mod error;
 pub mod events;
@@ -48,7 +51,9 @@ pub use decision::{
     change_towards, decide, eligibility, ActionMode, Decision, Eligible, Operation, SkipReason,
 };
 pub use error::InputError;
-pub use ids::{AccountId, InstanceId, OuId, Region, RoleName, ScheduleName};
+pub use ids::{
+    AccountId, ExecutionArn, InstanceId, OuId, Region, RoleName, ScheduleName, TopicArn,
+};
 pub use input::{Action, InputSchedules, RunRequest};
 pub use instance::{Instance, InstanceState, Lifecycle, StateReason, TagConfig};
 pub use reason::{Note, Reason};

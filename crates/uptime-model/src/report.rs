@@ -640,6 +640,7 @@ pub struct Summarizer {
     instances: Counts,
     failures: Vec<TargetFailure>,
     not_listed: u64,
+    changes: crate::digest::ChangeLines,
 }
 
 impl Summarizer {
@@ -651,6 +652,7 @@ impl Summarizer {
             instances: Counts::default(),
             failures: Vec::new(),
             not_listed: 0,
+            changes: crate::digest::ChangeLines::default(),
         }
     }
 
@@ -671,6 +673,7 @@ impl Summarizer {
     }
 
     pub fn add(&mut self, a: &AccountReport) {
+        self.changes.add(a);
         self.accounts.total += 1;
         let mut account_ok = a.error.is_none();
         if let Some(e) = &a.error {
@@ -724,12 +727,21 @@ impl Summarizer {
     }
 
     pub fn finish(self, skipped_accounts: Vec<SkippedAccount>) -> RunSummary {
+        self.finish_with_changes(skipped_accounts).0
+    }
+
+    /// [`Summarizer::finish`], and the account-regions where instances changed (or, in a dry
+    /// run, would change), for the run's digest.
+    pub fn finish_with_changes(
+        self,
+        skipped_accounts: Vec<SkippedAccount>,
+    ) -> (RunSummary, crate::digest::ChangeLines) {
         let status = if self.accounts.failed == 0 && self.instances.failed == 0 {
             RunStatus::Succeeded
         } else {
             RunStatus::CompletedWithFailures
         };
-        RunSummary {
+        let summary = RunSummary {
             action: self.header.action,
             dry_run: self.header.dry_run,
             schedule: self.header.schedule,
@@ -742,7 +754,8 @@ impl Summarizer {
             failures_not_listed: self.not_listed,
             skipped_accounts,
             skipped_accounts_not_listed: 0,
-        }
+        };
+        (summary, self.changes)
     }
 }
 

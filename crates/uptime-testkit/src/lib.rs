@@ -4,12 +4,14 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 pub mod contract;
+pub mod digests;
 pub mod fake;
 pub mod local;
 pub mod moto;
 pub mod objects;
 pub mod output;
 
+pub use digests::FakeDigests;
 pub use fake::{Call, FakeCloud, FakeCompute, Launch, Op, RecordingPause};
 pub use local::{run_state_machine, FaultProxy, LambdaEmulator, LocalExecution};
 pub use objects::FakeObjects;

@@ -1,20 +1,27 @@
-//! Event → run summary (+ its EMF metrics line).
+//! Event → run summary (+ its EMF metrics line), and the run's one digest published.
 
 use jiff::Timestamp;
 use serde_json::Value;
-use uptime_core::ResultStore;
+use uptime_core::config::DigestConfig;
+use uptime_core::{DigestSink, ResultStore};
 use uptime_lambda::events::{decode, SummarizeRunEvent};
 use uptime_lambda::results::fold_results;
 use uptime_lambda::LambdaError;
+use uptime_model::digest::{should_publish, Digest};
 use uptime_model::emf::run_metrics;
 use uptime_model::json::StrictValue;
 use uptime_model::report::{RunHeader, MAX_SUMMARY_BYTES};
 use uptime_model::{RunSummary, Summarizer};
 
 /// Returns the summary and the EMF object to print. `now` stamps the metrics; `store` is read
-/// only when the account Map wrote its results to S3.
+/// only when the account Map wrote its results to S3. The digest goes to `digests` unless
+/// `config` turns it off or the run has nothing to say ([`should_publish`]); a digest that
+/// cannot be published is logged and counted (`DigestsFailed`), and the summary is returned
+/// all the same: the run's result never depends on its notification.
 pub async fn handle(
     store: &impl ResultStore,
+    digests: &impl DigestSink,
+    config: &DigestConfig,
     event: impl Into<StrictValue>,
     now: Timestamp,
 ) -> Result<(RunSummary, Value), LambdaError> {
@@ -23,7 +30,7 @@ pub async fn handle(
     let results = std::mem::take(&mut event.results);
     let folded = fold_results(results, store, &mut summary).await?;
     event.add_failed_accounts(&mut summary);
-    let mut summary = summary.finish(event.skipped_accounts);
+    let (mut summary, changes) = summary.finish_with_changes(event.skipped_accounts);
     summary.fit(MAX_SUMMARY_BYTES);
     tracing::info!(
         status = ?summary.status,
@@ -46,7 +53,30 @@ pub async fn handle(
             "failure"
         );
     }
-    let emf = run_metrics(&summary, now.as_millisecond());
+    let mut digests_failed = 0;
+    if config.is_off() {
+        tracing::debug!("digest off (DIGEST_EVENT_BUS=off, no DIGEST_SNS_TOPIC_ARN)");
+    } else if !should_publish(&summary) {
+        tracing::info!("no digest: a reconcile tick that changed and failed nothing");
+    } else {
+        let digest = Digest::build(&summary, &changes, event.execution.as_ref());
+        match digests.publish(&digest).await {
+            Ok(()) => tracing::info!(
+                text = digest.text.as_str(),
+                bytes = digest.to_json().len(),
+                "digest published"
+            ),
+            Err(e) => {
+                digests_failed = 1;
+                tracing::error!(
+                    error = ?e.kind,
+                    reason = uptime_model::text::escape(&e.message).as_ref(),
+                    "digest not published"
+                );
+            }
+        }
+    }
+    let emf = run_metrics(&summary, digests_failed, now.as_millisecond());
     Ok((summary, emf))
 }
 
@@ -56,10 +86,15 @@ mod tests {
     use serde_json::json;
     use uptime_lambda::events::SummarizeRunResponse;
     use uptime_model::ErrorName;
-    use uptime_testkit::FakeObjects;
+    use uptime_testkit::{Captured, FakeDigests, FakeObjects};
 
     fn at() -> Timestamp {
         "2026-11-24T19:05:00Z".parse().unwrap()
+    }
+
+    /// The default: the digest goes to the default bus.
+    fn on() -> DigestConfig {
+        DigestConfig::from_lookup(|_| None).unwrap()
     }
 
     fn region(account: &str, region: &str, stopped: u64) -> Value {
@@ -93,7 +128,15 @@ mod tests {
             serde_json::from_str::<Value>(text).expect("an example is JSON")
         });
         let (event, response) = (blocks.next().unwrap(), blocks.next().unwrap());
-        let (summary, _) = handle(&FakeObjects::default(), event, at()).await.unwrap();
+        let (summary, _) = handle(
+            &FakeObjects::default(),
+            &FakeDigests::default(),
+            &on(),
+            event,
+            at(),
+        )
+        .await
+        .unwrap();
         assert_eq!(
             serde_json::to_value(&summary).unwrap(),
             response["summary"],
@@ -107,6 +150,8 @@ mod tests {
     async fn folds_inline_results_and_caught_failures() {
         let (summary, emf) = handle(
             &FakeObjects::default(),
+            &FakeDigests::default(),
+            &on(),
             json!({
                 "request": {"action": "stop", "now": "2026-11-24T19:00:00Z"},
                 "results": inline_results(),
@@ -145,6 +190,8 @@ mod tests {
     async fn step_functions_errors_map_to_our_names() {
         let (summary, _) = handle(
             &FakeObjects::default(),
+            &FakeDigests::default(),
+            &on(),
             json!({
                 "request": {"action": "start", "now": "2026-11-24T07:00:00Z"},
                 "results": [
@@ -195,6 +242,8 @@ mod tests {
         );
         let (summary, _) = handle(
             &store,
+            &FakeDigests::default(),
+            &on(),
             json!({
                 "request": {"action": "stop", "now": "2026-11-24T19:00:00Z"},
                 "results": {"MapRunArn": "arn", "ResultWriterDetails": {"Bucket": "results-bucket", "Key": "map-runs/run-1/manifest.json"}},
@@ -220,6 +269,8 @@ mod tests {
     async fn an_unreadable_manifest_is_reported_with_its_kind() {
         let e = handle(
             &FakeObjects::default(),
+            &FakeDigests::default(),
+            &on(),
             json!({
                 "request": {"action": "stop", "now": "2026-11-24T19:00:00Z"},
                 "results": {"ResultWriterDetails": {"Bucket": "b", "Key": "missing.json"}}
@@ -241,6 +292,8 @@ mod tests {
         ] {
             let e = handle(
                 &FakeObjects::default(),
+                &FakeDigests::default(),
+                &on(),
                 event.clone(),
                 Timestamp::UNIX_EPOCH,
             )
@@ -248,5 +301,289 @@ mod tests {
             .unwrap_err();
             assert_eq!(e.name, ErrorName::InvalidInput, "{event}");
         }
+    }
+
+    /// The documented summarize-run event (which carries its execution's ARN) publishes one
+    /// digest, exactly the `detail` of the event docs/digest.md shows.
+    #[tokio::test]
+    async fn the_documented_event_publishes_the_documented_digest() {
+        let contracts = include_str!("../../../docs/lambda-contracts.md");
+        let section = &contracts[contracts.find("\n## summarize-run\n").unwrap()..];
+        let event = section.split("```json\n").nth(1).unwrap();
+        let event: Value = serde_json::from_str(&event[..event.find("```").unwrap()]).unwrap();
+        let doc = include_str!("../../../docs/digest.md");
+        let example = doc.split("```json\n").nth(1).unwrap();
+        let example: Value =
+            serde_json::from_str(&example[..example.find("```").unwrap()]).unwrap();
+
+        let digests = FakeDigests::default();
+        let (summary, emf) = handle(&FakeObjects::default(), &digests, &on(), event, at())
+            .await
+            .unwrap();
+        let published = digests.published();
+        assert_eq!(published.len(), 1, "one digest per run");
+        assert_eq!(
+            serde_json::to_value(&published[0]).unwrap(),
+            example["detail"],
+            "docs/digest.md shows the digest of the documented run"
+        );
+        let typed: Digest = serde_json::from_value(example["detail"].clone())
+            .expect("the documented detail is a digest (no unknown field)");
+        assert_eq!(typed.failures, summary.failures);
+        assert_eq!(example["source"], uptime_model::digest::DIGEST_SOURCE);
+        assert_eq!(
+            example["detail-type"],
+            uptime_model::digest::DIGEST_DETAIL_TYPE
+        );
+        assert_eq!(
+            example["resources"][0], example["detail"]["execution"]["arn"],
+            "the event's resources name the execution"
+        );
+        assert_eq!(emf["DigestsFailed"], 0);
+    }
+
+    /// 300 accounts whose role cannot be assumed: one digest, far under the 256 KB of an
+    /// EventBridge entry, every failure counted.
+    #[tokio::test]
+    async fn a_run_with_300_failures_publishes_one_digest() {
+        let results: Vec<Value> = (0..300)
+            .map(|n| json!({"account": format!("{n:012}"),
+                "caught": {"Error": "AccessDenied", "Cause": json!({"errorType": "AccessDenied", "errorMessage": "x".repeat(500)}).to_string()}}))
+            .collect();
+        let digests = FakeDigests::default();
+        let (summary, _) = handle(
+            &FakeObjects::default(),
+            &digests,
+            &on(),
+            json!({"request": {"action": "stop", "now": "2026-11-24T19:00:00Z"}, "results": results}),
+            at(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(summary.accounts.failed, 300);
+        let published = digests.published();
+        assert_eq!(published.len(), 1);
+        let d = &published[0];
+        assert!(d.to_json().len() < 256 * 1024 / 4, "{}", d.to_json().len());
+        assert_eq!(d.failures.len() as u64 + d.failures_not_listed, 300);
+        assert_eq!(
+            d.failures_by_reason["AccessDenied"],
+            summary.failures.len() as u64,
+            "whole-account failures by name: those the summary lists"
+        );
+        assert!(d.text.starts_with("stop: nothing changed, "), "{}", d.text);
+    }
+
+    #[tokio::test]
+    async fn a_steady_reconcile_tick_or_a_digest_turned_off_publishes_nothing() {
+        let steady = json!({"request": {"action": "reconcile", "now": "2026-11-24T19:00:00Z"},
+                            "results": [{"account": "111111111111", "skipped_regions": [], "regions": [region("111111111111", "eu-west-1", 0)]}]});
+        let digests = FakeDigests::default();
+        let (summary, emf) = handle(&FakeObjects::default(), &digests, &on(), steady, at())
+            .await
+            .unwrap();
+        assert_eq!(summary.instances.already, 1);
+        assert!(digests.published().is_empty(), "a quiet tick stays quiet");
+        assert_eq!(emf["DigestsFailed"], 0);
+
+        let off =
+            DigestConfig::from_lookup(|k| (k == "DIGEST_EVENT_BUS").then(|| "off".into())).unwrap();
+        let stop = json!({"request": {"action": "stop", "now": "2026-11-24T19:00:00Z"}, "results": inline_results()});
+        handle(&FakeObjects::default(), &digests, &off, stop.clone(), at())
+            .await
+            .unwrap();
+        assert!(digests.published().is_empty(), "off is off");
+        handle(&FakeObjects::default(), &digests, &on(), stop, at())
+            .await
+            .unwrap();
+        assert_eq!(
+            digests.published().len(),
+            1,
+            "the same run, with the digest on"
+        );
+    }
+
+    /// The bus refuses: the run's summary is returned all the same, the failure is one error
+    /// line with its reason, and the metrics count it.
+    #[tokio::test]
+    async fn a_digest_that_cannot_be_published_is_logged_and_counted_and_the_summary_returned() {
+        use tracing_subscriber::util::SubscriberInitExt;
+        let out = Captured::default();
+        let writer = out.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::INFO)
+            .without_time()
+            .json()
+            .flatten_event(true)
+            .with_writer(move || writer.clone())
+            .finish();
+        let refusing = FakeDigests::refusing(
+            uptime_core::ErrorKind::AccessDenied,
+            "events:PutEvents: AccessDeniedException: not authorized\nforged line",
+        );
+        let result = {
+            let _guard = subscriber.set_default();
+            handle(
+                &FakeObjects::default(),
+                &refusing,
+                &on(),
+                json!({"request": {"action": "stop", "now": "2026-11-24T19:00:00Z"}, "results": inline_results(),
+                       "execution": "arn:aws:states:us-east-1:123456789012:execution:sm:run-1"}),
+                at(),
+            )
+            .await
+        };
+        let (summary, emf) = result.expect("the run summary, whatever the digest");
+        assert_eq!(summary.instances.stopped, 3);
+        assert_eq!(emf["DigestsFailed"], 1);
+        let lines: Vec<Value> = out
+            .text()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .filter(|l: &Value| l["message"] == "digest not published")
+            .collect();
+        assert_eq!(lines.len(), 1, "{}", out.text());
+        assert_eq!(lines[0]["level"], "ERROR");
+        assert_eq!(lines[0]["error"], "AccessDenied");
+        assert_eq!(
+            lines[0]["reason"],
+            "events:PutEvents: AccessDeniedException: not authorized\\nforged line",
+            "one line: the message is escaped"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_execution_that_is_not_an_execution_arn_is_invalid_input() {
+        let e = handle(
+            &FakeObjects::default(),
+            &FakeDigests::default(),
+            &on(),
+            json!({"request": {"action": "stop", "now": "2026-11-24T19:00:00Z"}, "results": [], "execution": "nightly-stop"}),
+            at(),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.name, ErrorName::InvalidInput);
+        assert!(
+            e.message
+                .contains("`nightly-stop` is not an ARN of the form arn:<partition>:states:"),
+            "{e}"
+        );
+    }
+
+    /// The real adapter against moto: an EventBridge rule on the default bus (source
+    /// `uptime-scheduler`) feeds a queue, and a queue is subscribed to the SNS topic; both are
+    /// set up and read back with boto3 (tests/harness/digest_sink.py). One run gives exactly
+    /// one event and one SNS message, each exactly the digest the model builds from the run.
+    #[tokio::test]
+    async fn on_moto_one_run_puts_one_event_and_publishes_one_sns_message() {
+        let moto = uptime_testkit::moto::Moto::start();
+        let sinks = moto.script(
+            "digest_sink.py",
+            &["setup"],
+            &json!({"region": "us-east-1"}),
+        );
+        let config = DigestConfig::from_lookup(|k| match k {
+            "DIGEST_SNS_TOPIC_ARN" => sinks["topic_arn"].as_str().map(str::to_owned),
+            _ => None,
+        })
+        .unwrap();
+        let sdk = uptime_aws::sdk::for_emulator(&moto.endpoint(), "us-east-1").await;
+        let sink = uptime_aws::AwsDigestSink::new(&sdk, &config);
+        let arn = "arn:aws:states:us-east-1:123456789012:execution:uptime-scheduler:nightly-stop";
+        let event = json!({"request": {"action": "stop", "schedule": "office-hours", "now": "2026-11-24T19:00:00Z"},
+                           "results": inline_results(), "execution": arn});
+
+        // What the model builds from the same run, through the fake sink.
+        let fake = FakeDigests::default();
+        let (expected_summary, _) =
+            handle(&FakeObjects::default(), &fake, &on(), event.clone(), at())
+                .await
+                .unwrap();
+        let expected = serde_json::to_value(&fake.published()[0]).unwrap();
+
+        let (summary, emf) = handle(&FakeObjects::default(), &sink, &config, event, at())
+            .await
+            .unwrap();
+        assert_eq!(summary, expected_summary);
+        assert_eq!(emf["DigestsFailed"], 0);
+        let got = moto.script("digest_sink.py", &["drain"], &sinks);
+        let events = got["events"].as_array().unwrap();
+        assert_eq!(events.len(), 1, "exactly one event per run: {got}");
+        assert_eq!(events[0]["source"], "uptime-scheduler");
+        assert_eq!(events[0]["detail-type"], "Uptime Scheduler Run Digest");
+        assert_eq!(events[0]["resources"], json!([arn]));
+        assert_eq!(
+            events[0]["detail"], expected,
+            "the event's detail is the model's digest"
+        );
+        let sns = got["sns"].as_array().unwrap();
+        assert_eq!(sns.len(), 1, "exactly one SNS message per run: {got}");
+        assert_eq!(
+            sns[0]["Subject"],
+            "Uptime Scheduler stop office-hours: completed with failures"
+        );
+        let message: Value = serde_json::from_str(sns[0]["Message"].as_str().unwrap()).unwrap();
+        assert_eq!(message, expected, "the SNS message is the model's digest");
+
+        // A steady reconcile tick: nothing arrives anywhere.
+        let steady = json!({"request": {"action": "reconcile", "now": "2026-11-24T19:00:00Z"},
+                            "results": [{"account": "111111111111", "skipped_regions": [], "regions": [region("111111111111", "eu-west-1", 0)]}]});
+        handle(&FakeObjects::default(), &sink, &config, steady, at())
+            .await
+            .unwrap();
+        let got = moto.script("digest_sink.py", &["drain"], &sinks);
+        assert_eq!(got, json!({"events": [], "sns": []}));
+    }
+
+    /// moto refuses both destinations (a bus and a topic that do not exist): the run summary is
+    /// returned, the metrics count the failed digest, and the error names both calls.
+    #[tokio::test]
+    async fn on_moto_a_digest_whose_destinations_refuse_it_does_not_fail_the_run() {
+        let moto = uptime_testkit::moto::Moto::start();
+        let config = DigestConfig::from_lookup(|k| match k {
+            "DIGEST_EVENT_BUS" => Some("no-such-bus".into()),
+            "DIGEST_SNS_TOPIC_ARN" => {
+                Some("arn:aws:sns:us-east-1:123456789012:no-such-topic".into())
+            }
+            _ => None,
+        })
+        .unwrap();
+        let sdk = uptime_aws::sdk::for_emulator(&moto.endpoint(), "us-east-1").await;
+        let sink = uptime_aws::AwsDigestSink::new(&sdk, &config);
+        let digest = Digest::build(
+            &uptime_model::report::summarize(
+                RunHeader::of(
+                    &uptime_model::RunRequest::from_json(&json!({"action": "stop"}), at()).unwrap(),
+                ),
+                &[],
+                vec![],
+            ),
+            &Default::default(),
+            None,
+        );
+        let e = sink.publish(&digest).await.unwrap_err();
+        assert!(
+            e.message
+                .contains("events:PutEvents: ResourceNotFoundException"),
+            "{e}"
+        );
+        assert!(
+            e.message.contains(
+                "sns:Publish to arn:aws:sns:us-east-1:123456789012:no-such-topic: NotFound"
+            ),
+            "{e}"
+        );
+        let (summary, emf) = handle(
+            &FakeObjects::default(),
+            &sink,
+            &config,
+            json!({"request": {"action": "stop", "now": "2026-11-24T19:00:00Z"}, "results": inline_results()}),
+            at(),
+        )
+        .await
+        .expect("the run summary, whatever the digest");
+        assert_eq!(summary.instances.stopped, 3);
+        assert_eq!(emf["DigestsFailed"], 1);
     }
 }

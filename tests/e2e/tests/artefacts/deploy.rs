@@ -411,6 +411,11 @@ fn the_module_validates_and_fills_every_placeholder() {
         assert!(environment.get(key).is_some(), "no {key} in {environment}");
     }
     assert_eq!(environment["MEMBER_ROLE_NAME"], "UptimeSchedulerMember");
+    // The run digest by default: the default bus, no topic (and so no topic policy).
+    assert_eq!(
+        tf.console_json(MODULE, "local.digest_environment"),
+        json!({"DIGEST_EVENT_BUS": "default"})
+    );
 }
 
 #[test]
@@ -484,6 +489,14 @@ fn the_module_rejects_bad_schedules() {
         (
             r#"last_action_tag_key = "aws:last""#.to_owned(),
             "last_action_tag_key must be a tag key",
+        ),
+        (
+            r#"digest_sns_topic_arn = "arn:aws:sns:eu-west-1:123456789012:ops.fifo""#.to_owned(),
+            "digest_sns_topic_arn must be the ARN of a standard (not FIFO) SNS topic",
+        ),
+        (
+            r#"digest_sns_topic_arn = "ops-digest""#.to_owned(),
+            "digest_sns_topic_arn must be the ARN",
         ),
     ];
     let main = tf.root.join(dir).join("main.tf");
@@ -1108,7 +1121,8 @@ fn the_example_applies_to_moto_plans_clean_and_destroys() {
         example.join("module_override.tf"),
         // moto implements no Logs Insights query definitions (PutQueryDefinition); the dashboard
         // (PutDashboard) it does.
-        "module \"uptime_scheduler\" {\n  deploy_member_role_here = true\n  kms_key_arns = [\"*\"]\n  saved_queries = false\n}\n",
+        "module \"uptime_scheduler\" {\n  deploy_member_role_here = true\n  kms_key_arns = [\"*\"]\n  saved_queries = false\n  \
+         digest_sns_topic_arn = \"arn:aws:sns:eu-west-1:123456789012:ops-digest\"\n}\n",
     )
     .unwrap();
     let vars = [
@@ -1212,6 +1226,29 @@ fn the_example_applies_to_moto_plans_clean_and_destroys() {
         "uptime-scheduler:last-action"
     );
     assert_eq!(environment["OVERRIDE_TAG_KEY"], "uptime-scheduler:override");
+    // The run digest: summarize-run's settings, on summarize-run only; the topic's own policy.
+    assert!(
+        environment.get("DIGEST_EVENT_BUS").is_none(),
+        "{environment}"
+    );
+    let summarize = &find("module.uptime_scheduler.aws_lambda_function.this[\"summarize-run\"]")
+        ["values"]["environment"][0]["variables"];
+    assert_eq!(summarize["DIGEST_EVENT_BUS"], "default");
+    assert_eq!(
+        summarize["DIGEST_SNS_TOPIC_ARN"],
+        "arn:aws:sns:eu-west-1:123456789012:ops-digest"
+    );
+    let sns_policy: Value = serde_json::from_str(
+        find("module.uptime_scheduler.aws_iam_role_policy.hub_digest_sns[0]")["values"]["policy"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(sns_policy["Statement"][0]["Action"], "sns:Publish");
+    assert_eq!(
+        sns_policy["Statement"][0]["Resource"],
+        "arn:aws:sns:eu-west-1:123456789012:ops-digest"
+    );
     let member: Value = serde_json::from_str(&python(
         MEMBER_ROLE_OF,
         &[&moto.endpoint(), org["account"].as_str().unwrap()],

@@ -288,6 +288,25 @@ impl Day {
             json!({"total": 2, "succeeded": 2, "failed": 0})
         );
         assert_eq!(summary["regions"]["total"], 4, "{label}");
+        // The run digest: sent when the tick changed (or, dry, would change) an instance, never
+        // for a steady-state tick (ADR 0009); all of this day's ticks succeed.
+        let changed = [
+            "started",
+            "stopped",
+            "hibernated",
+            "would_start",
+            "would_stop",
+        ]
+        .iter()
+        .any(|n| summary["instances"][*n].as_u64().unwrap_or(0) > 0);
+        assert_eq!(
+            calls["by_action"]
+                .get("events:PutEvents")
+                .and_then(Value::as_u64)
+                .unwrap_or(0),
+            u64::from(changed),
+            "{label}: one digest when something changed, none otherwise: {calls}"
+        );
 
         let took = began.elapsed();
         eprintln!(

@@ -40,6 +40,73 @@ fn summary_of(execution: &uptime_testkit::LocalExecution) -> Value {
     })
 }
 
+/// A queue behind an EventBridge rule for the run digest (source `uptime-scheduler`) on the
+/// default bus of the functions' region, and a topic with a queue (tests/harness/digest_sink.py).
+fn digest_queues(stack: &Stack) -> Value {
+    stack.moto.script(
+        "digest_sink.py",
+        &["setup"],
+        &json!({"region": "us-east-1"}),
+    )
+}
+
+/// The one digest event the run `execution` published, checked against that run's summary:
+/// the same header, counts and failures, and a link to the execution.
+fn the_runs_digest(stack: &Stack, queues: &Value, summary: &Value, execution: &str) -> Value {
+    let got = stack.moto.script("digest_sink.py", &["drain"], queues);
+    let events = got["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "one digest per run: {got}");
+    assert_eq!(got["sns"], json!([]), "no topic configured: {got}");
+    let event = &events[0];
+    assert_eq!(event["source"], "uptime-scheduler");
+    assert_eq!(event["detail-type"], "Uptime Scheduler Run Digest");
+    let d = &event["detail"];
+    for field in [
+        "action", "dry_run", "schedule", "now", "status", "accounts", "regions",
+    ] {
+        assert_eq!(d[field], summary[field], "{field}: {d}");
+    }
+    for n in [
+        "started",
+        "stopped",
+        "hibernated",
+        "already",
+        "would_start",
+        "would_stop",
+        "skipped",
+        "failed",
+    ] {
+        assert_eq!(d["totals"][n], summary["instances"][n], "totals.{n}");
+    }
+    assert_eq!(
+        d["failures"],
+        summary.get("failures").cloned().unwrap_or(json!([])),
+        "the summary's failures"
+    );
+    let arn = d["execution"]["arn"].as_str().unwrap();
+    assert!(
+        arn.ends_with(&format!(":execution:uptime-scheduler:{execution}")),
+        "$$.Execution.Id reached summarize-run: {arn}"
+    );
+    assert_eq!(event["resources"], json!([arn]));
+    assert!(d["execution"]["console_url"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("#/v2/executions/details/{arn}")));
+    let changed: u64 = d["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["stopped"].as_u64().unwrap() + c["would_stop"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        changed,
+        d["totals"]["stopped"].as_u64().unwrap() + d["totals"]["would_stop"].as_u64().unwrap(),
+        "the change lines add up"
+    );
+    d.clone()
+}
+
 #[test]
 fn org_wide_stop_then_an_identical_run_changes_nothing() {
     let stack = Stack::start(&scenario_org(), false);
@@ -52,6 +119,7 @@ fn org_wide_stop_then_an_identical_run_changes_nothing() {
         .chain(stack.instances("dev", running_office_hours_in("us-east-1")))
         .collect();
     assert_eq!(to_stop.len(), 9);
+    let queues = digest_queues(&stack);
 
     stack.record();
     let first = stack.run(
@@ -95,6 +163,15 @@ fn org_wide_stop_then_an_identical_run_changes_nothing() {
     assert_eq!(first.invocations("prepare-account"), 3);
     assert_eq!(first.invocations("schedule-region"), 5);
     assert_eq!(first.invocations("summarize-run"), 1);
+    // One digest, sent once (and not counted as a change to the fleet).
+    assert_eq!(calls["by_action"]["events:PutEvents"], 1, "{calls}");
+    let digest = the_runs_digest(&stack, &queues, &summary, "nightly-stop");
+    assert_eq!(
+        digest["text"],
+        "stop office-hours: 9 instances stopped in 3 accounts"
+    );
+    assert_eq!(digest["accounts_changed"], 3);
+    assert_eq!(digest["changes"].as_array().unwrap().len(), 4, "{digest}");
     eprintln!(
         "org-wide stop: {} state transitions, events {}",
         first.transitions(),
@@ -113,6 +190,10 @@ fn org_wide_stop_then_an_identical_run_changes_nothing() {
     let summary = summary_of(&second);
     assert_eq!(summary["instances"]["stopped"], 0);
     assert_eq!(summary["instances"]["already"], 10);
+    // A scheduled stop that found nothing to do still says so.
+    let digest = the_runs_digest(&stack, &queues, &summary, "nightly-stop-again");
+    assert_eq!(digest["text"], "stop office-hours: nothing changed");
+    assert_eq!(digest["changes"], json!([]));
     assert_eq!(stack.states(), after);
 }
 
@@ -150,6 +231,7 @@ fn a_manual_run_narrowed_to_an_account_a_region_and_a_schedule() {
 fn a_dry_run_reports_and_touches_nothing() {
     let stack = Stack::start(&scenario_org(), false);
     let before = stack.states();
+    let queues = digest_queues(&stack);
     stack.record();
     let execution = stack.run(
         "dry-run",
@@ -167,6 +249,13 @@ fn a_dry_run_reports_and_touches_nothing() {
     for call in execution.captured("SummarizeRun") {
         assert_eq!(call["input"]["request"]["dry_run"], true);
     }
+    // The digest of what would change.
+    let digest = the_runs_digest(&stack, &queues, &summary, "dry-run");
+    assert_eq!(digest["dry_run"], true);
+    assert_eq!(
+        digest["text"],
+        "stop office-hours (dry run): 9 instances would stop in 3 accounts"
+    );
 }
 
 #[test]

@@ -252,11 +252,17 @@ fn execution_input() -> Value {
     input
 }
 
-/// The context object (`$$`): the longest execution name (80 characters, the quota).
+/// The context object (`$$`): the longest execution name (80 characters, the quota), and the
+/// longest execution ARN (a GovCloud region, an 80-character state machine name).
 fn context() -> Value {
+    let name = format!("nightly-stop-2026-11-24-{}", "x".repeat(80 - 24));
     json!({
         "Execution": {
-            "Name": format!("nightly-stop-2026-11-24-{}", "x".repeat(80 - 24)),
+            "Id": format!(
+                "arn:aws-us-gov:states:us-gov-west-1:123456789012:execution:{}:{name}",
+                "m".repeat(80)
+            ),
+            "Name": name,
             "StartTime": "2026-11-24T18:00:00.123Z",
         }
     })
