@@ -74,7 +74,7 @@ enum RegionResult {
         region: Region,
         caught: Caught,
     },
-    Report(RegionReport),
+    Report(Box<RegionReport>),
 }
 
 #[derive(Debug, Deserialize)]
@@ -121,7 +121,7 @@ pub fn account_report(output: Value) -> Result<AccountReport, LambdaError> {
             regions: regions
                 .into_iter()
                 .map(|r| match r {
-                    RegionResult::Report(report) => report,
+                    RegionResult::Report(report) => *report,
                     RegionResult::Failed {
                         account,
                         region,

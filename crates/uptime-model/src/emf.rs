@@ -9,7 +9,7 @@ pub const NAMESPACE: &str = "UptimeScheduler";
 
 /// The metrics of a run (the Terraform module's dashboard graphs them; its test checks that
 /// every name it uses is one of these).
-pub const METRICS: [&str; 10] = [
+pub const METRICS: [&str; 11] = [
     "InstancesStarted",
     "InstancesStopped",
     "InstancesAlready",
@@ -21,6 +21,9 @@ pub const METRICS: [&str; 10] = [
     "AccountsScheduled",
     // 1 when the run's digest could not be published (ADR 0009), else 0.
     "DigestsFailed",
+    // Hours the instances this run started had been stopped (Counts::minutes_avoided ÷ 60);
+    // also by Schedule and by InstanceType in `avoided_metrics`.
+    "InstanceHoursAvoided",
 ];
 
 /// One EMF object for the whole run, dimensioned by action and dry-run; `digests_failed` is 1
@@ -29,7 +32,14 @@ pub fn run_metrics(summary: &RunSummary, digests_failed: u64, timestamp_ms: i64)
     let i = &summary.instances;
     let metrics: Vec<Value> = METRICS
         .iter()
-        .map(|n| json!({"Name": n, "Unit": "Count"}))
+        .map(|n| {
+            let unit = if *n == "InstanceHoursAvoided" {
+                "None"
+            } else {
+                "Count"
+            };
+            json!({"Name": n, "Unit": unit})
+        })
         .collect();
     json!({
         "_aws": {
@@ -52,8 +62,45 @@ pub fn run_metrics(summary: &RunSummary, digests_failed: u64, timestamp_ms: i64)
         "RegionsFailed": summary.regions.failed,
         "AccountsScheduled": summary.accounts.total,
         "DigestsFailed": digests_failed,
+        "InstanceHoursAvoided": hours(i.minutes_avoided),
         "status": summary.status,
     })
+}
+
+fn hours(minutes: u64) -> f64 {
+    minutes as f64 / 60.0
+}
+
+/// The instance-hours a run avoided by schedule and by instance type: one EMF object for each
+/// (a metric has one value per object), dimensioned `Schedule` or `InstanceType` alone so that
+/// the metric count stays the number of schedules plus the number of types (at most
+/// [`crate::report::MAX_AVOIDED_KEYS`] each), whatever the number of accounts. None for a run
+/// that avoided nothing. Per account and region the figures are in the region reports and the
+/// `region done` log lines, not in metrics.
+pub fn avoided_metrics(summary: &RunSummary, timestamp_ms: i64) -> Vec<Value> {
+    let i = &summary.instances;
+    let by = |dimension: &str, map: &std::collections::BTreeMap<String, u64>| {
+        map.iter()
+            .map(|(key, minutes)| {
+                let mut v = json!({
+                    "_aws": {
+                        "Timestamp": timestamp_ms,
+                        "CloudWatchMetrics": [{
+                            "Namespace": NAMESPACE,
+                            "Dimensions": [[dimension]],
+                            "Metrics": [{"Name": "InstanceHoursAvoided", "Unit": "None"}],
+                        }],
+                    },
+                    "InstanceHoursAvoided": hours(*minutes),
+                });
+                v[dimension] = json!(key);
+                v
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut out = by("Schedule", &i.minutes_avoided_by_schedule);
+    out.extend(by("InstanceType", &i.minutes_avoided_by_type));
+    out
 }
 
 #[cfg(test)]
@@ -79,12 +126,44 @@ mod tests {
         assert_eq!(decl["Namespace"], NAMESPACE);
         for m in decl["Metrics"].as_array().unwrap() {
             let name = m["Name"].as_str().unwrap();
-            assert!(v[name].is_u64(), "{name} has no numeric value");
+            assert!(v[name].is_number(), "{name} has no numeric value");
         }
         for dim in decl["Dimensions"][0].as_array().unwrap() {
             assert!(v[dim.as_str().unwrap()].is_string());
         }
         assert_eq!(v["DryRun"], "true");
         assert_eq!(v["DigestsFailed"], 1);
+    }
+
+    #[test]
+    fn hours_avoided_by_schedule_and_type_are_one_object_each() {
+        let mut s = summarize(
+            RunHeader {
+                action: Action::Start,
+                dry_run: false,
+                schedule: None,
+                now: "2026-11-24T07:00:00Z".parse().unwrap(),
+            },
+            &[],
+            vec![],
+        );
+        assert!(avoided_metrics(&s, 0).is_empty());
+        s.instances.add_avoided(90, "office", "m5.large");
+        s.instances.add_avoided(30, "office", "t3.micro");
+        assert_eq!(run_metrics(&s, 0, 0)["InstanceHoursAvoided"], 2.0);
+        let lines = avoided_metrics(&s, 5);
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0]["Schedule"], "office");
+        assert_eq!(lines[0]["InstanceHoursAvoided"], 2.0);
+        assert_eq!(
+            lines[0]["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            json!([["Schedule"]])
+        );
+        assert_eq!(lines[1]["InstanceType"], "m5.large");
+        assert_eq!(lines[1]["InstanceHoursAvoided"], 1.5);
+        assert_eq!(lines[2]["InstanceType"], "t3.micro");
+        for line in &lines {
+            assert_eq!(line["_aws"]["Timestamp"], 5);
+        }
     }
 }
