@@ -251,6 +251,20 @@ fn read_input(path: &PathBuf) -> Result<serde_json::Value, String> {
     })
 }
 
+/// The deployment's configuration from the flags that set a setting of it, by its variable,
+/// and the environment: the same rules as the Lambdas', an error naming the flag.
+fn config_from(member_role: &Option<String>, regions: &Option<String>) -> Result<Config, String> {
+    let flags = [
+        ("MEMBER_ROLE_NAME", "--member-role", member_role.clone()),
+        ("DEFAULT_REGIONS", "--regions", regions.clone()),
+    ];
+    let source = Flags {
+        flags: &flags,
+        environment: Environment(|k: &str| std::env::var(k).ok()),
+    };
+    Config::from_source(&source).map_err(|e| e.to_string())
+}
+
 /// Prints `message` (escaped: it may quote input keys, tag values, AWS messages) and exits 2.
 fn usage_error(message: impl std::fmt::Display) -> ExitCode {
     eprintln!(
@@ -487,21 +501,7 @@ async fn run(args: RunArgs) -> ExitCode {
             Ok(r) => r,
             Err(e) => return usage_error(e),
         };
-    // The flags that set a setting of the deployment's configuration, by its variable: the
-    // same rules as the Lambdas', an error naming the flag.
-    let flags = [
-        (
-            "MEMBER_ROLE_NAME",
-            "--member-role",
-            args.member_role.clone(),
-        ),
-        ("DEFAULT_REGIONS", "--regions", args.regions.clone()),
-    ];
-    let source = Flags {
-        flags: &flags,
-        environment: Environment(|k: &str| std::env::var(k).ok()),
-    };
-    let mut config = match Config::from_source(&source) {
+    let mut config = match config_from(&args.member_role, &args.regions) {
         Ok(c) => c,
         Err(e) => return usage_error(e),
     };
@@ -725,19 +725,7 @@ async fn report(args: ReportArgs) -> ExitCode {
         Some(Ok(p)) => Some(p),
         Some(Err(e)) => return usage_error(format!("--prices: {e}")),
     };
-    let flags = [
-        (
-            "MEMBER_ROLE_NAME",
-            "--member-role",
-            args.member_role.clone(),
-        ),
-        ("DEFAULT_REGIONS", "--regions", args.regions.clone()),
-    ];
-    let source = Flags {
-        flags: &flags,
-        environment: Environment(|k: &str| std::env::var(k).ok()),
-    };
-    let config = match Config::from_source(&source) {
+    let config = match config_from(&args.member_role, &args.regions) {
         Ok(c) => c,
         Err(e) => return usage_error(e),
     };

@@ -118,21 +118,14 @@ pub fn render(r: &SavingsReport) -> String {
             list.join(", ")
         );
     }
-    if !r.skipped_by_reason.is_empty() {
-        let list: Vec<String> = r
-            .skipped_by_reason
-            .iter()
-            .map(|(k, v)| format!("{v} {k}"))
-            .collect();
-        let _ = writeln!(out, "instances not counted: {}", list.join(", "));
-    }
-    if !r.skipped_accounts_by_reason.is_empty() {
-        let list: Vec<String> = r
-            .skipped_accounts_by_reason
-            .iter()
-            .map(|(k, v)| format!("{v} {k}"))
-            .collect();
-        let _ = writeln!(out, "accounts not covered: {}", list.join(", "));
+    for (what, counts) in [
+        ("instances not counted", &r.skipped_by_reason),
+        ("accounts not covered", &r.skipped_accounts_by_reason),
+    ] {
+        if !counts.is_empty() {
+            let list: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
+            let _ = writeln!(out, "{what}: {}", list.join(", "));
+        }
     }
     for f in &r.failures {
         let _ = writeln!(

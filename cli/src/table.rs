@@ -59,6 +59,13 @@ pub fn render_report(s: &RunSummary, accounts: &[AccountReport], label: AccountL
     let _ = writeln!(out, "{}", title(s));
     let _ = writeln!(out, "{}", table(s, accounts, label));
     out.push_str(&details(s, accounts, label));
+    if s.instances.minutes_avoided > 0 {
+        let _ = writeln!(
+            out,
+            "hours avoided: {:.1} instance-hours (how long the started instances had been stopped)",
+            s.instances.minutes_avoided as f64 / 60.0
+        );
+    }
     let _ = writeln!(out, "status: {}", status(s));
     out
 }

@@ -32,7 +32,7 @@ pub use engine::{
     Progress, RegionRun, RegionTask, RunOptions, Selection, Settings,
 };
 pub use ports::{
-    Compute, Connect, DigestSink, Directory, Discovered, Discovery, ErrorKind, Pause, PortError,
-    ResultStore,
+    Compute, Connect, CountingPause, DigestSink, Directory, Discovered, Discovery, ErrorKind,
+    Pause, PortError, ResultStore,
 };
 pub use retry::RetryPolicy;

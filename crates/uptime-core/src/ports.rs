@@ -155,6 +155,46 @@ pub trait Compute: Send + Sync {
 /// runtime-agnostic and tests need not sleep.
 pub trait Pause: Send + Sync {
     fn pause(&self, duration: Duration) -> impl Future<Output = ()> + Send;
+
+    /// Told before each pause of a retry, with the error that is retried (a counting pause
+    /// counts the throttled ones); nothing by default.
+    fn retrying(&self, _error: ErrorKind) {}
+}
+
+/// A [`Pause`] that counts the throttled calls retried through it (a region run reports them
+/// as `throttles_retried`).
+#[derive(Debug)]
+pub struct CountingPause<'a, P> {
+    inner: &'a P,
+    throttled: std::sync::atomic::AtomicU64,
+}
+
+impl<'a, P: Pause> CountingPause<'a, P> {
+    pub fn new(inner: &'a P) -> Self {
+        Self {
+            inner,
+            throttled: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Throttled calls retried so far.
+    pub fn throttled(&self) -> u64 {
+        self.throttled.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl<P: Pause> Pause for CountingPause<'_, P> {
+    fn pause(&self, duration: Duration) -> impl Future<Output = ()> + Send {
+        self.inner.pause(duration)
+    }
+
+    fn retrying(&self, error: ErrorKind) {
+        if error == ErrorKind::Throttled {
+            self.throttled
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        self.inner.retrying(error);
+    }
 }
 
 /// Object storage where the account Map writes its results (S3, through the Distributed Map's

@@ -42,6 +42,7 @@ impl RetryPolicy {
         loop {
             match op().await {
                 Err(e) if e.kind.is_retryable() && attempt < self.attempts => {
+                    pause.retrying(e.kind);
                     pause.pause(self.delay(attempt)).await;
                     attempt += 1;
                 }

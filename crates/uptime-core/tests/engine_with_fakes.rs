@@ -892,8 +892,62 @@ async fn a_start_counts_the_hours_each_started_instance_had_been_stopped() {
     let c = &out.summary.instances;
     assert_eq!(c.started, 3, "{c:?}");
     assert_eq!(c.minutes_avoided, 96 * 60 + 12 * 60, "{c:?}");
-    assert_eq!(c.minutes_avoided_by_schedule["office"], 108 * 60);
-    assert_eq!(c.minutes_avoided_by_type["m5.large"], 96 * 60);
-    assert_eq!(c.minutes_avoided_by_type["t3.micro"], 12 * 60);
     assert_eq!(out.accounts[0].regions[0].counts.minutes_avoided, 108 * 60);
+
+    // The region run's breakdown (schedule-region's metrics), on the same fleet stopped again.
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    cloud.launch(
+        &a,
+        "eu-west-1",
+        Launch::running()
+            .schedule("office")
+            .instance_type("m5.large")
+            .stopped_since(friday),
+    );
+    cloud.launch(
+        &a,
+        "eu-west-1",
+        Launch::running()
+            .schedule("mon-fri 08:00-18:00 UTC")
+            .instance_type("t3.micro")
+            .stopped_since("2026-11-24T07:00:00Z"),
+    );
+    let task = RegionTask::new(
+        a.clone(),
+        Region::parse("eu-west-1").unwrap(),
+        RunHeader::of(&request(json!({"action": "start"}))),
+    );
+    let run = schedule_region(&cloud, &RecordingPause::default(), &task, &settings(), "t")
+        .await
+        .unwrap();
+    assert_eq!(run.report.counts.minutes_avoided, 108 * 60);
+    assert_eq!(run.avoided.by_schedule["office"], 96 * 60);
+    assert_eq!(
+        run.avoided.by_schedule["inline"],
+        12 * 60,
+        "an expression is not a name"
+    );
+    assert_eq!(run.avoided.by_type["m5.large"], 96 * 60);
+    assert_eq!(run.avoided.by_type["t3.micro"], 12 * 60);
+}
+
+/// Throttled calls a region run retried are counted in its report and the summary: absorbed
+/// when nothing failed `throttled`.
+#[tokio::test]
+async fn throttled_calls_retried_are_counted_as_absorbed() {
+    let cloud = FakeCloud::new();
+    let a = cloud.add_enabled_account("111111111111");
+    let id = cloud.launch(&a, "eu-west-1", Launch::running().schedule("s"));
+    cloud.fail_next(Op::DescribeInstances, None, None, ErrorKind::Throttled, 2);
+    cloud.fail_next(Op::StopInstances, None, None, ErrorKind::Throttled, 1);
+    let out = run(&cloud, json!({"action": "stop"})).await;
+    assert_eq!(cloud.state(&id), Some(InstanceState::Stopped));
+    assert_eq!(
+        out.summary.instances.throttles_retried, 3,
+        "{:?}",
+        out.summary.instances
+    );
+    assert_eq!(out.summary.instances.failed, 0);
+    assert_eq!(out.accounts[0].regions[0].counts.throttles_retried, 3);
 }

@@ -112,6 +112,14 @@ pub struct Totals {
     pub would_stop: u64,
     pub skipped: u64,
     pub failed: u64,
+    /// Minutes the instances the run started had been stopped (the run summary's
+    /// `minutes_avoided`); left out when zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub minutes_avoided: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The digest of one run: the EventBridge event's `detail`, and the SNS message.
@@ -224,6 +232,7 @@ impl Digest {
                 would_stop: i.would_stop,
                 skipped: i.skipped,
                 failed: i.failed,
+                minutes_avoided: i.minutes_avoided,
             },
             accounts_changed: changes.accounts,
             changes: changes.lines.clone(),

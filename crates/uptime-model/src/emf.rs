@@ -1,7 +1,7 @@
 //! CloudWatch Embedded Metric Format lines for a run summary. Printing one of these JSON
 //! objects on its own line in a Lambda's log creates the metrics without any API call.
 
-use crate::report::RunSummary;
+use crate::report::{Avoided, RunSummary};
 use serde_json::{json, Value};
 
 /// The metric namespace.
@@ -9,7 +9,7 @@ pub const NAMESPACE: &str = "UptimeScheduler";
 
 /// The metrics of a run (the Terraform module's dashboard graphs them; its test checks that
 /// every name it uses is one of these).
-pub const METRICS: [&str; 11] = [
+pub const METRICS: [&str; 12] = [
     "InstancesStarted",
     "InstancesStopped",
     "InstancesAlready",
@@ -22,8 +22,10 @@ pub const METRICS: [&str; 11] = [
     // 1 when the run's digest could not be published (ADR 0009), else 0.
     "DigestsFailed",
     // Hours the instances this run started had been stopped (Counts::minutes_avoided ÷ 60);
-    // also by Schedule and by InstanceType in `avoided_metrics`.
+    // schedule-region also emits it by Schedule and by InstanceType (`avoided_metrics`).
     "InstanceHoursAvoided",
+    // Throttled calls the region runs retried after the SDK's own retries (Counts::throttles_retried).
+    "ThrottlesRetried",
 ];
 
 /// One EMF object for the whole run, dimensioned by action and dry-run; `digests_failed` is 1
@@ -63,6 +65,7 @@ pub fn run_metrics(summary: &RunSummary, digests_failed: u64, timestamp_ms: i64)
         "AccountsScheduled": summary.accounts.total,
         "DigestsFailed": digests_failed,
         "InstanceHoursAvoided": hours(i.minutes_avoided),
+        "ThrottlesRetried": i.throttles_retried,
         "status": summary.status,
     })
 }
@@ -71,14 +74,13 @@ fn hours(minutes: u64) -> f64 {
     minutes as f64 / 60.0
 }
 
-/// The instance-hours a run avoided by schedule and by instance type: one EMF object for each
-/// (a metric has one value per object), dimensioned `Schedule` or `InstanceType` alone so that
-/// the metric count stays the number of schedules plus the number of types (at most
-/// [`crate::report::MAX_AVOIDED_KEYS`] each), whatever the number of accounts. None for a run
-/// that avoided nothing. Per account and region the figures are in the region reports and the
-/// `region done` log lines, not in metrics.
-pub fn avoided_metrics(summary: &RunSummary, timestamp_ms: i64) -> Vec<Value> {
-    let i = &summary.instances;
+/// The instance-hours one region run avoided by schedule and by instance type: one EMF object
+/// for each (a metric has one value per object), dimensioned `Schedule` or `InstanceType`
+/// alone, so that the metric count is the number of schedules plus the number of types (at
+/// most [`crate::report::MAX_AVOIDED_KEYS`] each per region), whatever the number of accounts;
+/// CloudWatch adds up the regions' values. None for a region that avoided nothing. Per account
+/// and region the figure is the region report's `minutes_avoided`, not a metric.
+pub fn avoided_metrics(avoided: &Avoided, timestamp_ms: i64) -> Vec<Value> {
     let by = |dimension: &str, map: &std::collections::BTreeMap<String, u64>| {
         map.iter()
             .map(|(key, minutes)| {
@@ -98,8 +100,8 @@ pub fn avoided_metrics(summary: &RunSummary, timestamp_ms: i64) -> Vec<Value> {
             })
             .collect::<Vec<_>>()
     };
-    let mut out = by("Schedule", &i.minutes_avoided_by_schedule);
-    out.extend(by("InstanceType", &i.minutes_avoided_by_type));
+    let mut out = by("Schedule", &avoided.by_schedule);
+    out.extend(by("InstanceType", &avoided.by_type));
     out
 }
 
@@ -147,11 +149,13 @@ mod tests {
             &[],
             vec![],
         );
-        assert!(avoided_metrics(&s, 0).is_empty());
-        s.instances.add_avoided(90, "office", "m5.large");
-        s.instances.add_avoided(30, "office", "t3.micro");
+        s.instances.minutes_avoided = 120;
         assert_eq!(run_metrics(&s, 0, 0)["InstanceHoursAvoided"], 2.0);
-        let lines = avoided_metrics(&s, 5);
+        let mut a = Avoided::default();
+        assert!(avoided_metrics(&a, 0).is_empty());
+        a.add(90, "office", "m5.large");
+        a.add(30, "office", "t3.micro");
+        let lines = avoided_metrics(&a, 5);
         assert_eq!(lines.len(), 3);
         assert_eq!(lines[0]["Schedule"], "office");
         assert_eq!(lines[0]["InstanceHoursAvoided"], 2.0);

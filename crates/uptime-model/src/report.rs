@@ -184,19 +184,18 @@ pub struct Counts {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub notes: BTreeMap<String, u64>,
     /// Instance-minutes avoided: for each instance the run started, how long it had been
-    /// stopped (see [`crate::savings::minutes_avoided`]).
+    /// stopped (see [`crate::savings::minutes_avoided`]). By schedule and instance type only in
+    /// the region run's [`Avoided`], which schedule-region emits as metrics: names in every
+    /// region report would not fit a child's 256 KiB at 20 regions.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub minutes_avoided: u64,
-    /// The same by schedule name (`inline` for an expression in the tag): at most
-    /// [`MAX_AVOIDED_KEYS`] keys, the names beyond the first ones under `other`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub minutes_avoided_by_schedule: BTreeMap<String, u64>,
-    /// The same by instance type, as many at most.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub minutes_avoided_by_type: BTreeMap<String, u64>,
+    /// Throttled calls the scheduler retried (after the SDK's own retries, which it does not
+    /// see): throttling absorbed, or, with `failed_by_reason.throttled`, not.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub throttles_retried: u64,
 }
 
-/// The most schedule names or instance types a count of avoided minutes keeps apart.
+/// The most schedule names or instance types an [`Avoided`] keeps apart.
 pub const MAX_AVOIDED_KEYS: usize = 20;
 
 /// Adds `minutes` under `key`, or under `other` once the map holds [`MAX_AVOIDED_KEYS`] keys.
@@ -213,6 +212,32 @@ fn add_capped(map: &mut BTreeMap<String, u64>, key: &str, minutes: u64) {
         "other"
     };
     *map.entry(key.to_owned()).or_default() += minutes;
+}
+
+/// The avoided minutes of one region run by schedule name (`inline` for an expression in the
+/// tag) and by instance type: what schedule-region emits as `InstanceHoursAvoided` metrics
+/// with a `Schedule` or an `InstanceType` dimension. Not part of the region report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Avoided {
+    /// At most [`MAX_AVOIDED_KEYS`] keys, the names beyond the first ones under `other`.
+    pub by_schedule: BTreeMap<String, u64>,
+    pub by_type: BTreeMap<String, u64>,
+}
+
+impl Avoided {
+    /// Counts the minutes one started instance had been stopped, under its schedule and type.
+    pub fn add(&mut self, minutes: u64, schedule: &str, instance_type: &str) {
+        if minutes == 0 {
+            return;
+        }
+        add_capped(&mut self.by_schedule, schedule, minutes);
+        add_capped(&mut self.by_type, instance_type, minutes);
+    }
+
+    /// Nothing was avoided.
+    pub fn is_empty(&self) -> bool {
+        self.by_schedule.is_empty()
+    }
 }
 
 impl Counts {
@@ -257,22 +282,7 @@ impl Counts {
             *self.notes.entry(k.clone()).or_default() += v;
         }
         self.minutes_avoided += other.minutes_avoided;
-        for (k, v) in &other.minutes_avoided_by_schedule {
-            add_capped(&mut self.minutes_avoided_by_schedule, k, *v);
-        }
-        for (k, v) in &other.minutes_avoided_by_type {
-            add_capped(&mut self.minutes_avoided_by_type, k, *v);
-        }
-    }
-
-    /// Counts the minutes one started instance had been stopped, under its schedule and type.
-    pub fn add_avoided(&mut self, minutes: u64, schedule: &str, instance_type: &str) {
-        if minutes == 0 {
-            return;
-        }
-        self.minutes_avoided += minutes;
-        add_capped(&mut self.minutes_avoided_by_schedule, schedule, minutes);
-        add_capped(&mut self.minutes_avoided_by_type, instance_type, minutes);
+        self.throttles_retried += other.throttles_retried;
     }
 
     /// Counts a record: its outcome, and its reason and note if it has them.
@@ -790,24 +800,25 @@ pub fn account_lines(reports: &[AccountReport]) -> Vec<AccountLine> {
 mod tests {
     #[test]
     fn avoided_minutes_keep_at_most_twenty_names_apart() {
-        let mut c = Counts::default();
+        let mut a = Avoided::default();
         for i in 0..25 {
-            c.add_avoided(60, &format!("s{i:02}"), "m5.large");
+            a.add(60, &format!("s{i:02}"), "m5.large");
         }
-        c.add_avoided(0, "never", "t3.micro");
-        assert_eq!(c.minutes_avoided, 25 * 60);
-        assert_eq!(c.minutes_avoided_by_schedule.len(), MAX_AVOIDED_KEYS);
-        assert_eq!(c.minutes_avoided_by_schedule["other"], 6 * 60);
-        assert_eq!(
-            c.minutes_avoided_by_type,
-            BTreeMap::from([("m5.large".into(), 25 * 60)])
-        );
+        a.add(0, "never", "t3.micro");
+        assert_eq!(a.by_schedule.len(), MAX_AVOIDED_KEYS);
+        assert_eq!(a.by_schedule.values().sum::<u64>(), 25 * 60);
+        assert_eq!(a.by_schedule["other"], 6 * 60);
+        assert_eq!(a.by_type, BTreeMap::from([("m5.large".into(), 25 * 60)]));
         let mut total = Counts::default();
-        total.add(&c);
-        total.add(&c);
-        assert_eq!(total.minutes_avoided, 50 * 60);
-        assert_eq!(total.minutes_avoided_by_schedule.len(), MAX_AVOIDED_KEYS);
-        assert_eq!(total.minutes_avoided_by_schedule["s00"], 120);
+        total.add(&Counts {
+            minutes_avoided: 90,
+            ..Counts::default()
+        });
+        total.add(&Counts {
+            minutes_avoided: 30,
+            ..Counts::default()
+        });
+        assert_eq!(total.minutes_avoided, 120);
         let v = serde_json::to_value(Counts::default()).unwrap();
         assert!(v.get("minutes_avoided").is_none(), "zero is left out: {v}");
     }

@@ -225,6 +225,13 @@ pub struct SavingsReport {
     pub skipped_accounts_by_reason: BTreeMap<String, u64>,
 }
 
+/// Adds `n` under `key` (nothing for 0, so that no zero entry appears).
+fn bump(map: &mut BTreeMap<String, u64>, key: &str, n: u64) {
+    if n > 0 {
+        *map.entry(key.to_owned()).or_default() += n;
+    }
+}
+
 /// Adds instances region by region into a [`SavingsReport`]. Each distinct schedule tag value is
 /// resolved and measured once.
 #[derive(Debug)]
@@ -333,29 +340,20 @@ impl<'a> SavingsBuilder<'a> {
 
     /// `n` accounts the selection left out, by their reason.
     pub fn add_skipped_accounts(&mut self, reason: &str, n: u64) {
-        if n > 0 {
-            *self
-                .skipped_accounts_by_reason
-                .entry(reason.to_owned())
-                .or_default() += n;
-        }
+        bump(&mut self.skipped_accounts_by_reason, reason, n);
     }
 
     /// `n` instances whose description EC2 could not give (counted as `unreadable`).
     pub fn add_unreadable(&mut self, n: u64) {
-        if n > 0 {
-            *self
-                .skipped_by_reason
-                .entry(SkipReason::Unreadable.as_str().to_owned())
-                .or_default() += n;
-        }
+        bump(
+            &mut self.skipped_by_reason,
+            SkipReason::Unreadable.as_str(),
+            n,
+        );
     }
 
     fn skip(&mut self, reason: SkipReason) {
-        *self
-            .skipped_by_reason
-            .entry(reason.as_str().to_owned())
-            .or_default() += 1;
+        bump(&mut self.skipped_by_reason, reason.as_str(), 1);
     }
 
     fn hours(&self) -> f64 {

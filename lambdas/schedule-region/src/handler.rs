@@ -39,6 +39,11 @@ pub async fn handle(
     )
     .await?;
     uptime_core::log_region(&run.records, request.dry_run);
+    // EMF: each object alone on its line of the function's log.
+    let at = jiff::Timestamp::now().as_millisecond();
+    for line in uptime_model::emf::avoided_metrics(&run.avoided, at) {
+        println!("{line}");
+    }
     Ok(run.report)
 }
 

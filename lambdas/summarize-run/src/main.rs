@@ -19,14 +19,17 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let (store, digests, config) = (&store, &digests, &config);
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<StrictValue>| async move {
-            let now = jiff::Timestamp::now();
-            let (summary, emf) =
-                handler::handle(store, digests, config, event.payload, now).await?;
+            let (summary, emf) = handler::handle(
+                store,
+                digests,
+                config,
+                event.payload,
+                jiff::Timestamp::now(),
+            )
+            .await?;
             // EMF must be a JSON object alone on its line of the function's log.
             println!("{emf}");
-            for line in uptime_model::emf::avoided_metrics(&summary, now.as_millisecond()) {
-                println!("{line}");
-            }
+
             Ok::<_, uptime_lambda::LambdaError>(SummarizeRunResponse::new(summary))
         },
     ))

@@ -98,6 +98,7 @@ where
     loop {
         match op().await {
             Err(e) if e.error == ErrorName::Throttled && attempt < TASK_RETRY.attempts => {
+                pause.retrying(crate::ports::ErrorKind::Throttled);
                 pause.pause(TASK_RETRY.delay(attempt)).await;
                 attempt += 1;
             }

@@ -3,12 +3,12 @@
 
 use super::apply::{apply_batch, write_last_actions, Hung};
 use super::{target_error, Settings};
-use crate::ports::{Compute, Connect, Discovered, Discovery, Pause};
+use crate::ports::{Compute, Connect, CountingPause, Discovered, Discovery, Pause};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use uptime_model::batch::batches;
 use uptime_model::decided::{Decided, Decider};
-use uptime_model::report::{clip, RunHeader};
+use uptime_model::report::{clip, Avoided, RunHeader};
 use uptime_model::savings::{avoided_schedule_label, minutes_avoided};
 use uptime_model::{
     AccountId, Decision, Instance, InstanceId, InstanceRecord, Operation, Outcome, Reason, Region,
@@ -21,6 +21,8 @@ use uptime_schedule::ScheduleDocument;
 pub struct RegionRun {
     pub report: RegionReport,
     pub records: Vec<InstanceRecord>,
+    /// The report's `minutes_avoided` by schedule and instance type (for metrics).
+    pub avoided: Avoided,
 }
 
 /// The parts of a run request a region run needs.
@@ -86,6 +88,8 @@ pub async fn schedule_region<C: Connect>(
     settings: &Settings,
     session: &str,
 ) -> Result<RegionRun, TargetError> {
+    let counting = CountingPause::new(pause);
+    let pause = &counting;
     let retry = settings.retry;
     let compute = connect
         .compute(&task.account, &task.region, session)
@@ -182,8 +186,13 @@ pub async fn schedule_region<C: Connect>(
     .await;
     let mut report =
         RegionReport::from_records(task.account.clone(), task.region.clone(), &records);
-    count_avoided(&mut report, &records, &instances, task, settings);
-    Ok(RegionRun { report, records })
+    let avoided = count_avoided(&mut report, &records, &instances, task, settings);
+    report.counts.throttles_retried = counting.throttled();
+    Ok(RegionRun {
+        report,
+        records,
+        avoided,
+    })
 }
 
 /// For each instance the run started, the minutes it had been stopped (the hours the schedule
@@ -194,14 +203,15 @@ fn count_avoided(
     instances: &[Instance],
     task: &RegionTask,
     settings: &Settings,
-) {
+) -> Avoided {
+    let mut avoided = Avoided::default();
     let started: HashSet<&InstanceId> = records
         .iter()
         .filter(|r| r.outcome == Outcome::Started)
         .map(|r| &r.instance)
         .collect();
     if started.is_empty() {
-        return;
+        return avoided;
     }
     for instance in instances.iter().filter(|i| started.contains(&i.id)) {
         let minutes = minutes_avoided(instance.stopped_at, task.header.now);
@@ -211,6 +221,8 @@ fn count_avoided(
             .map(|v| avoided_schedule_label(v))
             .unwrap_or("");
         let itype = instance.instance_type.as_deref().unwrap_or("unknown");
-        report.counts.add_avoided(minutes, schedule, itype);
+        report.counts.minutes_avoided += minutes;
+        avoided.add(minutes, schedule, itype);
     }
+    avoided
 }

@@ -28,8 +28,8 @@ use uptime_lambda::LambdaError;
 use uptime_model::accounts::opt_in;
 use uptime_model::ids::KNOWN_REGIONS;
 use uptime_model::report::{
-    clip, RegionSkipReason, SkippedAccount, SkippedRegion, MAX_AVOIDED_KEYS,
-    MAX_LISTED_INSTANCE_FAILURES, MAX_LISTED_TARGET_FAILURES, MAX_MESSAGE_CHARS, MAX_SUMMARY_BYTES,
+    clip, RegionSkipReason, SkippedAccount, SkippedRegion, MAX_LISTED_INSTANCE_FAILURES,
+    MAX_LISTED_TARGET_FAILURES, MAX_MESSAGE_CHARS, MAX_SUMMARY_BYTES,
 };
 use uptime_model::{
     AccountId, AccountReport, AccountTarget, Counts, ErrorName, FailReason, InstanceId,
@@ -221,14 +221,8 @@ fn worst_region_report(account: AccountId, region: Region) -> RegionReport {
             .into_iter()
             .map(|n| (n.as_str().to_owned(), BIG))
             .collect(),
-        // The most names kept apart, each a tag value's longest (256 characters).
         minutes_avoided: BIG,
-        minutes_avoided_by_schedule: (0..MAX_AVOIDED_KEYS)
-            .map(|i| (format!("{i:0>256}"), BIG))
-            .collect(),
-        minutes_avoided_by_type: (0..MAX_AVOIDED_KEYS)
-            .map(|i| (format!("u7in-{i}tb.224xlarge"), BIG))
-            .collect(),
+        throttles_retried: BIG,
     };
     report.failures_not_listed = BIG;
     report
