@@ -36,8 +36,19 @@ fn settings() -> Settings {
 }
 
 async fn run(moto: &Moto, input: Value, page_size: Option<i32>) -> OrgRun {
+    run_at(
+        moto,
+        input,
+        "2026-11-24T19:00:00Z".parse().unwrap(),
+        page_size,
+    )
+    .await
+}
+
+/// A run whose input's `now` defaults to `now`.
+async fn run_at(moto: &Moto, input: Value, now: jiff::Timestamp, page_size: Option<i32>) -> OrgRun {
     let (dir, connect) = adapters(moto, page_size).await;
-    let req = RunRequest::from_json(&input, "2026-11-24T19:00:00Z".parse().unwrap()).unwrap();
+    let req = RunRequest::from_json(&input, now).unwrap();
     run_organization(
         &dir,
         &connect,
@@ -399,33 +410,14 @@ async fn a_start_counts_the_hours_since_the_stop_ec2_reports() {
         "name": "dev", "tags": {"uptime-scheduler:enabled": "true"},
         "regions": {"eu-west-1": [{"count": 2, "type": "m5.large", "tags": {"Schedule": "office-hours"}}]}
     }]}));
-    let (dir, connect) = adapters(&moto, None).await;
     let at = |offset_s: i64| {
         let now = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(offset_s);
         now.round(jiff::Unit::Second).unwrap()
     };
     let mut counts = Vec::new();
     for (action, now) in [("stop", at(0)), ("start", at(3 * 3600))] {
-        let req = RunRequest::from_json(
-            &json!({"action": action, "regions": ["eu-west-1"], "now": now.to_string(), "replay": true}),
-            now,
-        )
-        .unwrap();
-        let out = run_organization(
-            &dir,
-            &connect,
-            &TokioPause,
-            &req,
-            &settings(),
-            RunOptions {
-                session: SESSION,
-                concurrency: Concurrency::default(),
-                observe: &|_, _| {},
-                progress: &|_| {},
-            },
-        )
-        .await
-        .unwrap();
+        let input = json!({"action": action, "regions": ["eu-west-1"], "now": now.to_string(), "replay": true});
+        let out = run_at(&moto, input, now, None).await;
         assert_eq!(
             out.summary.status,
             RunStatus::Succeeded,

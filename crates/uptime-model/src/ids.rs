@@ -232,11 +232,16 @@ fn check_role_name(v: &str) -> Result<(), IdError> {
 }
 
 /// The fields of `arn:<partition>:<service>:<region>:<account>:<rest>`, checked: the partition
-/// is the region's, the account 12 digits, the whole ARN at most 2,048 characters of printable
-/// ASCII without spaces.
+/// is the region's, the account 12 digits, the whole ARN at most 2,048 characters without
+/// white space or control characters. Not ASCII only: a Step Functions execution name may hold
+/// any other character (`nightly-1×1`, `夜間`), and so may its ARN.
 fn split_arn<'a>(v: &'a str, service: &str) -> Result<(Region, AccountId, &'a str), String> {
-    if v.len() > 2048 || !v.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err("is longer than 2048 characters or has characters an ARN cannot have".into());
+    if v.chars().count() > 2048 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(
+            "is longer than 2048 characters or has white space or control characters, which an \
+             ARN cannot have"
+                .into(),
+        );
     }
     let mut parts = v.splitn(6, ':');
     let (Some("arn"), Some(partition), Some(svc), Some(region), Some(account), Some(rest)) = (
@@ -408,8 +413,17 @@ mod tests {
             "arn:aws:states:moon-1:123456789012:execution:sm:x",
             "arn:aws:states:eu-west-1:1234:execution:sm:x",
             "arn:aws:states:eu-west-1:123456789012:execution:sm:a b",
+            "arn:aws:states:eu-west-1:123456789012:execution:sm:a\u{7}b",
         ] {
             assert!(ExecutionArn::parse(bad).is_err(), "{bad}");
+        }
+        // Step Functions allows non-ASCII execution names (the bench names its runs
+        // `bench-1×1×50`); such a run must not lose its summary.
+        for good in [
+            "arn:aws:states:us-east-1:000000000000:execution:uptime-scheduler:bench-1×1×50",
+            "arn:aws:states:ap-northeast-1:123456789012:execution:sm:夜間停止",
+        ] {
+            assert!(ExecutionArn::parse(good).is_ok(), "{good}");
         }
     }
 

@@ -44,14 +44,7 @@ impl Stack {
 
     /// The account id seeded under `name`.
     pub fn account(&self, name: &str) -> String {
-        self.inventory["accounts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["name"] == name)
-            .and_then(|a| a["id"].as_str())
-            .unwrap_or_else(|| panic!("no seeded account {name}"))
-            .to_owned()
+        seeded_account(&self.inventory, name)
     }
 
     /// Every seeded instance's current state, by id, read independently from moto.
@@ -173,4 +166,16 @@ pub fn scenario_org() -> Value {
             "eu-west-1": [{"count": 1, "tags": {"Schedule": "office-hours"}}]
         }}
     ]})
+}
+
+/// The id of the account seeded under `name` in a seed inventory (what seed.py printed).
+pub fn seeded_account(inventory: &Value, name: &str) -> String {
+    inventory["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == name)
+        .and_then(|a| a["id"].as_str())
+        .unwrap_or_else(|| panic!("no seeded account {name}"))
+        .to_owned()
 }

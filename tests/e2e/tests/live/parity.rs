@@ -94,14 +94,7 @@ struct Side<'a> {
 
 impl Side<'_> {
     fn account(&self, name: &str) -> String {
-        self.inventory["accounts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["name"] == name)
-            .and_then(|a| a["id"].as_str())
-            .unwrap_or_else(|| panic!("no seeded account {name}"))
-            .to_owned()
+        uptime_e2e::seeded_account(self.inventory, name)
     }
 
     /// The id of the instance labelled `label` (see [`Side::labels`]).
