@@ -17,7 +17,15 @@ use uptime_core::{
 };
 use uptime_model::ids::session_name;
 use uptime_model::report::RunStatus;
-use uptime_model::savings::{PriceList, SavingsBuilder};
+use uptime_model::savings::{PriceList, Pricing, SavingsBuilder};
+
+/// Where `report` takes its prices from (`--prices`).
+#[derive(Debug)]
+enum PriceSource {
+    PriceListApi,
+    File(PriceList),
+    None,
+}
 use uptime_model::{Action, InstanceRecord, RunRequest};
 use uptime_schedule::document::ResolveError;
 use uptime_schedule::ScheduleDocument;
@@ -47,8 +55,9 @@ enum Command {
     #[command(subcommand)]
     Schedule(ScheduleCommand),
     /// What the schedules save over a range: the hours they keep the selected accounts'
-    /// tagged instances stopped and, with --prices, the on-demand money. Reads the
-    /// Organization as a run would (opt-in, regions, member role); changes nothing.
+    /// tagged instances stopped and the on-demand money (prices from the AWS Price List API
+    /// or a file). Reads the Organization as a run would (opt-in, regions, member role);
+    /// changes nothing.
     Report(ReportArgs),
 }
 
@@ -77,10 +86,12 @@ struct ReportArgs {
     /// expressions need none.
     #[arg(long, value_name = "FILE")]
     schedules: Option<PathBuf>,
-    /// On-demand prices (JSON: currency, source, read_at, prices by region or "*" and
-    /// instance type); without it only hours are reported.
-    #[arg(long, value_name = "FILE")]
-    prices: Option<PathBuf>,
+    /// Where the on-demand prices come from: `aws` reads them from the AWS Price List API
+    /// (pricing:GetProducts; hours only, saying why, if it cannot be read), `none` reports
+    /// hours only, anything else is a price file (JSON: currency, source, read_at, prices by
+    /// region or "*" and instance type).
+    #[arg(long, value_name = "aws|none|FILE", default_value = "aws")]
+    prices: String,
     /// The member-account role name [env: MEMBER_ROLE_NAME; default UptimeSchedulerMember].
     #[arg(long)]
     member_role: Option<String>,
@@ -515,7 +526,7 @@ async fn run(args: RunArgs) -> ExitCode {
         sdk::CallTimeouts::for_operation(std::time::Duration::from_secs(args.call_timeout));
     let sdk = sdk::load_with(timeouts).await;
     let directory = AwsDirectory::new(&sdk);
-    let connect = AwsConnect::new(&sdk, config.member_role.clone(), config.partition());
+    let connect = AwsConnect::for_deployment(&sdk, &config);
     let session = session_name(&format!("cli-{}", started.strftime("%Y%m%dT%H%M%SZ")));
     let counts = Arc::new(RunCounts::default());
     let observe = |task: &RegionTask, records: &[InstanceRecord]| {
@@ -717,13 +728,18 @@ async fn report(args: ReportArgs) -> ExitCode {
         Ok(d) => d.unwrap_or_else(ScheduleDocument::empty),
         Err(e) => return usage_error(format!("--schedules: {e}")),
     };
-    let prices = match args.prices.as_ref().map(|p| {
-        read_input(p)
-            .and_then(|v| PriceList::from_json(&v).map_err(|e| format!("{}: {e}", input_name(p))))
-    }) {
-        None => None,
-        Some(Ok(p)) => Some(p),
-        Some(Err(e)) => return usage_error(format!("--prices: {e}")),
+    let prices = match args.prices.as_str() {
+        "aws" => PriceSource::PriceListApi,
+        "none" => PriceSource::None,
+        file => {
+            let path = PathBuf::from(file);
+            match read_input(&path).and_then(|v| {
+                PriceList::from_json(&v).map_err(|e| format!("{}: {e}", input_name(&path)))
+            }) {
+                Ok(p) => PriceSource::File(p),
+                Err(e) => return usage_error(format!("--prices: {e}")),
+            }
+        }
     };
     let config = match config_from(&args.member_role, &args.regions) {
         Ok(c) => c,
@@ -733,7 +749,7 @@ async fn report(args: ReportArgs) -> ExitCode {
         sdk::CallTimeouts::for_operation(std::time::Duration::from_secs(args.call_timeout));
     let sdk = sdk::load_with(timeouts).await;
     let directory = AwsDirectory::new(&sdk);
-    let connect = AwsConnect::new(&sdk, config.member_role.clone(), config.partition());
+    let connect = AwsConnect::for_deployment(&sdk, &config);
     let now = jiff::Timestamp::now();
     let session = session_name(&format!("report-{}", now.strftime("%Y%m%dT%H%M%SZ")));
     let settings = &config.settings;
@@ -743,7 +759,6 @@ async fn report(args: ReportArgs) -> ExitCode {
         &schedules,
         &settings.tags,
         request.schedule.as_ref(),
-        prices.as_ref(),
     );
     let failure = |account: &uptime_model::AccountId,
                    region: Option<&uptime_model::Region>,
@@ -808,7 +823,27 @@ async fn report(args: ReportArgs) -> ExitCode {
     ] {
         builder.add_skipped_accounts(reason, n);
     }
-    let report = builder.finish();
+    // Priced once the inventory says which regions and types to price.
+    let read = match &prices {
+        PriceSource::PriceListApi => Some(
+            uptime_aws::pricing::AwsPriceList::new(&sdk)
+                .read(
+                    &builder.priced_pairs(),
+                    &now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                )
+                .await,
+        ),
+        PriceSource::File(_) | PriceSource::None => None,
+    };
+    let pricing = match (&prices, &read) {
+        (PriceSource::File(p), _) | (_, Some(Ok(p))) => Pricing::List(p),
+        (_, Some(Err(e))) => Pricing::NotRead(format!(
+            "the AWS Price List API could not be read: {}",
+            e.message
+        )),
+        _ => Pricing::None,
+    };
+    let report = builder.finish(pricing);
     match args.output {
         ReportOutput::Json => print_out(&format!(
             "{}\n",

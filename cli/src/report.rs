@@ -82,9 +82,18 @@ pub fn render(r: &SavingsReport) -> String {
                 escape(&p.currency)
             );
         }
-        None => {
-            let _ = writeln!(out, "prices: none given (--prices), hours only");
-        }
+        None => match &r.prices_not_read {
+            Some(why) => {
+                let _ = writeln!(
+                    out,
+                    "prices: none, hours only ({}; --prices FILE gives them from a file)",
+                    escape(why)
+                );
+            }
+            None => {
+                let _ = writeln!(out, "prices: none asked for (--prices none), hours only");
+            }
+        },
     }
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
@@ -130,14 +139,8 @@ pub fn render(r: &SavingsReport) -> String {
     for f in &r.failures {
         let _ = writeln!(
             out,
-            "not read: {}{}: {}: {}",
-            f.account,
-            f.region
-                .as_ref()
-                .map(|r| format!(" {r}"))
-                .unwrap_or_default(),
-            f.error,
-            escape(&f.message)
+            "not read: {}",
+            crate::table::target_failure(f.account.as_str(), f)
         );
     }
     out

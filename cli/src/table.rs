@@ -13,7 +13,7 @@
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Table};
 use std::fmt::Write;
 use uptime_core::OrgRun;
-use uptime_model::report::{account_lines, RunStatus, RunSummary};
+use uptime_model::report::{account_lines, RunStatus, RunSummary, TargetFailure};
 use uptime_model::text::escape;
 use uptime_model::{AccountId, AccountReport, Counts};
 
@@ -180,6 +180,16 @@ pub fn skipped(s: &RunSummary, accounts: &[AccountReport], label: AccountLabel) 
     out
 }
 
+/// `account [region]: error: message`, the message escaped.
+pub fn target_failure(account: &str, f: &TargetFailure) -> String {
+    let region = f
+        .region
+        .as_ref()
+        .map(|r| format!(" {r}"))
+        .unwrap_or_default();
+    format!("{account}{region}: {}: {}", f.error, escape(&f.message))
+}
+
 /// `FAILED account [region]: error: message` per failed target, then one indented line per
 /// failed instance.
 pub fn failures(s: &RunSummary, accounts: &[AccountReport], label: AccountLabel) -> String {
@@ -187,14 +197,8 @@ pub fn failures(s: &RunSummary, accounts: &[AccountReport], label: AccountLabel)
     for f in &s.failures {
         let _ = writeln!(
             out,
-            "FAILED {}{}: {}: {}",
-            name(label, &f.account),
-            f.region
-                .as_ref()
-                .map(|r| format!(" {r}"))
-                .unwrap_or_default(),
-            f.error,
-            escape(&f.message)
+            "FAILED {}",
+            target_failure(&name(label, &f.account), f)
         );
     }
     for a in accounts {

@@ -3,7 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{json, Value};
-use std::io::Write;
 use std::net::TcpListener;
 use std::process::Output;
 use std::time::{Duration, Instant};
@@ -15,14 +14,10 @@ mod common;
 /// Runs the binary with `input` on standard input. A run still going after `guard` is killed
 /// and the test fails: that is the defect under test, not a timing assertion.
 fn cli_with_guard(args: &[&str], input: &Value, env: &[(&str, String)], guard: Duration) -> Output {
-    let mut cmd = common::command(args, env);
-    let mut child = cmd.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
+    let mut child = uptime_testkit::spawn_fed(
+        &mut common::command(args, env),
+        input.to_string().as_bytes(),
+    );
     let start = Instant::now();
     while child.try_wait().unwrap().is_none() {
         if start.elapsed() > guard {
@@ -81,17 +76,7 @@ fn one_account_whose_calls_hang_is_reported_timed_out_while_the_others_finish() 
         {"name": "fine", "tags": {"uptime-scheduler:enabled": "true"}, "regions": region(2)},
         {"name": "slow", "tags": {"uptime-scheduler:enabled": "true"}, "regions": region(3)}
     ]}));
-    let id = |name: &str| {
-        inv["accounts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["name"] == name)
-            .unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let id = |name: &str| uptime_testkit::moto::seeded_account(&inv, name);
     let (fine, slow) = (id("fine"), id("slow"));
     let proxy = FaultProxy::start(&moto.endpoint());
     // Every EC2 call in the slow account takes 90 s to answer.

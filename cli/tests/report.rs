@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use std::net::TcpListener;
 use std::process::Output;
 use uptime_testkit::moto::Moto;
+use uptime_testkit::PriceListStub;
 
 mod common;
 
@@ -21,6 +22,24 @@ fn report(args: &[&str], env: &[(&str, String)]) -> Output {
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The report's flags for the week from Monday 7 December 2026 in eu-west-1.
+fn week<'a>(schedules: &'a str, prices: &'a str, output: &'a str) -> Vec<&'a str> {
+    vec![
+        "--from",
+        "2026-12-07",
+        "--to",
+        "2026-12-14",
+        "--regions",
+        "eu-west-1",
+        "--schedules",
+        schedules,
+        "--prices",
+        prices,
+        "--output",
+        output,
+    ]
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -59,22 +78,7 @@ fn a_week_of_the_example_schedules_on_the_emulator_in_json_csv_and_table() {
     let before = moto.snapshot(&accounts, &["eu-west-1"]);
     let env = common::at(moto.endpoint());
     let (schedules, prices) = (examples("schedules.json"), examples("prices.json"));
-    let args = |output: &'static str| {
-        vec![
-            "--from",
-            "2026-12-07",
-            "--to",
-            "2026-12-14",
-            "--regions",
-            "eu-west-1",
-            "--schedules",
-            schedules.as_str(),
-            "--prices",
-            prices.as_str(),
-            "--output",
-            output,
-        ]
-    };
+    let args = |output| week(&schedules, &prices, output);
     let out = report(&args("json"), &env);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -149,6 +153,144 @@ fn a_week_of_the_example_schedules_on_the_emulator_in_json_csv_and_table() {
         before,
         "a report changes nothing"
     );
+}
+
+/// The default `--prices aws`: the prices of the regions and types the report found come
+/// from the Price List API's GetProducts (a loopback stand-in: moto has no `pricing`), one
+/// query per region and type with the filters for Linux on-demand, every page read, the
+/// lowest price taken; a caller who may not read it gets hours only and the reason; `--prices
+/// none` asks nothing.
+#[test]
+fn prices_come_from_the_price_list_api_or_hours_only_with_the_reason() {
+    let moto = Moto::start();
+    moto.seed(&json!({"accounts": [
+        {"name": "dev", "tags": {"uptime-scheduler:enabled": "true"},
+         "regions": {"eu-west-1": [
+            {"count": 2, "type": "m5.large", "tags": {"Schedule": "uk-office-hours"}},
+            {"count": 1, "type": "t3.micro", "tags": {"Schedule": "mon-fri 09:00-17:00 America/New_York"}},
+            {"count": 1, "type": "c7g.xlarge", "tags": {"Schedule": "uk-office-hours"}},
+            {"count": 1, "type": "r6i.large", "spot": true, "tags": {"Schedule": "uk-office-hours"}}
+         ]}}
+    ]}));
+    let stub = PriceListStub::start();
+    let linux = |itype: &str, region: &str, usd: &str| {
+        json!({"usd_per_hour": usd, "attributes": {
+            "instanceType": itype, "regionCode": region, "operatingSystem": "Linux",
+            "tenancy": "Shared", "preInstalledSw": "NA", "licenseModel": "No License required",
+            "capacitystatus": "Used", "marketoption": "OnDemand"
+        }})
+    };
+    let mut windows = linux("m5.large", "eu-west-1", "0.204");
+    windows["attributes"]["operatingSystem"] = json!("Windows");
+    stub.set(&json!({"products": [
+        // Three Linux m5.large products: two pages; the lowest is on the second.
+        linux("m5.large", "eu-west-1", "0.150"),
+        linux("m5.large", "eu-west-1", "0.200"),
+        linux("m5.large", "eu-west-1", "0.107"),
+        windows,
+        linux("m5.large", "us-east-1", "0.096"),
+        linux("t3.micro", "eu-west-1", "0.0114"),
+    ]}));
+    let mut env = common::at(moto.endpoint()).to_vec();
+    env.push(("AWS_ENDPOINT_URL_PRICING", stub.endpoint()));
+    let schedules = examples("schedules.json");
+    let args = |prices, output| week(&schedules, prices, output);
+
+    let out = report(&args("aws", "json"), &env);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let prices = &r["prices"];
+    assert_eq!(prices["currency"], "USD", "{r}");
+    assert_eq!(
+        prices["source"],
+        "AWS Price List API (GetProducts: Linux, shared tenancy, on-demand)"
+    );
+    let read_at: jiff::Timestamp = prices["read_at"].as_str().unwrap().parse().unwrap();
+    assert!(jiff::Timestamp::now().duration_since(read_at).as_secs() < 600);
+    let uk = &r["schedules"]["uk-office-hours"];
+    assert!(
+        close(uk["saved"].as_f64().unwrap(), 2.0 * 118.0 * 0.107),
+        "{r}"
+    );
+    assert_eq!(
+        uk["unpriced_instances"], 1,
+        "no c7g.xlarge in the list: {r}"
+    );
+    let ny = &r["schedules"]["mon-fri 09:00-17:00 America/New_York"];
+    assert!(close(ny["saved"].as_f64().unwrap(), 128.0 * 0.0114), "{r}");
+    assert_eq!(r["unpriced_types"], json!({"c7g.xlarge": 1}));
+
+    // One query per region and type counted (not the spot r6i.large), each fully filtered;
+    // m5.large's took two pages.
+    let requests = stub.requests();
+    let mut asked: Vec<(String, usize)> = Vec::new();
+    for req in &requests {
+        assert_eq!(req["ServiceCode"], "AmazonEC2", "{req}");
+        let filters: std::collections::BTreeMap<String, String> = req["Filters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                assert_eq!(f["Type"], "TERM_MATCH", "{req}");
+                (
+                    f["Field"].as_str().unwrap().to_owned(),
+                    f["Value"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(filters["regionCode"], "eu-west-1");
+        assert_eq!(filters["operatingSystem"], "Linux");
+        assert_eq!(filters["tenancy"], "Shared");
+        assert_eq!(filters["capacitystatus"], "Used");
+        assert_eq!(filters["preInstalledSw"], "NA");
+        assert_eq!(filters["marketoption"], "OnDemand");
+        assert_eq!(filters["licenseModel"], "No License required");
+        asked.push((filters["instanceType"].clone(), filters.len()));
+    }
+    asked.sort();
+    assert_eq!(
+        asked,
+        [
+            ("c7g.xlarge".to_owned(), 8),
+            ("m5.large".to_owned(), 8),
+            ("m5.large".to_owned(), 8),
+            ("t3.micro".to_owned(), 8)
+        ],
+        "{requests:?}"
+    );
+
+    // A caller without pricing:GetProducts: hours only, the reason said, exit 0.
+    stub.set(&json!({"products": [], "deny": true}));
+    let out = report(&args("aws", "json"), &env);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(r.get("prices").is_none(), "{r}");
+    let why = r["prices_not_read"].as_str().unwrap();
+    assert!(why.contains("AccessDeniedException"), "{why}");
+    assert!(r["schedules"]["uk-office-hours"]["saved"] == 0.0, "{r}");
+    assert!(close(
+        r["schedules"]["uk-office-hours"]["stopped_hours"]
+            .as_f64()
+            .unwrap(),
+        3.0 * 118.0
+    ));
+    let out = report(&args("aws", "table"), &env);
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.contains("prices: none, hours only (the AWS Price List API could not be read: AccessDeniedException"),
+        "{table}"
+    );
+
+    // --prices none asks nothing.
+    stub.set(&json!({"products": []}));
+    let out = report(&args("none", "table"), &env);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.contains("prices: none asked for (--prices none), hours only"),
+        "{table}"
+    );
+    assert!(stub.requests().is_empty());
 }
 
 /// An endpoint nothing listens on: any AWS call would fail, so exit 2 proves no contact.

@@ -19,7 +19,6 @@ Exit 2 on bad input, 1 if an AWS call fails.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
@@ -28,6 +27,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from common import assumed_credentials, endpoint_parser
 
 MANAGEMENT_ACCOUNT = "123456789012"
 ACCESS_ROLE = "OrganizationAccountAccessRole"
@@ -56,14 +56,7 @@ class Moto:
             sts = self.session.client(
                 "sts", region_name="us-east-1", endpoint_url=self.endpoint, config=BOTO_CONFIG, **PLAIN
             )
-            cr = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{ACCESS_ROLE}", RoleSessionName="by-hand")[
-                "Credentials"
-            ]
-            self._creds[account] = {
-                "aws_access_key_id": cr["AccessKeyId"],
-                "aws_secret_access_key": cr["SecretAccessKey"],
-                "aws_session_token": cr["SessionToken"],
-            }
+            self._creds[account] = assumed_credentials(sts, account, ACCESS_ROLE, "by-hand")
         return self._creds[account]
 
     def ec2(self, account: str, region: str):
@@ -134,8 +127,7 @@ def describe(moto: Moto, accounts: list[str], regions: list[str]) -> dict[str, d
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--endpoint", required=True, help="moto_server URL, e.g. http://127.0.0.1:5000")
+    ap = endpoint_parser(__doc__)
     args = ap.parse_args()
     try:
         req = json.loads(sys.stdin.read())

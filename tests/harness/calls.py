@@ -32,6 +32,7 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from urllib.parse import parse_qs, urlencode, urlparse
+from common import credential_scope
 
 MUTATING_EXACT = {
     ("ec2", "StartInstances"),
@@ -45,7 +46,6 @@ MUTATING_PREFIXES = ("Start", "Stop", "Create", "Delete", "Put", "Modify", "Term
 # The run digest (summarize-run, docs/digest.md): a notification, not a change to anything the
 # scheduler manages; counted in by_action like every call, never in "mutating".
 NOTIFICATIONS = {("events", "PutEvents"), ("sns", "Publish")}
-CREDENTIAL_RE = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/([^/]+)/aws4_request")
 ID_PARAM_RE = re.compile(r"^(?:InstanceId|ResourceId)\.(\d+)$")
 # Marks this script's own GetCallerIdentity look-ups so they can be dropped from the recording.
 MARKER_HEADER = "X-Uptime-Harness"
@@ -101,12 +101,7 @@ def parse_entry(entry: dict) -> dict:
     parsed_url = urlparse(url)
     query = parse_qs(parsed_url.query, keep_blank_values=True)
 
-    access_key = service = region = None
-    m = CREDENTIAL_RE.search(headers.get("authorization", ""))
-    if not m and "X-Amz-Credential" in query:  # presigned request
-        m = CREDENTIAL_RE.search("Credential=" + query["X-Amz-Credential"][0])
-    if m:
-        access_key, region, service = m.group(1), m.group(2), m.group(3)
+    access_key, region, service = credential_scope(headers.get("authorization", ""), query)
 
     form: dict[str, list[str]] = {}
     ctype = headers.get("content-type", "")

@@ -52,6 +52,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote_plus, urlsplit
+from common import credential_scope
 
 CONTROL_PREFIX = "/__fault/"
 HOP_BY_HOP = {
@@ -66,7 +67,6 @@ HOP_BY_HOP = {
     "transfer-encoding",
     "upgrade",
 }
-CREDENTIAL_RE = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request")
 # X-Amz-Target prefix -> SigV4 service name, for requests without a usable Authorization header.
 TARGET_PREFIXES = {"AWSOrganizationsV20161128": "organizations", "AWSStepFunctions": "states"}
 SERVICE_ALIASES = {"sfn": "states", "stepfunctions": "states", "step-functions": "states", "orgs": "organizations"}
@@ -131,12 +131,7 @@ def identify(method: str, path: str, headers, body: bytes) -> dict:
     url = urlsplit(path)
     query = parse_qs(url.query, keep_blank_values=True)
 
-    access_key = region = service = None
-    m = CREDENTIAL_RE.search(h.get("authorization", ""))
-    if not m and "X-Amz-Credential" in query:  # presigned URL
-        m = CREDENTIAL_RE.search("Credential=" + query["X-Amz-Credential"][0])
-    if m:
-        access_key, region, service = m.group(1), m.group(3), m.group(4)
+    access_key, region, service = credential_scope(h.get("authorization", ""), query)
 
     target = h.get("x-amz-target")
     form: dict[str, list[str]] = {}

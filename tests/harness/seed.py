@@ -9,7 +9,6 @@ Exit codes: 0 ok, 2 bad spec / bad usage, 1 an AWS call failed. See tests/harnes
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
@@ -21,6 +20,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from common import assumed_credentials, endpoint_parser
 
 MANAGEMENT_ACCOUNT = "123456789012"
 ORG_REGION = "us-east-1"
@@ -265,14 +265,7 @@ class Seeder:
         if account_id == MANAGEMENT_ACCOUNT:
             return self.mgmt_creds
         sts = self.client("sts", ORG_REGION, self.mgmt_creds)
-        cr = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/{ACCESS_ROLE}", RoleSessionName="seed")[
-            "Credentials"
-        ]
-        return {
-            "aws_access_key_id": cr["AccessKeyId"],
-            "aws_secret_access_key": cr["SecretAccessKey"],
-            "aws_session_token": cr["SessionToken"],
-        }
+        return assumed_credentials(sts, account_id, ACCESS_ROLE, "seed")
 
     # -- EC2 -------------------------------------------------------------------------------------
 
@@ -438,8 +431,7 @@ def reset(endpoint: str) -> None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--endpoint", required=True, help="moto_server URL, e.g. http://127.0.0.1:5000")
+    ap = endpoint_parser(__doc__)
     ap.add_argument("--reset", action="store_true", help="POST /moto-api/reset before seeding")
     args = ap.parse_args()
 

@@ -11,7 +11,6 @@ the management account 123456789012 with plain credentials. Exit 2 on bad input,
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
@@ -20,6 +19,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from common import assumed_credentials, endpoint_parser
 
 MANAGEMENT_ACCOUNT = "123456789012"
 ACCESS_ROLE = "OrganizationAccountAccessRole"
@@ -51,14 +51,7 @@ def creds_for(session: boto3.session.Session, endpoint: str, account: str) -> di
     if account == MANAGEMENT_ACCOUNT:
         return PLAIN
     sts = session.client("sts", region_name="us-east-1", endpoint_url=endpoint, config=BOTO_CONFIG, **PLAIN)
-    cr = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{ACCESS_ROLE}", RoleSessionName="snapshot")[
-        "Credentials"
-    ]
-    return {
-        "aws_access_key_id": cr["AccessKeyId"],
-        "aws_secret_access_key": cr["SecretAccessKey"],
-        "aws_session_token": cr["SessionToken"],
-    }
+    return assumed_credentials(sts, account, ACCESS_ROLE, "snapshot")
 
 
 def snapshot(endpoint: str, accounts: list[str], regions: list[str]) -> dict[str, dict]:
@@ -80,8 +73,7 @@ def snapshot(endpoint: str, accounts: list[str], regions: list[str]) -> dict[str
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--endpoint", required=True, help="moto_server URL, e.g. http://127.0.0.1:5000")
+    ap = endpoint_parser(__doc__)
     args = ap.parse_args()
     try:
         accounts, regions = parse_input(sys.stdin.read())

@@ -10,12 +10,16 @@
 //!   and [`AwsCompute`] (EC2 in one member account and region).
 //! - [`results`] holds [`AwsResultStore`] (S3: the account Map's ResultWriter output).
 //! - [`digest`] holds [`AwsDigestSink`] (EventBridge PutEvents and SNS Publish: the run digest).
+//! - `pricing` (feature `pricing`, the CLI's only) holds `AwsPriceList` (the Price List API's
+//!   GetProducts: on-demand prices for `report`).
 //! - [`IAM_ACTIONS`]: every AWS action this crate calls, by the role that calls it.
 
 pub mod digest;
 pub mod errors;
 pub mod member;
 pub mod organizations;
+#[cfg(feature = "pricing")]
+pub mod pricing;
 pub mod results;
 pub mod sdk;
 
@@ -43,6 +47,9 @@ pub mod iam_actions {
     /// Called by summarize-run only when a digest topic is configured
     /// (`iam/hub-digest-sns.policy.json`, attached only then).
     pub const DIGEST_SNS: &[&str] = &["sns:Publish"];
+    /// Called by the CLI's `report` with the caller's own credentials (`--prices aws`, the
+    /// default); no deployed role calls it.
+    pub const REPORT_PRICES: &[&str] = &["pricing:GetProducts"];
     /// Called with the member role's credentials.
     pub const MEMBER: &[&str] = &[
         "ec2:DescribeRegions",

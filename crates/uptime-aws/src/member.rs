@@ -60,6 +60,11 @@ impl AwsConnect {
         }
     }
 
+    /// The deployment's member role, in the partition of its hub region.
+    pub fn for_deployment(base: &SdkConfig, config: &uptime_core::config::Config) -> Self {
+        Self::new(base, config.member_role.clone(), config.partition())
+    }
+
     /// Sets DescribeInstances' page size (tests use a small one to exercise paging).
     pub fn with_page_size(mut self, page_size: i32) -> Self {
         self.page_size = Some(page_size);

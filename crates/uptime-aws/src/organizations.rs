@@ -2,7 +2,9 @@
 
 use crate::errors::classify;
 use aws_config::SdkConfig;
-use aws_sdk_organizations::types::{Account, AccountState, AccountStatus as SdkStatus};
+use aws_sdk_organizations::types::{
+    Account, AccountState, AccountStatus as SdkStatus, OrganizationalUnit, Tag,
+};
 use aws_sdk_organizations::Client;
 use std::collections::BTreeMap;
 use uptime_core::{Directory, ErrorKind, PortError};
@@ -53,71 +55,59 @@ fn account(a: &Account) -> Result<OrgAccount, PortError> {
     })
 }
 
-impl Directory for AwsDirectory {
-    async fn list_accounts(&self) -> Result<Vec<OrgAccount>, PortError> {
-        let mut pages = self.client.list_accounts().into_paginator().send();
+/// Every item of every page of a paginated call, each turned by `$each`, or the first error.
+macro_rules! every_item {
+    ($pages:expr, $items:ident, $each:expr) => {{
+        let mut pages = $pages.into_paginator().send();
         let mut out = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| classify(&e))?;
-            for a in page.accounts() {
-                out.push(account(a)?);
+            for item in page.$items() {
+                out.push($each(item)?);
             }
         }
-        Ok(out)
+        out
+    }};
+}
+
+fn unit(ou: &OrganizationalUnit) -> Result<OuId, PortError> {
+    let id = ou.id().ok_or_else(|| bad_answer("an OU without an id"))?;
+    OuId::parse(id).map_err(|e| bad_answer(&e.to_string()))
+}
+
+fn tag(t: &Tag) -> Result<(String, String), PortError> {
+    Ok((t.key().to_owned(), t.value().to_owned()))
+}
+
+impl Directory for AwsDirectory {
+    async fn list_accounts(&self) -> Result<Vec<OrgAccount>, PortError> {
+        Ok(every_item!(self.client.list_accounts(), accounts, account))
     }
 
     async fn accounts_under(&self, parent: &OuId) -> Result<Vec<OrgAccount>, PortError> {
-        let mut pages = self
+        let call = self
             .client
             .list_accounts_for_parent()
-            .parent_id(parent.as_str())
-            .into_paginator()
-            .send();
-        let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify(&e))?;
-            for a in page.accounts() {
-                out.push(account(a)?);
-            }
-        }
-        Ok(out)
+            .parent_id(parent.as_str());
+        Ok(every_item!(call, accounts, account))
     }
 
     async fn units_under(&self, parent: &OuId) -> Result<Vec<OuId>, PortError> {
-        let mut pages = self
+        let call = self
             .client
             .list_organizational_units_for_parent()
-            .parent_id(parent.as_str())
-            .into_paginator()
-            .send();
-        let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify(&e))?;
-            for ou in page.organizational_units() {
-                let id = ou.id().ok_or_else(|| bad_answer("an OU without an id"))?;
-                out.push(OuId::parse(id).map_err(|e| bad_answer(&e.to_string()))?);
-            }
-        }
-        Ok(out)
+            .parent_id(parent.as_str());
+        Ok(every_item!(call, organizational_units, unit))
     }
 
     async fn account_tags(
         &self,
         account: &AccountId,
     ) -> Result<BTreeMap<String, String>, PortError> {
-        let mut pages = self
+        let call = self
             .client
             .list_tags_for_resource()
-            .resource_id(account.as_str())
-            .into_paginator()
-            .send();
-        let mut out = BTreeMap::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify(&e))?;
-            for t in page.tags() {
-                out.insert(t.key().to_owned(), t.value().to_owned());
-            }
-        }
-        Ok(out)
+            .resource_id(account.as_str());
+        Ok(every_item!(call, tags, tag).into_iter().collect())
     }
 }

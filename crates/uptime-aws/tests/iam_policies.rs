@@ -24,14 +24,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use uptime_aws::{
     iam_actions, sdk, AwsConnect, AwsDigestSink, AwsDirectory, AwsResultStore, TokioPause,
 };
 use uptime_core::config::DigestConfig;
 use uptime_core::{
-    run_organization, Compute, Concurrency, Connect, DigestSink, Directory, Discovery, ErrorKind,
-    OrgRun, PortError, ResultStore, RunOptions, Settings,
+    run_organization, Compute, Connect, DigestSink, Directory, Discovery, ErrorKind, OrgRun,
+    PortError, ResultStore, RunOptions, Settings,
 };
 use uptime_model::report::RunStatus;
 use uptime_model::{AccountId, InstanceId, OuId, Region, RoleName, RunRequest, TargetError};
@@ -898,20 +898,10 @@ fn spawn_parliament(doc: &Value) -> std::process::Child {
         "{} is missing: run scripts/bootstrap-venv.sh",
         bin.display()
     );
-    let mut child = Command::new(bin)
-        .arg("--json")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn parliament");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(serde_json::to_string_pretty(doc).unwrap().as_bytes())
-        .unwrap();
-    child
+    uptime_testkit::spawn_fed(
+        Command::new(bin).arg("--json"),
+        serde_json::to_string_pretty(doc).unwrap().as_bytes(),
+    )
 }
 
 fn findings(child: std::process::Child) -> Vec<Value> {
@@ -1075,24 +1065,13 @@ print(json.dumps(out))
 "#;
 
 fn moto_setup(moto: &Moto, ops: Value) -> Vec<Value> {
-    let mut child = Command::new(venv_bin("python"))
-        .args(["-c", MOTO_IAM_SETUP])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn python");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(
-            json!({"endpoint": moto.endpoint(), "ops": ops})
-                .to_string()
-                .as_bytes(),
-        )
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let input = json!({"endpoint": moto.endpoint(), "ops": ops}).to_string();
+    let out = uptime_testkit::spawn_fed(
+        Command::new(venv_bin("python")).args(["-c", MOTO_IAM_SETUP]),
+        input.as_bytes(),
+    )
+    .wait_with_output()
+    .unwrap();
     assert!(
         out.status.success(),
         "IAM setup in moto failed: {}",
@@ -1183,12 +1162,7 @@ impl Env<'_> {
             &TokioPause,
             &req,
             &Settings::new(region.clone(), vec![region]),
-            RunOptions {
-                session: SESSION,
-                concurrency: Concurrency::default(),
-                observe: &|_, _| {},
-                progress: &|_| {},
-            },
+            RunOptions::quiet(SESSION),
         )
         .await
     }

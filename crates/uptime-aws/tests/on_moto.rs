@@ -5,13 +5,13 @@
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use uptime_aws::{sdk, AwsConnect, AwsDirectory, TokioPause};
-use uptime_core::{run_organization, Concurrency, OrgRun, RunOptions, Settings};
+use uptime_core::{run_organization, OrgRun, RunOptions, Settings};
 use uptime_model::report::RunStatus;
 use uptime_model::{AccountId, InstanceId, Region, RoleName, RunRequest};
 use uptime_testkit::contract::{
     check_ports, ContractFleet, CONTRACT_SCHEDULE, CONTRACT_SCHEDULE_PADDED, OTHER_SCHEDULE,
 };
-use uptime_testkit::moto::Moto;
+use uptime_testkit::moto::{seeded_account, Moto};
 
 const SESSION: &str = "uptime-scheduler-test";
 
@@ -45,6 +45,14 @@ async fn run(moto: &Moto, input: Value, page_size: Option<i32>) -> OrgRun {
     .await
 }
 
+/// [`run`] with moto's call recorder on: the run and the calls it made.
+async fn recorded(moto: &Moto, input: Value, page_size: Option<i32>) -> (OrgRun, Value) {
+    moto.calls("start");
+    let out = run(moto, input, page_size).await;
+    moto.calls("stop");
+    (out, moto.calls("dump"))
+}
+
 /// A run whose input's `now` defaults to `now`.
 async fn run_at(moto: &Moto, input: Value, now: jiff::Timestamp, page_size: Option<i32>) -> OrgRun {
     let (dir, connect) = adapters(moto, page_size).await;
@@ -55,12 +63,7 @@ async fn run_at(moto: &Moto, input: Value, now: jiff::Timestamp, page_size: Opti
         &TokioPause,
         &req,
         &settings(),
-        RunOptions {
-            session: SESSION,
-            concurrency: Concurrency::default(),
-            observe: &|_, _| {},
-            progress: &|_| {},
-        },
+        RunOptions::quiet(SESSION),
     )
     .await
     .expect("run")
@@ -80,18 +83,6 @@ fn group(inv: &Value, account: &str, region: &str, group: u64) -> Vec<InstanceId
         .filter(|i| i["region"] == region && i["group"] == group)
         .map(|i| InstanceId::parse(i["id"].as_str().unwrap()).unwrap())
         .collect()
-}
-
-fn account_id(inv: &Value, name: &str) -> String {
-    inv["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == name)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 fn states(moto: &Moto, inv: &Value, regions: &[&str]) -> BTreeMap<String, String> {
@@ -146,7 +137,7 @@ async fn contract_holds_for_the_aws_adapter_on_moto() {
     }]}));
     let g = |n| group(&inv, "contract", "eu-west-1", n);
     let fleet = ContractFleet {
-        account: AccountId::parse(&account_id(&inv, "contract")).unwrap(),
+        account: AccountId::parse(&seeded_account(&inv, "contract")).unwrap(),
         region: Region::parse("eu-west-1").unwrap(),
         running: g(0),
         stopped: g(1),
@@ -201,15 +192,12 @@ async fn a_scheduled_stop_changes_exactly_the_right_instances_and_a_rerun_change
     let regions = ["eu-west-1", "us-east-1"];
     let before = states(&moto, &inv, &regions);
 
-    moto.calls("start");
-    let out = run(
+    let (out, calls) = recorded(
         &moto,
         json!({"action": "stop", "schedule": "office-hours"}),
         None,
     )
     .await;
-    moto.calls("stop");
-    let calls = moto.calls("dump");
     let after = states(&moto, &inv, &regions);
 
     // Exactly: dev-a's running office-hours instances (plain and hibernating) in both regions,
@@ -302,15 +290,12 @@ async fn a_scheduled_stop_changes_exactly_the_right_instances_and_a_rerun_change
     assert_eq!(by("ec2:StartInstances"), 0);
 
     // The same run again changes nothing and says so.
-    moto.calls("start");
-    let again = run(
+    let (again, calls) = recorded(
         &moto,
         json!({"action": "stop", "schedule": "office-hours"}),
         None,
     )
     .await;
-    moto.calls("stop");
-    let calls = moto.calls("dump");
     assert!(
         calls["mutating"].as_array().unwrap().is_empty(),
         "second run made mutating calls: {calls}"
@@ -320,10 +305,7 @@ async fn a_scheduled_stop_changes_exactly_the_right_instances_and_a_rerun_change
     assert_eq!(states(&moto, &inv, &regions), after);
 
     // A dry-run start reports what it would start and touches nothing.
-    moto.calls("start");
-    let dry = run(&moto, json!({"action": "start", "dry_run": true}), None).await;
-    moto.calls("stop");
-    let calls = moto.calls("dump");
+    let (dry, calls) = recorded(&moto, json!({"action": "start", "dry_run": true}), None).await;
     assert!(
         calls["mutating"].as_array().unwrap().is_empty(),
         "dry run made mutating calls: {calls}"
@@ -341,15 +323,12 @@ async fn a_region_with_more_instances_than_one_page_is_handled_completely() {
         "name": "big", "tags": {"uptime-scheduler:enabled": "true"},
         "regions": {"eu-west-1": [{"count": 60, "tags": {"Schedule": "office-hours"}, "separate_calls": true}]}
     }]}));
-    moto.calls("start");
-    let out = run(
+    let (out, calls) = recorded(
         &moto,
         json!({"action": "stop", "regions": ["eu-west-1"]}),
         Some(10),
     )
     .await;
-    moto.calls("stop");
-    let calls = moto.calls("dump");
     assert_eq!(out.summary.instances.stopped, 60);
     let after = states(&moto, &inv, &["eu-west-1"]);
     assert_eq!(after.values().filter(|s| *s == "stopped").count(), 60);

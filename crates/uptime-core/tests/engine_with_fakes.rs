@@ -207,12 +207,7 @@ async fn throttling_on_the_first_calls_is_retried_then_succeeds() {
         &pause,
         &request(json!({"action": "stop"})),
         &settings(),
-        RunOptions {
-            session: "t",
-            concurrency: Concurrency::default(),
-            observe: &|_, _| {},
-            progress: &|_| {},
-        },
+        RunOptions::quiet("t"),
     )
     .await
     .unwrap();
@@ -242,12 +237,7 @@ async fn a_throttled_region_or_account_is_run_again_as_the_state_machine_retries
         &pause,
         &request(json!({"action": "stop"})),
         &settings(),
-        RunOptions {
-            session: "t",
-            concurrency: Concurrency::default(),
-            observe: &|_, _| {},
-            progress: &|_| {},
-        },
+        RunOptions::quiet("t"),
     )
     .await
     .unwrap();
@@ -282,12 +272,7 @@ async fn a_throttled_region_or_account_is_run_again_as_the_state_machine_retries
         &pause,
         &request(json!({"action": "stop"})),
         &settings(),
-        RunOptions {
-            session: "t",
-            concurrency: Concurrency::default(),
-            observe: &|_, _| {},
-            progress: &|_| {},
-        },
+        RunOptions::quiet("t"),
     )
     .await
     .unwrap();

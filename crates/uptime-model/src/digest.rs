@@ -419,6 +419,35 @@ mod tests {
         ExecutionArn::parse("arn:aws:states:eu-west-1:123456789012:execution:uptime-scheduler:n1")
             .unwrap()
     }
+    /// `accounts` accounts, each with one instance changed to `outcome` in eu-west-1 and
+    /// us-east-1 failed with `error` and `message`.
+    fn changed_and_failed(
+        accounts: u32,
+        outcome: Outcome,
+        error: ErrorName,
+        message: &str,
+    ) -> Vec<AccountReport> {
+        (0..accounts)
+            .map(|n| AccountReport {
+                account: acct(n),
+                regions: vec![
+                    RegionReport::from_records(
+                        acct(n),
+                        region("eu-west-1"),
+                        &records(outcome, 1, n),
+                    ),
+                    RegionReport::failed(
+                        acct(n),
+                        region("us-east-1"),
+                        TargetError::new(error, message.to_owned()),
+                    ),
+                ],
+                skipped_regions: vec![],
+                error: None,
+            })
+            .collect()
+    }
+
     fn fold(header: RunHeader, reports: &[AccountReport]) -> (RunSummary, ChangeLines) {
         let mut s = Summarizer::new(header);
         for r in reports {
@@ -565,25 +594,7 @@ mod tests {
     #[test]
     fn a_run_with_300_failures_is_one_bounded_digest() {
         let nasty = "\u{1}".repeat(400);
-        let reports: Vec<AccountReport> = (0..300)
-            .map(|n| AccountReport {
-                account: acct(n),
-                regions: vec![
-                    RegionReport::from_records(
-                        acct(n),
-                        region("eu-west-1"),
-                        &records(Outcome::Stopped, 1, n),
-                    ),
-                    RegionReport::failed(
-                        acct(n),
-                        region("us-east-1"),
-                        TargetError::new(ErrorName::Throttled, nasty.clone()),
-                    ),
-                ],
-                skipped_regions: vec![],
-                error: None,
-            })
-            .collect();
+        let reports = changed_and_failed(300, Outcome::Stopped, ErrorName::Throttled, &nasty);
         let (summary, changes) = fold(header(Action::Stop, false), &reports);
         let d = Digest::build(&summary, &changes, Some(&arn()));
         let bytes = d.to_json().len();
@@ -604,25 +615,8 @@ mod tests {
 
     #[test]
     fn fit_drops_failures_then_changes_and_keeps_counting() {
-        let reports: Vec<AccountReport> = (0..60)
-            .map(|n| AccountReport {
-                account: acct(n),
-                regions: vec![
-                    RegionReport::from_records(
-                        acct(n),
-                        region("eu-west-1"),
-                        &records(Outcome::Started, 1, n),
-                    ),
-                    RegionReport::failed(
-                        acct(n),
-                        region("us-east-1"),
-                        TargetError::new(ErrorName::Internal, "x".repeat(300)),
-                    ),
-                ],
-                skipped_regions: vec![],
-                error: None,
-            })
-            .collect();
+        let reports =
+            changed_and_failed(60, Outcome::Started, ErrorName::Internal, &"x".repeat(300));
         let (summary, changes) = fold(header(Action::Start, false), &reports);
         let mut d = Digest::build(&summary, &changes, None);
         d.fit(4_000);

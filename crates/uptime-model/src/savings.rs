@@ -12,7 +12,7 @@ use crate::{eligibility, AccountId, Instance, Region, ScheduleName, SkipReason, 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use uptime_schedule::document::ResolveError;
 use uptime_schedule::{stopped_hours, ScheduleDocument};
 
@@ -139,6 +139,17 @@ impl PriceList {
     }
 }
 
+/// What a report is priced with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pricing<'a> {
+    /// A price list (a file, or one read from the AWS Price List API).
+    List(&'a PriceList),
+    /// None asked for: hours only.
+    None,
+    /// Asked for and not read, for this reason: hours only.
+    NotRead(String),
+}
+
 /// Which prices a report used.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PricesUsed {
@@ -206,9 +217,12 @@ pub struct SavingsReport {
     pub to: Timestamp,
     /// Real hours in `[from, to)`.
     pub hours: f64,
-    /// `None`: no price list was given; only hours are reported.
+    /// `None`: no prices; only hours are reported.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prices: Option<PricesUsed>,
+    /// Why there are no prices, when they were asked for and could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prices_not_read: Option<String>,
     pub total: SavingsTotal,
     /// By schedule tag value.
     pub schedules: BTreeMap<String, SavingsTotal>,
@@ -241,7 +255,6 @@ pub struct SavingsBuilder<'a> {
     schedules: &'a ScheduleDocument,
     tags: &'a TagConfig,
     filter: Option<&'a ScheduleName>,
-    prices: Option<&'a PriceList>,
     /// Tag value → the hours its schedule keeps an instance stopped, or why it has none.
     measured: HashMap<String, Result<f64, SkipReason>>,
     lines: BTreeMap<(AccountId, Region, String, String), SavingsLine>,
@@ -252,15 +265,14 @@ pub struct SavingsBuilder<'a> {
 
 impl<'a> SavingsBuilder<'a> {
     /// A report over `[from, to)` with these schedules (names resolve through the document,
-    /// inline expressions on their own), the deployment's tags, the run's schedule filter and
-    /// an optional price list.
+    /// inline expressions on their own), the deployment's tags and the run's schedule filter.
+    /// The prices come at [`Self::finish`], once [`Self::priced_pairs`] says what to price.
     pub fn new(
         from: Timestamp,
         to: Timestamp,
         schedules: &'a ScheduleDocument,
         tags: &'a TagConfig,
         filter: Option<&'a ScheduleName>,
-        prices: Option<&'a PriceList>,
     ) -> Self {
         Self {
             from,
@@ -268,7 +280,6 @@ impl<'a> SavingsBuilder<'a> {
             schedules,
             tags,
             filter,
-            prices,
             measured: HashMap::new(),
             lines: BTreeMap::new(),
             skipped_by_reason: BTreeMap::new(),
@@ -309,7 +320,6 @@ impl<'a> SavingsBuilder<'a> {
                 .clone()
                 .filter(|t| !t.is_empty())
                 .unwrap_or_else(|| "unknown".to_owned());
-            let price = self.prices.map(|p| p.hourly(region, &itype));
             let key = (account.clone(), region.clone(), value, itype);
             let line = self
                 .lines
@@ -322,15 +332,22 @@ impl<'a> SavingsBuilder<'a> {
                     instances: 0,
                     instance_hours: 0.0,
                     stopped_hours: 0.0,
-                    saved: price.flatten().map(|_| 0.0),
+                    saved: None,
                 });
             line.instances += 1;
             line.instance_hours += hours;
             line.stopped_hours += stopped;
-            if let (Some(saved), Some(Some(p))) = (line.saved.as_mut(), price) {
-                *saved += stopped * p;
-            }
         }
+    }
+
+    /// The regions and instance types of the instances counted so far (`unknown` types left
+    /// out): what a price list must price.
+    pub fn priced_pairs(&self) -> BTreeSet<(Region, String)> {
+        self.lines
+            .keys()
+            .filter(|(_, _, _, itype)| itype != "unknown")
+            .map(|(_, region, _, itype)| (region.clone(), itype.clone()))
+            .collect()
     }
 
     /// An account or region whose instances could not be read.
@@ -365,10 +382,20 @@ impl<'a> SavingsBuilder<'a> {
     }
 
     /// The report: lines in account, region, schedule, type order; totals by schedule and in
-    /// all; failures by account and region.
-    pub fn finish(mut self) -> SavingsReport {
+    /// all; failures by account and region. Each line's stopped hours are priced at its type's
+    /// hourly price in its region, where `pricing` has one.
+    pub fn finish(mut self, pricing: Pricing<'_>) -> SavingsReport {
         let hours = self.hours();
-        let lines: Vec<SavingsLine> = std::mem::take(&mut self.lines).into_values().collect();
+        let prices = match &pricing {
+            Pricing::List(p) => Some(*p),
+            Pricing::None | Pricing::NotRead(_) => None,
+        };
+        let mut lines: Vec<SavingsLine> = std::mem::take(&mut self.lines).into_values().collect();
+        for line in &mut lines {
+            line.saved = prices
+                .and_then(|p| p.hourly(&line.region, &line.instance_type))
+                .map(|hourly| line.stopped_hours * hourly);
+        }
         let mut total = SavingsTotal::default();
         let mut schedules: BTreeMap<String, SavingsTotal> = BTreeMap::new();
         let mut unpriced_types: BTreeMap<String, u64> = BTreeMap::new();
@@ -378,13 +405,13 @@ impl<'a> SavingsBuilder<'a> {
                 .entry(line.schedule.clone())
                 .or_default()
                 .add(line);
-            if self.prices.is_some() && line.saved.is_none() {
+            if prices.is_some() && line.saved.is_none() {
                 *unpriced_types
                     .entry(line.instance_type.clone())
                     .or_default() += line.instances;
             }
         }
-        if self.prices.is_none() {
+        if prices.is_none() {
             // Without prices nothing is priced, and the money is not reported as 0 saved.
             total.unpriced_instances = 0;
             for t in schedules.values_mut() {
@@ -398,11 +425,15 @@ impl<'a> SavingsBuilder<'a> {
             from: self.from,
             to: self.to,
             hours,
-            prices: self.prices.map(|p| PricesUsed {
+            prices: prices.map(|p| PricesUsed {
                 currency: p.currency.clone(),
                 source: p.source.clone(),
                 read_at: p.read_at.clone(),
             }),
+            prices_not_read: match pricing {
+                Pricing::NotRead(reason) => Some(reason),
+                Pricing::List(_) | Pricing::None => None,
+            },
             total,
             schedules,
             unpriced_types,
@@ -511,7 +542,6 @@ mod tests {
             &doc,
             &tags,
             None,
-            Some(&p),
         );
         let acct = AccountId::parse("111111111111").unwrap();
         let eu = Region::parse("eu-west-1").unwrap();
@@ -531,7 +561,16 @@ mod tests {
                 spot,
             ],
         );
-        let r = b.finish();
+        // What a price list must price: every region and type counted, `unknown` aside.
+        assert_eq!(
+            b.priced_pairs(),
+            BTreeSet::from([
+                (eu.clone(), "c7g.xlarge".to_owned()),
+                (eu.clone(), "m5.large".to_owned()),
+                (eu.clone(), "t3.micro".to_owned()),
+            ])
+        );
+        let r = b.finish(Pricing::List(&p));
         assert_eq!(r.hours, 168.0);
         let office = &r.schedules["office"];
         assert_eq!(office.instances, 4);
@@ -561,26 +600,40 @@ mod tests {
         assert_eq!(r.prices.as_ref().unwrap().read_at, "2026-12-01");
     }
 
+    /// Without prices, or with prices that could not be read, only hours are reported, and
+    /// the report says which.
     #[test]
-    fn without_prices_only_hours_are_reported() {
+    fn without_prices_only_hours_are_reported_and_why() {
         let (doc, tags) = (doc(), TagConfig::default());
-        let mut b = SavingsBuilder::new(
-            ts("2026-06-01T00:00:00Z"),
-            ts("2026-06-02T00:00:00Z"),
-            &doc,
-            &tags,
-            None,
-            None,
-        );
         let acct = AccountId::parse("111111111111").unwrap();
         let eu = Region::parse("eu-west-1").unwrap();
-        b.add_region(&acct, &eu, &[instance(1, Some("office"), "m5.large")]);
-        let r = b.finish();
-        assert!((r.total.stopped_hours - 14.0).abs() < 1e-9);
-        assert_eq!(r.total.unpriced_instances, 0);
-        let v = serde_json::to_value(&r).unwrap();
-        assert!(v.get("prices").is_none());
-        assert!(v["lines"][0].get("saved").is_none(), "{v}");
+        for (pricing, why) in [
+            (Pricing::None, None),
+            (
+                Pricing::NotRead("AccessDeniedException: no".to_owned()),
+                Some("AccessDeniedException: no"),
+            ),
+        ] {
+            let mut b = SavingsBuilder::new(
+                ts("2026-06-01T00:00:00Z"),
+                ts("2026-06-02T00:00:00Z"),
+                &doc,
+                &tags,
+                None,
+            );
+            b.add_region(&acct, &eu, &[instance(1, Some("office"), "m5.large")]);
+            let r = b.finish(pricing);
+            assert!((r.total.stopped_hours - 14.0).abs() < 1e-9);
+            assert_eq!(r.total.saved, 0.0);
+            assert_eq!(
+                r.total.unpriced_instances, 0,
+                "nothing was priced, so nothing is unpriced"
+            );
+            let v = serde_json::to_value(&r).unwrap();
+            assert!(v.get("prices").is_none());
+            assert_eq!(v.get("prices_not_read").and_then(Value::as_str), why);
+            assert!(v["lines"][0].get("saved").is_none(), "{v}");
+        }
     }
 
     #[test]
@@ -593,7 +646,6 @@ mod tests {
             &doc,
             &tags,
             Some(&office),
-            None,
         );
         let acct = AccountId::parse("111111111111").unwrap();
         let eu = Region::parse("eu-west-1").unwrap();
@@ -605,7 +657,7 @@ mod tests {
                 instance(2, Some("mon-fri 08:00-12:00 UTC"), "m5.large"),
             ],
         );
-        let r = b.finish();
+        let r = b.finish(Pricing::None);
         assert_eq!(r.total.instances, 1);
         assert_eq!(r.skipped_by_reason["other-schedule"], 1);
     }

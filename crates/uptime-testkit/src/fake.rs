@@ -182,12 +182,7 @@ impl FakeCloud {
             &RecordingPause::default(),
             req,
             settings,
-            uptime_core::RunOptions {
-                session: "test",
-                concurrency: uptime_core::Concurrency::default(),
-                observe: &|_, _| {},
-                progress: &|_| {},
-            },
+            uptime_core::RunOptions::quiet("test"),
         )
         .await
     }

@@ -10,9 +10,11 @@ pub mod local;
 pub mod moto;
 pub mod objects;
 pub mod output;
+pub mod process;
 
 pub use digests::FakeDigests;
 pub use fake::{Call, FakeCloud, FakeCompute, Launch, Op, RecordingPause};
-pub use local::{run_state_machine, FaultProxy, LambdaEmulator, LocalExecution};
+pub use local::{run_state_machine, FaultProxy, LambdaEmulator, LocalExecution, PriceListStub};
 pub use objects::FakeObjects;
 pub use output::Captured;
+pub use process::spawn_fed;

@@ -179,44 +179,115 @@ impl Drop for LambdaEmulator {
 /// The fault-injecting proxy in front of moto.
 #[derive(Debug)]
 pub struct FaultProxy {
-    child: Child,
+    server: HarnessServer,
     pub port: u16,
 }
 
 impl FaultProxy {
     pub fn start(upstream: &str) -> FaultProxy {
-        let port = free_port();
-        let (log, _) = log_file(&format!("uptime-fault-proxy-{port}.log"));
-        let child = Command::new(venv_bin("python"))
-            .arg(repo_root().join("tests/harness/fault_proxy.py"))
-            .args(["--upstream", upstream, "--port", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("spawn fault_proxy.py");
-        wait_for_port(port, "fault_proxy.py");
-        FaultProxy { child, port }
+        let server = HarnessServer::start("fault_proxy.py", &["--upstream", upstream]);
+        let port = server.port;
+        FaultProxy { server, port }
     }
 
     pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        self.server.endpoint()
     }
 
     /// Replaces the rules (see tests/harness/README.md for their format).
     pub fn set_rules(&self, rules: &Value) {
-        let (status, body) = http(self.port, "PUT", "/__fault/rules", Some(rules));
-        assert_eq!(status, 200, "setting fault rules: {body}");
+        self.server
+            .control("PUT", "/__fault/rules", Some(rules), "setting fault rules");
     }
 
     /// Per rule and per `service:Action`: forwarded and faulted counts.
     pub fn stats(&self) -> Value {
-        let (status, body) = http(self.port, "GET", "/__fault/stats", None);
-        assert_eq!(status, 200, "reading fault stats: {body}");
+        let body = self
+            .server
+            .control("GET", "/__fault/stats", None, "reading fault stats");
         serde_json::from_str(&body).expect("stats are JSON")
     }
 }
 
-impl Drop for FaultProxy {
+/// `tests/harness/price_list.py` on a free loopback port: the AWS Price List API's
+/// GetProducts, which moto does not implement, answered from the products it is given.
+#[derive(Debug)]
+pub struct PriceListStub {
+    server: HarnessServer,
+}
+
+impl PriceListStub {
+    pub fn start() -> PriceListStub {
+        PriceListStub {
+            server: HarnessServer::start("price_list.py", &[]),
+        }
+    }
+
+    pub fn endpoint(&self) -> String {
+        self.server.endpoint()
+    }
+
+    /// Replaces the products and the deny switch, and forgets the requests.
+    pub fn set(&self, spec: &Value) {
+        self.server.control(
+            "PUT",
+            "/__stub/products",
+            Some(spec),
+            "setting the stub's products",
+        );
+    }
+
+    /// Every GetProducts request body received since the last [`Self::set`].
+    pub fn requests(&self) -> Vec<Value> {
+        let body = self.server.control(
+            "GET",
+            "/__stub/requests",
+            None,
+            "reading the stub's requests",
+        );
+        let v: Value = serde_json::from_str(&body).expect("requests are JSON");
+        v["requests"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+/// A harness server script (`tests/harness/SCRIPT --port P ARGS`) on a free loopback port, its
+/// log in the temporary folder; stopped by PID when dropped.
+#[derive(Debug)]
+struct HarnessServer {
+    child: Child,
+    port: u16,
+}
+
+impl HarnessServer {
+    /// Starts the script and waits until it listens.
+    fn start(script: &str, args: &[&str]) -> Self {
+        let port = free_port();
+        let (log, _) = log_file(&format!("uptime-{script}-{port}.log"));
+        let child = Command::new(venv_bin("python"))
+            .arg(repo_root().join("tests/harness").join(script))
+            .args(["--port", &port.to_string()])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {script}: {e}"));
+        wait_for_port(port, script);
+        Self { child, port }
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// One request to a control endpoint, which must answer 200; its body.
+    fn control(&self, method: &str, path: &str, body: Option<&Value>, what: &str) -> String {
+        let (status, body) = http(self.port, method, path, body);
+        assert_eq!(status, 200, "{what}: {body}");
+        body
+    }
+}
+
+impl Drop for HarnessServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -360,19 +431,9 @@ pub fn run_state_machine_with_schedules(
     for state in capture {
         cmd.args(["--capture", state]);
     }
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the local state machine runner");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.to_string().as_bytes())
-        .expect("write the execution input");
-    let out = child.wait_with_output().expect("runner output");
+    let out = crate::spawn_fed(&mut cmd, input.to_string().as_bytes())
+        .wait_with_output()
+        .expect("runner output");
     assert!(
         out.status.success(),
         "run-execution.mjs failed: {}",

@@ -2,7 +2,6 @@
 //! Python seeding and snapshot scripts in `tests/harness/`.
 
 use serde_json::Value;
-use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -87,22 +86,13 @@ impl Moto {
     /// Runs a harness script with `--endpoint` and JSON on stdin; returns its JSON output.
     pub fn script(&self, script: &str, args: &[&str], input: &Value) -> Value {
         let path = repo_root().join("tests/harness").join(script);
-        let mut child = Command::new(venv_bin("python"))
-            .arg(&path)
+        let mut cmd = Command::new(venv_bin("python"));
+        cmd.arg(&path)
             .args(["--endpoint", &self.endpoint()])
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn harness script");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.to_string().as_bytes())
-            .expect("write spec");
-        let out = child.wait_with_output().expect("harness script");
+            .args(args);
+        let out = crate::spawn_fed(&mut cmd, input.to_string().as_bytes())
+            .wait_with_output()
+            .expect("harness script");
         assert!(
             out.status.success(),
             "{script} failed: {}",
@@ -144,4 +134,16 @@ pub fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free loopback port")
+}
+
+/// The id of the account seeded under `name` in a seed inventory (what seed.py printed).
+pub fn seeded_account(inventory: &Value, name: &str) -> String {
+    inventory["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == name)
+        .and_then(|a| a["id"].as_str())
+        .unwrap_or_else(|| panic!("no seeded account {name}"))
+        .to_owned()
 }

@@ -67,6 +67,19 @@ mod tests {
         Config::from_lookup(|k| (k == "AWS_REGION").then(|| "us-east-1".to_owned())).unwrap()
     }
 
+    /// The handler on `cloud` with this event, at [`clock`], pauses recorded.
+    async fn list(
+        cloud: &FakeCloud,
+        event: impl Into<StrictValue>,
+    ) -> Result<ListAccountsResponse, LambdaError> {
+        handle(cloud, &RecordingPause::default(), &config(), clock(), event).await
+    }
+
+    /// The event Step Functions passes for this execution input.
+    fn event(input: Value) -> Value {
+        json!({"input": input, "execution_start": "2026-11-24T19:00:00Z"})
+    }
+
     #[tokio::test]
     async fn malformed_input_fails_as_invalid_input_before_any_call() {
         let cloud = FakeCloud::new();
@@ -77,15 +90,7 @@ mod tests {
             json!({"action": "stop", "extra": 1}),
             json!("stop"),
         ] {
-            let e = handle(
-                &cloud,
-                &RecordingPause::default(),
-                &config(),
-                clock(),
-                json!({"input": input, "execution_start": "2026-11-24T19:00:00Z"}),
-            )
-            .await
-            .unwrap_err();
+            let e = list(&cloud, event(input.clone())).await.unwrap_err();
             assert_eq!(e.name, ErrorName::InvalidInput, "{input}");
         }
         assert!(cloud.calls().is_empty(), "no call was made");
@@ -113,15 +118,7 @@ mod tests {
             ),
         ] {
             let event: StrictValue = serde_json::from_str(payload).unwrap();
-            let e = handle(
-                &cloud,
-                &RecordingPause::default(),
-                &config(),
-                clock(),
-                event,
-            )
-            .await
-            .unwrap_err();
+            let e = list(&cloud, event).await.unwrap_err();
             assert_eq!(e.name, ErrorName::InvalidInput, "{payload}");
             assert!(e.message.contains(&format!("`{path}`")), "{}", e.message);
         }
@@ -132,21 +129,11 @@ mod tests {
     async fn a_run_for_another_time_is_refused_unless_a_replay_or_a_dry_run() {
         let cloud = FakeCloud::new();
         cloud.add_enabled_account("111111111111");
-        let event =
-            |input: Value| json!({"input": input, "execution_start": "2026-11-24T19:00:00Z"});
         for input in [
             json!({"action": "stop", "now": "2026-11-20T19:00:00Z"}),
             json!({"action": "reconcile", "now": "2030-01-01T00:00:00Z", "replay": true}),
         ] {
-            let e = handle(
-                &cloud,
-                &RecordingPause::default(),
-                &config(),
-                clock(),
-                event(input.clone()),
-            )
-            .await
-            .unwrap_err();
+            let e = list(&cloud, event(input.clone())).await.unwrap_err();
             assert_eq!(e.name, ErrorName::InvalidInput, "{input}");
             assert!(e.message.contains("`now`"), "{}", e.message);
         }
@@ -156,30 +143,18 @@ mod tests {
             json!({"action": "stop", "now": "2030-01-01T00:00:00Z", "dry_run": true}),
             json!({"action": "stop"}),
         ] {
-            handle(
-                &cloud,
-                &RecordingPause::default(),
-                &config(),
-                clock(),
-                event(input.clone()),
-            )
-            .await
-            .unwrap_or_else(|e| panic!("{input}: {e}"));
+            list(&cloud, event(input.clone()))
+                .await
+                .unwrap_or_else(|e| panic!("{input}: {e}"));
         }
     }
 
     #[tokio::test]
     async fn a_malformed_event_is_invalid_input() {
         let cloud = FakeCloud::new();
-        let e = handle(
-            &cloud,
-            &RecordingPause::default(),
-            &config(),
-            clock(),
-            json!({"input": {"action": "stop"}}),
-        )
-        .await
-        .unwrap_err();
+        let e = list(&cloud, json!({"input": {"action": "stop"}}))
+            .await
+            .unwrap_err();
         assert_eq!(e.name, ErrorName::InvalidInput);
         assert!(e.message.contains("execution_start"));
     }
@@ -197,15 +172,9 @@ mod tests {
         );
         cloud.add_enabled_account("111111111111");
         cloud.add_account("333333333333", "c", &[]);
-        let out = handle(
-            &cloud,
-            &RecordingPause::default(),
-            &config(),
-            clock(),
-            json!({"input": {"action": "stop"}, "execution_start": "2026-11-24T19:00:00Z"}),
-        )
-        .await
-        .unwrap();
+        let out = list(&cloud, event(json!({"action": "stop"})))
+            .await
+            .unwrap();
         let v = serde_json::to_value(&out).unwrap();
         assert_eq!(
             v["accounts"],
@@ -219,15 +188,9 @@ mod tests {
     async fn a_listing_that_stays_throttled_fails_as_throttled() {
         let cloud = FakeCloud::new();
         cloud.fail_next(Op::ListAccounts, None, None, ErrorKind::Throttled, 10);
-        let e = handle(
-            &cloud,
-            &RecordingPause::default(),
-            &config(),
-            clock(),
-            json!({"input": {"action": "stop"}, "execution_start": "2026-11-24T19:00:00Z"}),
-        )
-        .await
-        .unwrap_err();
+        let e = list(&cloud, event(json!({"action": "stop"})))
+            .await
+            .unwrap_err();
         assert_eq!(e.name, ErrorName::Throttled);
         assert!(uptime_lambda::TASK_ERRORS.contains(&e.name));
     }

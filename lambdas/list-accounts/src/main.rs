@@ -3,10 +3,8 @@
 
 mod handler;
 
-use lambda_runtime::{service_fn, LambdaEvent};
 use uptime_aws::{sdk, AwsDirectory, TokioPause};
 use uptime_lambda::Config;
-use uptime_model::json::StrictValue;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -14,17 +12,14 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = Config::from_env()?;
     let directory = AwsDirectory::new(&sdk::load().await);
     let (config, directory) = (&config, &directory);
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<StrictValue>| async move {
-            handler::handle(
-                directory,
-                &TokioPause,
-                config,
-                jiff::Timestamp::now(),
-                event.payload,
-            )
-            .await
-        },
-    ))
+    uptime_lambda::serve(|event| {
+        handler::handle(
+            directory,
+            &TokioPause,
+            config,
+            jiff::Timestamp::now(),
+            event,
+        )
+    })
     .await
 }

@@ -3,24 +3,18 @@
 
 mod handler;
 
-use lambda_runtime::{service_fn, LambdaEvent};
 use uptime_aws::{sdk, AwsConnect, AwsDirectory, TokioPause};
 use uptime_lambda::Config;
-use uptime_model::json::StrictValue;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     uptime_lambda::logging::init();
     let config = Config::from_env()?;
     let sdk = sdk::load().await;
-    let connect = AwsConnect::new(&sdk, config.member_role.clone(), config.partition());
+    let connect = AwsConnect::for_deployment(&sdk, &config);
     // Organizations, only for accounts whose regions tag was left out of the payload.
     let directory = AwsDirectory::new(&sdk);
     let (config, connect, directory) = (&config, &connect, &directory);
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<StrictValue>| async move {
-            handler::handle(directory, connect, &TokioPause, config, event.payload).await
-        },
-    ))
-    .await
+    uptime_lambda::serve(|event| handler::handle(directory, connect, &TokioPause, config, event))
+        .await
 }

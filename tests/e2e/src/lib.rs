@@ -168,14 +168,4 @@ pub fn scenario_org() -> Value {
     ]})
 }
 
-/// The id of the account seeded under `name` in a seed inventory (what seed.py printed).
-pub fn seeded_account(inventory: &Value, name: &str) -> String {
-    inventory["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == name)
-        .and_then(|a| a["id"].as_str())
-        .unwrap_or_else(|| panic!("no seeded account {name}"))
-        .to_owned()
-}
+pub use uptime_testkit::moto::seeded_account;

@@ -342,14 +342,13 @@ fn check_mutations(
     Ok(())
 }
 
-/// Every seeded instance stopped, by exactly one StopInstances each, and no other mutating call.
-fn verify(
+/// The seeded accounts (the management account last) and instance ids, checked against the
+/// size that was seeded.
+fn seeded_of_size(
     what: &str,
-    moto: &Moto,
     inventory: &Value,
     size: &Size,
-    recorded: &Value,
-) -> Result<(), String> {
+) -> Result<(Vec<String>, BTreeSet<String>), String> {
     let (mut accounts, ids) = seeded(inventory);
     if ids.len() as u64 != size.instances() {
         return Err(format!(
@@ -358,19 +357,30 @@ fn verify(
             size.instances()
         ));
     }
-    check_mutations(what, recorded, &ids, &["StopInstances"])?;
     accounts.push(MANAGEMENT.to_owned());
-    let snapshot = moto.snapshot(&accounts, &REGIONS);
+    Ok((accounts, ids))
+}
+
+/// Every instance moto describes (id → `{state, …}`) was seeded and is stopped (or stopping)
+/// after `run`, passes `check`, and every seeded one is described.
+fn every_seeded_stopped(
+    what: &str,
+    run: &str,
+    ids: &BTreeSet<String>,
+    described: &Value,
+    check: impl Fn(&str, &Value) -> Result<(), String>,
+) -> Result<(), String> {
     let mut seen = 0;
-    for (id, v) in snapshot.as_object().into_iter().flatten() {
+    for (id, v) in described.as_object().into_iter().flatten() {
         let state = v["state"].as_str().unwrap_or("?");
         if !ids.contains(id) {
             return Err(format!("{what}: an instance nobody seeded: {id} ({state})"));
         }
         seen += 1;
         if !matches!(state, "stopped" | "stopping") {
-            return Err(format!("{what}: {id} is {state} after the stop run"));
+            return Err(format!("{what}: {id} is {state} after {run}"));
         }
+        check(id, v)?;
     }
     if seen != ids.len() {
         return Err(format!(
@@ -381,55 +391,59 @@ fn verify(
     Ok(())
 }
 
-/// After the transition tick: every seeded instance stopped once and tagged once (the
-/// mutating calls), and in moto stopped with exactly its seeded tags plus the last-action tag.
-fn verify_transition(
+/// What a verified run was: a stop run, or a reconcile tick that stops and tags.
+#[derive(Debug, Clone, Copy)]
+enum Verified {
+    /// Every seeded instance stopped, by exactly one StopInstances each, and no other
+    /// mutating call.
+    Stop,
+    /// Every seeded instance stopped once and tagged once (the mutating calls), and in moto
+    /// stopped with exactly its seeded tags plus the last-action tag.
+    Transition,
+}
+
+/// Checks a run that should have stopped every seeded instance (see [`Verified`]).
+fn verify(
     what: &str,
     moto: &Moto,
     inventory: &Value,
     size: &Size,
     recorded: &Value,
+    run: Verified,
 ) -> Result<(), String> {
-    let (mut accounts, ids) = seeded(inventory);
-    if ids.len() as u64 != size.instances() {
-        return Err(format!(
-            "{what}: seeded {} instances, expected {}",
-            ids.len(),
-            size.instances()
-        ));
-    }
-    check_mutations(what, recorded, &ids, &["StopInstances", "CreateTags"])?;
-    accounts.push(MANAGEMENT.to_owned());
-    let described = moto.script(
-        "act.py",
-        &[],
-        &json!({"describe": {"accounts": accounts, "regions": REGIONS}}),
-    );
-    let want_tags = json!({"Schedule": INLINE_SCHEDULE, LAST_ACTION_KEY: LAST_ACTION});
-    let mut seen = 0;
-    for (id, v) in described["instances"].as_object().into_iter().flatten() {
-        let state = v["state"].as_str().unwrap_or("?");
-        if !ids.contains(id) {
-            return Err(format!("{what}: an instance nobody seeded: {id} ({state})"));
+    let (accounts, ids) = seeded_of_size(what, inventory, size)?;
+    match run {
+        Verified::Stop => {
+            check_mutations(what, recorded, &ids, &["StopInstances"])?;
+            let snapshot = moto.snapshot(&accounts, &REGIONS);
+            every_seeded_stopped(what, "the stop run", &ids, &snapshot, |_, _| Ok(()))
         }
-        seen += 1;
-        if !matches!(state, "stopped" | "stopping") {
-            return Err(format!("{what}: {id} is {state} after the transition"));
-        }
-        if v["tags"] != want_tags {
-            return Err(format!(
-                "{what}: {id} has tags {} (want {want_tags})",
-                v["tags"]
-            ));
+        Verified::Transition => {
+            check_mutations(what, recorded, &ids, &["StopInstances", "CreateTags"])?;
+            let described = moto.script(
+                "act.py",
+                &[],
+                &json!({"describe": {"accounts": accounts, "regions": REGIONS}}),
+            );
+            let want_tags = json!({"Schedule": INLINE_SCHEDULE, LAST_ACTION_KEY: LAST_ACTION});
+            every_seeded_stopped(
+                what,
+                "the transition",
+                &ids,
+                &described["instances"],
+                |id, v| {
+                    if v["tags"] == want_tags {
+                        Ok(())
+                    } else {
+                        Err(format!(
+                            "{what}: {id} has tags {} (want {want_tags})",
+                            v["tags"]
+                        ))
+                    }
+                },
+            )
         }
     }
-    if seen != ids.len() {
-        return Err(format!(
-            "{what}: moto reports {seen} of {} seeded instances",
-            ids.len()
-        ));
-    }
-    Ok(())
 }
 
 /// Calls compared with the floor.
@@ -620,7 +634,14 @@ fn run_size(size: Size, lambda_figures: Option<Option<&Path>>) -> Result<(Value,
         t.elapsed().as_secs_f64()
     ));
     let (cli_wall, cli_calls) = run_cli(&moto, &regions, &input)?;
-    verify("CLI stop", &moto, &inventory, &size, &cli_calls)?;
+    verify(
+        "CLI stop",
+        &moto,
+        &inventory,
+        &size,
+        &cli_calls,
+        Verified::Stop,
+    )?;
     drop(moto);
 
     // --- stop: the state machine ---
@@ -632,7 +653,14 @@ fn run_size(size: Size, lambda_figures: Option<Option<&Path>>) -> Result<(Value,
         size.label()
     ));
     let sfn = run_sfn(&moto, &lambdas, &format!("bench-{}", size.label()), &input)?;
-    verify("state machine stop", &moto, &inventory, &size, &sfn.calls)?;
+    verify(
+        "state machine stop",
+        &moto,
+        &inventory,
+        &size,
+        &sfn.calls,
+        Verified::Stop,
+    )?;
     progress(format!(
         "{}: state machine {:.2} s; outcome verified",
         size.label(),
@@ -678,12 +706,13 @@ fn reconcile_size(
     let inventory = moto.seed(&spec);
     progress(format!("{}: CLI reconcile transition tick…", size.label()));
     let (t_wall, t_calls) = run_cli(&moto, regions, &reconcile_input(TRANSITION_NOW))?;
-    verify_transition(
+    verify(
         "CLI reconcile transition",
         &moto,
         &inventory,
         size,
         &t_calls,
+        Verified::Transition,
     )?;
     let (s_wall, s_calls) = run_cli(&moto, regions, &reconcile_input(STEADY_NOW))?;
     check_mutations(
@@ -713,12 +742,13 @@ fn reconcile_size(
         &format!("bench-reconcile-transition-{label}"),
         &reconcile_input(TRANSITION_NOW),
     )?;
-    verify_transition(
+    verify(
         "state machine reconcile transition",
         &moto,
         &inventory,
         size,
         &transition.calls,
+        Verified::Transition,
     )?;
     let steady = run_sfn(
         &moto,

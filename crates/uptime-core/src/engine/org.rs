@@ -56,6 +56,19 @@ pub struct RunOptions<'a> {
     pub progress: &'a (dyn Fn(Progress<'_>) + Sync),
 }
 
+impl<'a> RunOptions<'a> {
+    /// A run under this session name at the default concurrency that observes and reports
+    /// nothing as it goes (tests, and callers that want only the result).
+    pub fn quiet(session: &'a str) -> Self {
+        Self {
+            session,
+            concurrency: Concurrency::default(),
+            observe: &|_, _| {},
+            progress: &|_| {},
+        }
+    }
+}
+
 impl std::fmt::Debug for RunOptions<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RunOptions")

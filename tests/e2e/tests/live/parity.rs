@@ -28,8 +28,7 @@
 
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use uptime_e2e::{scenario_org, Stack, DEFAULT_REGIONS};
 use uptime_testkit::local::binary_dir;
 use uptime_testkit::moto::Moto;
@@ -384,8 +383,8 @@ fn run_cli(side: &Side<'_>, input: &Value) -> (Option<i32>, String, String) {
         "{} is missing: run `cargo build --workspace --bins` first",
         bin.display()
     );
-    let mut child = Command::new(bin)
-        .args(["run", "--input", "-", "--output", "json"])
+    let mut cmd = Command::new(bin);
+    cmd.args(["run", "--input", "-", "--output", "json"])
         .args(["--member-role", "UptimeSchedulerMember"])
         .args(["--regions", DEFAULT_REGIONS])
         .args(["--verify-after", "1"])
@@ -397,19 +396,10 @@ fn run_cli(side: &Side<'_>, input: &Value) -> (Option<i32>, String, String) {
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn uptime-scheduler");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+    let out = uptime_testkit::spawn_fed(&mut cmd, input.to_string().as_bytes())
+        .wait_with_output()
         .unwrap();
-    let out = child.wait_with_output().unwrap();
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
