@@ -1170,8 +1170,12 @@ fn measure_binary(bin: &Path, name: &str, env: &[(&str, String)], event: &Value)
     let started = Instant::now();
     let mut command = match (arch().runner(), bin.starts_with(binary_dir())) {
         (Some(qemu), false) => {
+            // The binaries are dynamically linked against glibc: qemu finds the arm64 loader
+            // and libraries under QEMU_LD_PREFIX (Debian's libc6-arm64-cross by default).
+            let prefix = std::env::var("QEMU_LD_PREFIX")
+                .unwrap_or_else(|_| "/usr/aarch64-linux-gnu".to_owned());
             let mut c = Command::new(qemu);
-            c.arg(bin);
+            c.arg(bin).env("QEMU_LD_PREFIX", prefix);
             c
         }
         _ => Command::new(bin),
