@@ -25,6 +25,9 @@ from common import assumed_credentials, endpoint_parser
 MANAGEMENT_ACCOUNT = "123456789012"
 ORG_REGION = "us-east-1"
 ACCESS_ROLE = "OrganizationAccountAccessRole"
+# The hub's results bucket, as the deployment creates it (the state machine's ResultWriters and
+# the start verification's plan; the local runner's --var results_bucket names it).
+RESULTS_BUCKET = "uptime-scheduler-results"
 INSTANCE_TYPE = "t3.micro"
 STATES = ("running", "stopped", "terminated")
 GROUP_KEYS = {"count", "type", "tags", "state", "spot", "asg", "hibernation", "separate_calls"}
@@ -420,7 +423,22 @@ class Seeder:
             )
             inventory_accounts.append({"name": acc["name"], "id": account_id, "instances": instances})
         log(f"done in {time.monotonic() - t0:.1f}s")
-        return {"management_account": mgmt, "root_id": root_id, "ous": ous, "accounts": inventory_accounts}
+        self.ensure_results_bucket()
+        return {
+            "management_account": mgmt,
+            "root_id": root_id,
+            "ous": ous,
+            "accounts": inventory_accounts,
+            "results_bucket": RESULTS_BUCKET,
+        }
+
+    def ensure_results_bucket(self) -> None:
+        s3 = self.client("s3", ORG_REGION, self.mgmt_creds)
+        try:
+            s3.create_bucket(Bucket=RESULTS_BUCKET)
+        except ClientError as e:
+            if e.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                raise
 
 
 def reset(endpoint: str) -> None:

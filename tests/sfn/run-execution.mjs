@@ -4,7 +4,7 @@
 //
 //   node tests/sfn/run-execution.mjs --definition PATH --lambda-endpoint http://127.0.0.1:PORT --input FILE|- \
 //        [--var name=value]... [--retry-interval-ms N] [--wait-ms N] [--capture StateName]... [--name EXECUTION_NAME] \
-//        [--region us-east-1] [--account 000000000000]
+//        [--region us-east-1] [--account 000000000000] [--s3-endpoint http://127.0.0.1:PORT]
 //
 // Output: {"status": "SUCCEEDED"|"FAILED"|"TIMED_OUT"|"ABORTED", "output", "error", "cause",
 //          "events": {type: n}, "transitions", "retries", "invocations": {fn: n},
@@ -17,6 +17,7 @@
 // * Error name/cause: a thrown Error's `.name` is the ASL error name, `.message` the cause; a Catch
 //   hands `{Error: name, Cause: message}` to the next state (Cause is always present, "" if empty).
 // * A Task without TimeoutSeconds times out after 60 s locally (States.Timeout), not AWS's 99999999 s.
+// * ItemReader is ignored (a Distributed Map's items come from ItemsPath); see itemReaders() below.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -62,6 +63,7 @@ try {
       name: { type: 'string' },
       region: { type: 'string', default: 'us-east-1' },
       account: { type: 'string', default: '000000000000' },
+      's3-endpoint': { type: 'string' },
     },
   }));
 } catch (e) {
@@ -81,6 +83,8 @@ for (const v of args.var) {
   if (eq < 1) usage(`--var expects name=value, got ${v}`);
   vars[v.slice(0, eq)] = v.slice(eq + 1);
 }
+const s3Endpoint = args['s3-endpoint']?.replace(/\/+$/, '') ?? null;
+if (s3Endpoint !== null && !/^https?:\/\/[^/]+$/.test(s3Endpoint)) usage(`--s3-endpoint must look like http://127.0.0.1:5000, got ${s3Endpoint}`);
 let retryIntervalMs = null;
 // --wait-ms N: every Wait state waits N milliseconds instead of its Seconds (tests).
 let waitMs = null;
@@ -119,6 +123,77 @@ function* allStates(states) {
     for (const body of bodies ?? []) yield* allStates(body?.States);
   }
 }
+// ---- ItemReader ------------------------------------------------------------------------------
+// The library ignores ItemReader. The smallest faithful stand-in: a Task state inserted before
+// the Map reads the object with the ItemReader's Parameters (evaluated against the Map's input,
+// as on AWS) from S3 (--s3-endpoint: moto, path-style, unsigned), and the Map takes its items
+// from where that Task put them (`$.<ITEMS_KEY>`, a key the rest of the definition never
+// reads). Every transition to the Map goes to the reader instead; the reader has the Map's
+// Catch, so a missing object is caught where AWS would catch it (States.ItemReaderFailed).
+// Only ReaderConfig.InputType JSON is read; the reader's own events are not counted below.
+const ITEMS_KEY = '__local_item_reader_items';
+const itemReaderStates = new Map(); // reader state name → { resource, inputType }
+function itemReaders(scope) {
+  const maps = Object.entries(scope?.States ?? {}).filter(([, st]) => st.Type === 'Map' && st.ItemReader);
+  for (const [name, map] of maps) {
+    const reader = `${name}.ItemReader`;
+    const retarget = (target) => (target === name ? reader : target);
+    scope.StartAt = retarget(scope.StartAt);
+    for (const st of Object.values(scope.States)) {
+      if (st.Next) st.Next = retarget(st.Next);
+      if (st.Default) st.Default = retarget(st.Default);
+      for (const c of [...(st.Choices ?? []), ...(st.Catch ?? [])]) if (c.Next) c.Next = retarget(c.Next);
+    }
+    const { Resource, ReaderConfig, Parameters } = map.ItemReader;
+    scope.States[reader] = {
+      Type: 'Task', Resource,
+      Parameters: Parameters ?? {}, ResultPath: `$.${ITEMS_KEY}`, Next: name,
+      ...(map.Catch ? { Catch: map.Catch } : {}),
+    };
+    itemReaderStates.set(reader, { resource: Resource, inputType: ReaderConfig?.InputType ?? null });
+    delete map.ItemReader;
+    map.ItemsPath = `$.${ITEMS_KEY}`;
+  }
+  for (const st of Object.values(scope?.States ?? {})) {
+    if (st.Type === 'Map') itemReaders(st.ItemProcessor ?? st.Iterator);
+    if (st.Type === 'Parallel') for (const b of st.Branches ?? []) itemReaders(b);
+  }
+}
+itemReaders(definition);
+
+async function readItems(stateName, params) {
+  const { resource: s3Resource, inputType } = itemReaderStates.get(stateName);
+  const refuse = (message) => {
+    throw stateError('States.ItemReaderFailed', `${stateName}: ${message}`);
+  };
+  if (s3Resource !== 'arn:aws:states:::s3:getObject' || inputType !== 'JSON') {
+    throw stateError('States.Runtime', `${stateName}: only an s3:getObject ItemReader of InputType JSON is emulated`,
+      { isRetryable: false, isCatchable: false });
+  }
+  if (s3Endpoint === null) {
+    throw stateError('States.Runtime', `${stateName}: an ItemReader needs --s3-endpoint`, { isRetryable: false, isCatchable: false });
+  }
+  const { Bucket, Key } = params ?? {};
+  if (typeof Bucket !== 'string' || typeof Key !== 'string') refuse('the ItemReader needs Parameters Bucket and Key');
+  const url = `${s3Endpoint}/${encodeURIComponent(Bucket)}/${Key.split('/').map(encodeURIComponent).join('/')}`;
+  let res, text;
+  try {
+    res = await fetch(url);
+    text = await res.text();
+  } catch (e) {
+    return refuse(`GET s3://${Bucket}/${Key} failed: ${e.cause?.message ?? e.message}`);
+  }
+  if (res.status !== 200) refuse(`s3://${Bucket}/${Key}: HTTP ${res.status}: ${text.slice(0, 300)}`);
+  let items;
+  try {
+    items = JSON.parse(text);
+  } catch (e) {
+    return refuse(`s3://${Bucket}/${Key} is not JSON: ${e.message}`);
+  }
+  if (!Array.isArray(items)) refuse(`s3://${Bucket}/${Key} is not a JSON array`);
+  return items;
+}
+
 const states = new Map(allStates(definition.States));
 // Library bug (3.0.0): `"ResultPath": "$"` stores the result under a key named "$" instead of
 // replacing the input. On AWS it means the same as no ResultPath (result replaces input), so drop it.
@@ -190,7 +265,8 @@ const retryIntervalOverrides = {};
 const waitTimeOverrides = {};
 for (const [name, state] of states) {
   if (state.Type === 'Wait' && waitMs !== null) waitTimeOverrides[name] = waitMs;
-  if (state.Type === 'Task') taskResourceLocalHandlers[name] = taskHandler(name, state.Resource);
+  if (itemReaderStates.has(name)) taskResourceLocalHandlers[name] = (params) => readItems(name, params);
+  else if (state.Type === 'Task') taskResourceLocalHandlers[name] = taskHandler(name, state.Resource);
   // The override is in MILLISECONDS and replaces the whole computed wait for every retrier of the
   // state and every attempt: IntervalSeconds * BackoffRate^attempt is not used and JitterStrategy
   // FULL is skipped; the override is still clamped to MaxDelaySeconds (so it can only get shorter).
@@ -254,8 +330,9 @@ const captured = Object.fromEntries(args.capture.map((n) => [n, []]));
 const open = []; // captured StateEntered records still waiting for their StateExited
 const drained = (async () => {
   for await (const ev of execution.eventLogs) {
-    events[ev.type] = (events[ev.type] ?? 0) + 1;
     const name = ev.state?.name;
+    if (itemReaderStates.has(name)) continue; // the stand-in's own events: AWS has no such state
+    events[ev.type] = (events[ev.type] ?? 0) + 1;
     if (!captureNames.has(name)) continue;
     if (ev.type === 'StateEntered') {
       const record = { input: ev.state.input, output: null };

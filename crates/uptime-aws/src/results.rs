@@ -1,4 +1,5 @@
-//! S3 as the core's [`ResultStore`]: reads what the account Map's `ResultWriter` wrote.
+//! S3 as the core's [`ResultStore`]: reads what the Maps' `ResultWriter`s wrote, and writes the
+//! start verification's plan (the items its Map reads with `ItemReader`).
 
 use crate::errors::classify;
 use aws_config::SdkConfig;
@@ -41,5 +42,18 @@ impl ResultStore for AwsResultStore {
             )
         })?;
         Ok(body.into_bytes().to_vec())
+    }
+
+    async fn put_object(&self, bucket: &str, key: &str, body: Vec<u8>) -> Result<(), PortError> {
+        self.client
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .content_type("application/json")
+            .body(body.into())
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| classify(&e))
     }
 }

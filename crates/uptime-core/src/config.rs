@@ -225,6 +225,11 @@ impl Config {
         settings.tags = tags;
         settings.batch_size = number("BATCH_SIZE", 50, 1000)?;
         settings.tag_read_concurrency = number("TAG_READ_CONCURRENCY", 8, 64)?;
+        settings.account_concurrency = number(
+            "ACCOUNT_CONCURRENCY",
+            uptime_model::events::DEFAULT_ACCOUNT_CONCURRENCY as usize,
+            uptime_model::events::MAX_ACCOUNT_CONCURRENCY as usize,
+        )? as u64;
         settings.reconcile.catch_up =
             jiff::SignedDuration::from_mins(number("CATCH_UP_MINUTES", 60, 1440)? as i64);
         Ok(Self {

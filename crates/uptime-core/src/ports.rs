@@ -206,6 +206,13 @@ pub trait ResultStore: Send + Sync {
         bucket: &str,
         key: &str,
     ) -> impl Future<Output = Result<Vec<u8>, PortError>> + Send;
+    /// Writes `body` (JSON text) as the object at `bucket`/`key`, replacing any.
+    fn put_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: Vec<u8>,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
 }
 
 /// Where a run's digest goes (EventBridge, and an SNS topic when one is configured): one

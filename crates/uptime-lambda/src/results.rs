@@ -13,6 +13,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
+use std::collections::HashMap;
 use uptime_core::{engine::target_error, ResultStore};
 use uptime_model::report::SkippedRegion;
 use uptime_model::{
@@ -201,8 +202,21 @@ fn json_of(v: Value) -> Result<Value, serde_json::Error> {
     }
 }
 
+/// Which Map's children a result file holds: their failure reads differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Children {
+    /// The account Map's: an account child that did not succeed failed the account.
+    Accounts,
+    /// The verification Map's: the account's starts could not be verified.
+    Verification,
+}
+
 /// A child execution that did not succeed: its account from its input, failed as a whole.
-fn failed_child(child: ChildExecution, file: &str) -> Result<AccountReport, LambdaError> {
+fn failed_child(
+    child: ChildExecution,
+    file: &str,
+    children: Children,
+) -> Result<AccountReport, LambdaError> {
     let account = child
         .input
         .map(json_of)
@@ -217,12 +231,16 @@ fn failed_child(child: ChildExecution, file: &str) -> Result<AccountReport, Lamb
             ))
         })?;
     let status = child.status.unwrap_or_else(|| "UNKNOWN".into());
+    let what = match children {
+        Children::Accounts => "the account's child execution",
+        Children::Verification => "verifying the starts: the verification child execution",
+    };
     let caught = Caught {
         error: child
             .error
             .unwrap_or_else(|| format!("States.ChildExecution{status}")),
         cause: Some(format!(
-            "the account's child execution ended {status}: {}",
+            "{what} ended {status}: {}",
             child.cause.as_deref().unwrap_or("no cause given")
         )),
     };
@@ -238,23 +256,24 @@ fn store_error(what: &str, e: &uptime_core::PortError) -> LambdaError {
     target_error(what, e).into()
 }
 
-/// Folds the account Map's results into `summary`, reading them from the store when the Map
-/// wrote them there. Reports are folded one at a time; none is kept.
-pub async fn fold_results(
+/// Hands every account report of a Map's results to `each`, reading them from the store when
+/// the Map wrote them there, one at a time (none is kept here). Returns how many.
+pub async fn for_each_report(
     results: Value,
     store: &impl ResultStore,
-    summary: &mut Summarizer,
+    children: Children,
+    mut each: impl FnMut(AccountReport),
 ) -> Result<u64, LambdaError> {
     let results: MapResults = serde_json::from_value(results).map_err(|e| {
         LambdaError::invalid(format!(
-            "`results` is neither the account Map's inline results nor a ResultWriter pointer: {e}"
+            "`results` is neither a Map's inline results nor a ResultWriter pointer: {e}"
         ))
     })?;
     let mut folded = 0;
     match results {
         MapResults::Inline(outputs) => {
             for output in outputs {
-                summary.add(&account_report(output)?);
+                each(account_report(output)?);
                 folded += 1;
             }
         }
@@ -281,14 +300,14 @@ pub async fn fold_results(
                         .get_object(&details.bucket, &file.key)
                         .await
                         .map_err(|e| store_error("reading a results file", &e))?;
-                    let children: Vec<ChildExecution> =
+                    let executions: Vec<ChildExecution> =
                         serde_json::from_slice(&bytes).map_err(|e| {
                             LambdaError::new(
                                 ErrorName::Internal,
                                 format!("the results file {} is not readable: {e}", file.key),
                             )
                         })?;
-                    for child in children {
+                    for child in executions {
                         let report = match (succeeded, child.output.clone()) {
                             (true, Some(output)) => {
                                 let output = json_of(output).map_err(|e| {
@@ -299,9 +318,9 @@ pub async fn fold_results(
                                 })?;
                                 account_report(output)?
                             }
-                            _ => failed_child(child, &file.key)?,
+                            _ => failed_child(child, &file.key, children)?,
                         };
-                        summary.add(&report);
+                        each(report);
                         folded += 1;
                     }
                 }
@@ -309,4 +328,145 @@ pub async fn fold_results(
         }
     }
     Ok(folded)
+}
+
+/// The start verification as `summarize-run` receives it (`$.verification`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Verification {
+    NotRun {
+        caught: Caught,
+    },
+    Planned {
+        #[allow(dead_code)]
+        accounts: u64,
+        /// Absent when no account had starts (the Map did not run).
+        #[serde(default)]
+        results: Option<Value>,
+    },
+    NotNeeded {
+        needed: bool,
+    },
+}
+
+/// What the verification Map found, by account, to lay over the account reports.
+enum Verified {
+    None,
+    /// The verification could not run: every account with starts is failed with this.
+    NotRun(TargetError),
+    Accounts(HashMap<AccountId, AccountReport>),
+}
+
+impl Verified {
+    async fn read(verification: Option<Value>, store: &impl ResultStore) -> Result<Self, LambdaError> {
+        let Some(verification) = verification else {
+            return Ok(Self::None);
+        };
+        let text = verification.to_string();
+        let verification: Verification = serde_json::from_value(verification).map_err(|e| {
+            LambdaError::invalid(format!(
+                "`verification` is neither a verification plan nor a caught failure ({e}): {}",
+                uptime_model::report::clip(&text)
+            ))
+        })?;
+        Ok(match verification {
+            Verification::NotNeeded { needed: true } => {
+                return Err(LambdaError::invalid(format!(
+                    "`verification` says it was needed but holds neither a plan nor a caught failure: {}",
+                    uptime_model::report::clip(&text)
+                )))
+            }
+            Verification::NotNeeded { needed: false }
+            | Verification::Planned { results: None, .. } => Self::None,
+            Verification::NotRun { caught } => {
+                let e = caught.to_target_error();
+                Self::NotRun(TargetError::new(
+                    e.error,
+                    format!("verifying the starts: {}", e.message),
+                ))
+            }
+            Verification::Planned {
+                results: Some(results),
+                ..
+            } => {
+                let mut by_account = HashMap::new();
+                for_each_report(results, store, Children::Verification, |report| {
+                    by_account.insert(report.account.clone(), report);
+                })
+                .await?;
+                Self::Accounts(by_account)
+            }
+        })
+    }
+
+    /// `report` with its verified regions laid over it, and the verification's failure.
+    fn apply(&mut self, mut report: AccountReport) -> AccountReport {
+        let has_starts = report
+            .regions
+            .iter()
+            .any(|r| r.error.is_none() && r.counts.started > 0);
+        match self {
+            Self::None => {}
+            Self::NotRun(e) => {
+                if has_starts && report.error.is_none() {
+                    report.error = Some(e.clone());
+                }
+            }
+            Self::Accounts(by_account) => {
+                if let Some(verified) = by_account.remove(&report.account) {
+                    for region in verified.regions {
+                        if let Some(slot) = report.regions.iter_mut().find(|r| r.region == region.region) {
+                            *slot = region;
+                        }
+                    }
+                    if report.error.is_none() {
+                        report.error = verified.error;
+                    }
+                }
+            }
+        }
+        report
+    }
+}
+
+/// Folds the account Map's results into `summary`, with the start verification's results
+/// laid over them (an account's verified regions replace its reported ones), reading either
+/// from the store when its Map wrote them there. Returns how many account reports.
+pub async fn fold_results(
+    results: Value,
+    verification: Option<Value>,
+    store: &impl ResultStore,
+    summary: &mut Summarizer,
+) -> Result<u64, LambdaError> {
+    // Boxed: two reads of nested futures in one function's future overflow the compiler's
+    // layout depth for summarize-run's main.
+    let mut verified = Box::pin(Verified::read(verification, store)).await?;
+    Box::pin(for_each_report(results, store, Children::Accounts, |report| {
+        summary.add(&verified.apply(report));
+    }))
+    .await
+}
+
+/// The verification items of a start run: one per account with starts, its region reports
+/// with starts (regions that failed, or started nothing, have nothing to verify).
+pub async fn verification_items(
+    results: Value,
+    store: &impl ResultStore,
+) -> Result<Vec<uptime_model::events::VerificationItem>, LambdaError> {
+    let mut items = Vec::new();
+    for_each_report(results, store, Children::Accounts, |report| {
+        let reports: Vec<RegionReport> = report
+            .regions
+            .into_iter()
+            .filter(|r| r.error.is_none() && r.counts.started > 0)
+            .collect();
+        if report.error.is_none() && !reports.is_empty() {
+            items.push(uptime_model::events::VerificationItem {
+                account: report.account,
+                reports,
+            });
+        }
+    })
+    .await?;
+    Ok(items)
 }

@@ -51,7 +51,34 @@ pub struct ListAccountsResponse {
     #[serde(default)]
     pub failed_accounts: Vec<AccountReport>,
     pub counts: SelectionCounts,
+    /// The deployment's concurrency, read by the Maps' `MaxConcurrencyPath`.
+    #[serde(default)]
+    pub concurrency: Concurrency,
 }
+
+/// How many accounts the account Map and the verification Map run at once: a deployment
+/// setting (`ACCOUNT_CONCURRENCY`), which the state machine reads from the ListAccounts output
+/// (`$.concurrency.accounts`) since a definition cannot hold a placeholder where a number goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Concurrency {
+    pub accounts: u64,
+}
+
+impl Default for Concurrency {
+    fn default() -> Self {
+        Self {
+            accounts: DEFAULT_ACCOUNT_CONCURRENCY,
+        }
+    }
+}
+
+/// Accounts at once by default: half of Lambda's default 1,000 concurrent executions per
+/// region, at up to 10 region tasks per account (ADR 0012).
+pub const DEFAULT_ACCOUNT_CONCURRENCY: u64 = 50;
+
+/// The most accounts at once: a Distributed Map runs at most 10,000 child executions at once.
+pub const MAX_ACCOUNT_CONCURRENCY: u64 = 10_000;
 
 /// At most this many skipped accounts are listed in the ListAccounts response (the rest are
 /// counted), for the same reason.
@@ -136,8 +163,50 @@ pub struct ScheduleRegionEvent {
     pub deployed_schedules: Option<String>,
 }
 
-/// `verify-starts` event: the child execution's region results (`$.reports`). Its response is
-/// the same array, in the same order, verified.
+/// `verify-starts` event of the parent's `PlanVerification` state: the account Map's results
+/// (inline, or the ResultWriter pointer). The function writes the verification items, one per
+/// account with starts, to `bucket` and answers with a [`VerificationPlan`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanVerificationEvent {
+    pub results: Value,
+    /// `$$.Execution.Name`: names the plan object.
+    pub execution: String,
+    /// The results bucket.
+    pub bucket: String,
+}
+
+/// Where the verification items are (`s3://bucket/key`, a JSON array of
+/// [`VerificationItem`]s, which the verification Map reads with `ItemReader`) and how many.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerificationPlan {
+    /// Always true here: the run started instances and verifies them (`NothingToVerify` says
+    /// `false`; the summary tells the two apart).
+    pub needed: bool,
+    /// Accounts with starts to verify (the items).
+    pub accounts: u64,
+    /// Their regions with starts.
+    pub regions: u64,
+    pub bucket: String,
+    pub key: String,
+}
+
+/// One account whose starts the verification Map verifies: its region reports with starts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerificationItem {
+    pub account: AccountId,
+    pub reports: Vec<crate::RegionReport>,
+}
+
+/// The key of a run's verification items in the results bucket.
+pub fn verification_key(execution: &str) -> String {
+    format!("verify-plans/{execution}.json")
+}
+
+/// `verify-starts` event: one account's region results with starts (a verification item).
+/// Its response is the same array, in the same order, verified.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyStartsEvent {
@@ -170,6 +239,11 @@ pub struct SummarizeRunEvent {
     /// `$$.Execution.Id`: the execution's ARN, which the run digest links to.
     #[serde(default)]
     pub execution: Option<crate::ExecutionArn>,
+    /// The start verification: `{"needed": false}` (not a start run, or a dry run), the
+    /// [`VerificationPlan`] with the verification Map's `results` (inline, or the
+    /// ResultWriter pointer), or `{"needed": true, "caught": {…}}` when it could not run.
+    #[serde(default)]
+    pub verification: Option<Value>,
 }
 
 impl SummarizeRunEvent {

@@ -78,6 +78,9 @@ pub struct LambdaEmulator {
     watch: Child,
     functions: Vec<Child>,
     pub port: u16,
+    /// The functions' `AWS_ENDPOINT_URL` (moto, or a proxy in front of it): where the local
+    /// runner reads what an `ItemReader` names.
+    pub aws_endpoint: Option<String>,
     /// The emulator's and the functions' logs (stderr), for failure messages.
     pub logs: Vec<PathBuf>,
 }
@@ -107,6 +110,10 @@ impl LambdaEmulator {
             watch,
             functions: Vec::new(),
             port,
+            aws_endpoint: env
+                .iter()
+                .find(|(k, _)| *k == "AWS_ENDPOINT_URL")
+                .map(|(_, v)| v.clone()),
             logs: vec![log_path],
         };
         wait_for_port(port, "cargo lambda watch");
@@ -398,19 +405,20 @@ pub fn schedules_document_var(document: &Value) -> String {
 /// Executes the definition file locally against the emulator's Invoke API as execution `name`
 /// (it names the STS sessions), with no deployed schedules (an empty document: only inline
 /// schedule expressions resolve). `capture` names states whose inputs and outputs to return.
+/// An `ItemReader` reads from the functions' AWS endpoint (the results bucket seed.py creates).
 pub fn run_state_machine(
-    lambda_endpoint: &str,
+    lambdas: &LambdaEmulator,
     name: &str,
     input: &Value,
     capture: &[&str],
 ) -> LocalExecution {
-    run_state_machine_with_schedules(lambda_endpoint, name, input, capture, &json!({}))
+    run_state_machine_with_schedules(lambdas, name, input, capture, &json!({}))
 }
 
 /// [`run_state_machine`] with `schedules` as the deployed schedules document (what the Terraform
 /// module's `schedules_document` fills into the definition).
 pub fn run_state_machine_with_schedules(
-    lambda_endpoint: &str,
+    lambdas: &LambdaEmulator,
     name: &str,
     input: &Value,
     capture: &[&str],
@@ -420,7 +428,7 @@ pub fn run_state_machine_with_schedules(
     cmd.arg(repo_root().join("tests/sfn/run-execution.mjs"))
         .arg("--definition")
         .arg(definition_path())
-        .args(["--lambda-endpoint", lambda_endpoint, "--input", "-"])
+        .args(["--lambda-endpoint", &lambdas.endpoint(), "--input", "-"])
         .args(["--var", "results_bucket=uptime-scheduler-results"])
         .arg("--var")
         .arg(format!(
@@ -428,6 +436,9 @@ pub fn run_state_machine_with_schedules(
             schedules_document_var(schedules)
         ))
         .args(["--retry-interval-ms", "0", "--wait-ms", "0", "--name", name]);
+    if let Some(s3) = &lambdas.aws_endpoint {
+        cmd.args(["--s3-endpoint", s3]);
+    }
     for state in capture {
         cmd.args(["--capture", state]);
     }

@@ -21,6 +21,13 @@ impl FakeObjects {
         );
     }
 
+    /// The object at `bucket`/`key` as JSON, if there is one.
+    pub fn get(&self, bucket: &str, key: &str) -> Option<serde_json::Value> {
+        let objects = self.objects.lock().unwrap();
+        let bytes = objects.get(&(bucket.to_owned(), key.to_owned()))?;
+        Some(serde_json::from_slice(bytes).expect("a stored object is JSON"))
+    }
+
     /// How many reads were answered (found or not).
     pub fn reads(&self) -> usize {
         self.reads.load(Ordering::SeqCst)
@@ -42,5 +49,13 @@ impl ResultStore for FakeObjects {
                     format!("s3://{bucket}/{key} does not exist"),
                 )
             })
+    }
+
+    async fn put_object(&self, bucket: &str, key: &str, body: Vec<u8>) -> Result<(), PortError> {
+        self.objects
+            .lock()
+            .unwrap()
+            .insert((bucket.to_owned(), key.to_owned()), body);
+        Ok(())
     }
 }

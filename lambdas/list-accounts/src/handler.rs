@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use uptime_core::{select_accounts, Directory, Pause};
 use uptime_lambda::events::{
-    decode, ListAccountsEvent, ListAccountsResponse, ACCOUNTS_PAYLOAD_BUDGET,
+    decode, Concurrency, ListAccountsEvent, ListAccountsResponse, ACCOUNTS_PAYLOAD_BUDGET,
     MAX_LISTED_FAILED_ACCOUNTS, MAX_LISTED_SKIPPED_ACCOUNTS,
 };
 use uptime_lambda::{Config, LambdaError};
@@ -39,6 +39,9 @@ pub async fn handle(
         skipped_accounts: selection.skipped,
         failed_accounts: selection.failed,
         counts: selection.counts,
+        concurrency: Concurrency {
+            accounts: config.settings.account_concurrency,
+        },
     };
     response
         .skipped_accounts

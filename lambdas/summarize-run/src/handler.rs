@@ -28,7 +28,8 @@ pub async fn handle(
     let mut event: SummarizeRunEvent = decode(event, "summarize-run")?;
     let mut summary = Summarizer::new(RunHeader::of(&event.request));
     let results = std::mem::take(&mut event.results);
-    let folded = fold_results(results, store, &mut summary).await?;
+    let verification = event.verification.take();
+    let folded = fold_results(results, verification, store, &mut summary).await?;
     event.add_failed_accounts(&mut summary);
     let (mut summary, changes) = summary.finish_with_changes(event.skipped_accounts);
     summary.fit(MAX_SUMMARY_BYTES);

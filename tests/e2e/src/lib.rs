@@ -74,7 +74,7 @@ impl Stack {
     /// Runs the definition locally with `input`, capturing SummarizeRun's input and output.
     pub fn run(&self, name: &str, input: Value) -> LocalExecution {
         let execution = run_state_machine(
-            &self.lambdas.endpoint(),
+            &self.lambdas,
             name,
             &input,
             &["SummarizeRun", "ListAccounts"],

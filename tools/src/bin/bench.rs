@@ -617,7 +617,7 @@ fn run_sfn(
     let before = log_bytes(lambdas);
     moto.calls("start");
     let t = Instant::now();
-    let execution = run_state_machine(&lambdas.endpoint(), name, input, &CAPTURE);
+    let execution = run_state_machine(lambdas, name, input, &CAPTURE);
     let wall = t.elapsed().as_secs_f64();
     moto.calls("stop");
     let calls = moto.calls("dump");

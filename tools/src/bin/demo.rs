@@ -167,7 +167,7 @@ fn demo(args: &Args) -> Result<ExitCode, String> {
         "running the state machine: execution {name}, input {input}…"
     ));
     let execution = run_state_machine(
-        &lambdas.endpoint(),
+        &lambdas,
         &name,
         &input,
         &["SummarizeRun", "ListAccounts"],

@@ -49,6 +49,9 @@ pub struct Settings {
     pub home_region: Region,
     /// Concurrent Organizations tag reads.
     pub tag_read_concurrency: usize,
+    /// Accounts the state machine's Maps run at once (`ACCOUNT_CONCURRENCY`; list-accounts
+    /// hands it to them).
+    pub account_concurrency: u64,
     pub retry: RetryPolicy,
     /// Reconcile mode: the catch-up window.
     pub reconcile: uptime_model::reconcile::ReconcileSettings,
@@ -65,6 +68,7 @@ impl Settings {
             default_regions,
             home_region,
             tag_read_concurrency: 8,
+            account_concurrency: uptime_model::events::DEFAULT_ACCOUNT_CONCURRENCY,
             retry: RetryPolicy::default(),
             reconcile: Default::default(),
             schedules: Arc::new(ScheduleDocument::empty()),
