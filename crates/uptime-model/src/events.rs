@@ -346,6 +346,7 @@ mod tests {
         );
         assert_eq!(r.accounts.len() as u64, r.counts.selected);
         assert_eq!(r.accounts[1].regions.as_ref().map(Vec::len), Some(2));
+        assert_eq!(r.concurrency, Concurrency::default());
     }
 
     #[test]
@@ -387,6 +388,18 @@ mod tests {
         for report in &e.reports {
             let _: RegionReport = round_trips(report, "region report in verify-starts");
         }
+    }
+
+    #[test]
+    fn the_documented_verification_plan_event_and_response_are_the_contract() {
+        let [event, response] = &examples("verify-starts (plan)")[..] else {
+            panic!("the plan documents one event and one response")
+        };
+        let e: PlanVerificationEvent = decode(event, "plan event");
+        let r: VerificationPlan = round_trips(response, "plan response");
+        assert_eq!(r.bucket, e.bucket);
+        assert_eq!(r.key, verification_key(&e.execution));
+        assert!(r.needed);
     }
 
     #[test]

@@ -83,6 +83,35 @@ mod tests {
         json!({"input": input, "execution_start": "2026-11-24T19:00:00Z"})
     }
 
+    /// The deployment's ACCOUNT_CONCURRENCY reaches the Maps through the response (default 50).
+    #[tokio::test]
+    async fn the_deployments_account_concurrency_is_handed_to_the_state_machine() {
+        let cloud = FakeCloud::new();
+        cloud.add_enabled_account("111111111111");
+        let r = list(&cloud, event(json!({"action": "stop"}))).await.unwrap();
+        assert_eq!(r.concurrency.accounts, 50);
+        let config = Config::from_lookup(|k| match k {
+            "AWS_REGION" => Some("us-east-1".to_owned()),
+            "ACCOUNT_CONCURRENCY" => Some("400".to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        let event = event(json!({"action": "stop"}));
+        let r = handle(&cloud, &RecordingPause::default(), &config, clock(), event)
+            .await
+            .unwrap();
+        assert_eq!(serde_json::to_value(&r).unwrap()["concurrency"], json!({"accounts": 400}));
+        for bad in ["0", "10001", "many"] {
+            let e = Config::from_lookup(|k| match k {
+                "AWS_REGION" => Some("us-east-1".to_owned()),
+                "ACCOUNT_CONCURRENCY" => Some(bad.to_owned()),
+                _ => None,
+            })
+            .unwrap_err();
+            assert!(e.to_string().contains("ACCOUNT_CONCURRENCY"), "{bad}: {e}");
+        }
+    }
+
     #[tokio::test]
     async fn malformed_input_fails_as_invalid_input_before_any_call() {
         let cloud = FakeCloud::new();
@@ -209,6 +238,7 @@ mod tests {
             skipped_accounts: Vec::new(),
             failed_accounts: Vec::new(),
             counts: Default::default(),
+            concurrency: Default::default(),
         }
     }
 

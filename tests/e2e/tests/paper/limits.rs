@@ -21,7 +21,8 @@ use std::cmp::Reverse;
 use std::collections::BTreeMap;
 use uptime_lambda::events::{
     decode, ListAccountsEvent, ListAccountsResponse, PrepareAccountEvent, PreparedAccount,
-    ScheduleRegionEvent, SelectionCounts, SummarizeRunEvent, SummarizeRunResponse,
+    verification_key, PlanVerificationEvent, ScheduleRegionEvent, SelectionCounts,
+    SummarizeRunEvent, SummarizeRunResponse, VerificationItem, VerificationPlan,
     VerifyStartsEvent, ACCOUNTS_PAYLOAD_BUDGET, MAX_LISTED_FAILED_ACCOUNTS,
 };
 use uptime_lambda::LambdaError;
@@ -330,7 +331,8 @@ fn task_result(name: &str, event: &Value, run: &mut RunFacts) -> Value {
         "ListAccounts" => list_accounts(event, run),
         "PrepareAccount" => prepare_account(event),
         "ScheduleRegion" => schedule_region(event),
-        "VerifyStarts" => verify_starts(event),
+        "PlanVerification" => plan_verification(event, run),
+        "VerifyAccount" => verify_starts(event),
         "SummarizeRun" => summarize_run(event, run),
         other => panic!("no model of the result of the Task `{other}`: add one to limits.rs"),
     }
@@ -344,6 +346,8 @@ struct RunFacts {
     failures_not_listed: u64,
     skipped_listed: usize,
     skipped_not_listed: u64,
+    /// The largest item PlanVerification writes, which the verification Map reads back.
+    verification_item: Option<Value>,
 }
 
 /// 10,000 selected accounts, each tagged with 20 regions; the most failed accounts it lists
@@ -386,6 +390,7 @@ fn list_accounts(event: &Value, run: &mut RunFacts) -> Value {
         skipped_accounts,
         failed_accounts,
         counts,
+        concurrency: Default::default(),
     };
     run.deferred_region_lists = fit_payload(&mut response, ACCOUNTS_PAYLOAD_BUDGET);
     to_value(response).unwrap()
@@ -412,6 +417,34 @@ fn prepare_account(event: &Value) -> Value {
 fn schedule_region(event: &Value) -> Value {
     let event: ScheduleRegionEvent = decode(event.clone(), "schedule-region").unwrap();
     to_value(worst_region_report(event.account.id, event.region)).unwrap()
+}
+
+/// The plan's pointer, with the longest bucket name (63 characters) and key (the execution
+/// name at its 80-character quota); its largest item, an account with every region started
+/// and a worst-case report, is what the verification Map's ItemReader hands a child.
+fn plan_verification(event: &Value, run: &mut RunFacts) -> Value {
+    let event: PlanVerificationEvent = decode(event.clone(), "verify-starts (plan)").unwrap();
+    assert!(
+        event.results.get("ResultWriterDetails").is_some(),
+        "the plan reads the account Map's results from S3"
+    );
+    let id = account(0);
+    let item = VerificationItem {
+        account: id.clone(),
+        reports: regions()
+            .into_iter()
+            .map(|r| worst_region_report(id.clone(), r))
+            .collect(),
+    };
+    run.verification_item = Some(to_value(item).unwrap());
+    to_value(VerificationPlan {
+        needed: true,
+        accounts: ACCOUNTS as u64,
+        regions: (ACCOUNTS * REGIONS) as u64,
+        bucket: "b".repeat(63),
+        key: verification_key(&event.execution),
+    })
+    .unwrap()
 }
 
 /// verify-starts returns the region results it is given, in order, with starts that did not
@@ -530,7 +563,7 @@ struct Walker {
     depth: usize,
     rows: Vec<(String, Sizes)>,
     fail_causes: Vec<(String, usize)>,
-    /// The Distributed Map's item processor and its largest child input.
+    /// The account Map's item processor and its largest child input.
     child: Option<(Value, Value)>,
     run: RunFacts,
 }
@@ -727,12 +760,17 @@ impl Walker {
     fn walk_map(&mut self, block: &Value, name: &str, input: Value, c: bool) -> Option<Value> {
         let state = &block["States"][name];
         let effective = self.effective_input(state, &input);
-        let items_path = state["ItemsPath"].as_str().unwrap_or("$");
-        let items = self
-            .path(items_path, &effective)
-            .as_array()
-            .unwrap()
-            .clone();
+        let items = if state.get("ItemReader").is_some() {
+            // The items are an S3 object: the plan's largest item stands for all of them.
+            let item = self.run.verification_item.clone();
+            vec![item.expect("an ItemReader reads what PlanVerification wrote")]
+        } else {
+            let items_path = state["ItemsPath"].as_str().unwrap_or("$");
+            self.path(items_path, &effective)
+                .as_array()
+                .unwrap()
+                .clone()
+        };
         let processor = &state["ItemProcessor"];
         let distributed = processor["ProcessorConfig"]["Mode"] == "DISTRIBUTED";
         let result = if distributed {
@@ -744,9 +782,14 @@ impl Walker {
                 .max_by_key(|(_, item)| bytes(item))
                 .unwrap();
             let child_input = self.item_input(state, &effective, index, item);
-            self.child = Some((processor.clone(), child_input.clone()));
+            // The account Map's child (the first Distributed Map), for the what-ifs below.
+            if self.child.is_none() {
+                self.child = Some((processor.clone(), child_input.clone()));
+            }
+            // The verification Map's items are region reports: its children carry them.
+            let carries = state.get("ItemReader").is_some();
             self.depth += 1;
-            self.walk_block(processor, child_input, false);
+            self.walk_block(processor, child_input, carries);
             self.depth -= 1;
             assert!(
                 state.get("ResultWriter").is_some(),
