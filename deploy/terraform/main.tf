@@ -31,8 +31,12 @@ locals {
     "prepare-account" = { timeout = var.lambda_timeouts.prepare_account, description = "Assumes the member role in one account and decides its regions." }
     "schedule-region" = { timeout = var.lambda_timeouts.schedule_region, description = "Stops or starts the scheduled instances of one account and region." }
     "summarize-run"   = { timeout = var.lambda_timeouts.summarize_run, description = "Folds the account reports into the run summary and its metrics, and publishes the run digest." }
-    "verify-starts"   = { timeout = var.lambda_timeouts.verify_starts, description = "Checks that the instances a run started reached running." }
+    "verify-starts"   = { timeout = var.lambda_timeouts.verify_starts, description = "Plans a start run's verification and checks that the instances it started reached running." }
   }
+
+  # Accounts at once in the account and verification Maps (ADR 0012): by default half of the
+  # Lambda concurrency quota, at up to 10 region tasks per account.
+  account_concurrency = coalesce(var.account_concurrency, max(1, floor(var.lambda_concurrency_quota / 20)))
 
   # One configuration for every function (docs/lambda-contracts.md); each reads what it needs.
   function_environment = merge(
@@ -47,6 +51,7 @@ locals {
       OVERRIDE_TAG_KEY        = var.override_tag_key
       BATCH_SIZE              = tostring(var.batch_size)
       TAG_READ_CONCURRENCY    = tostring(var.tag_read_concurrency)
+      ACCOUNT_CONCURRENCY     = tostring(local.account_concurrency)
       CATCH_UP_MINUTES        = tostring(var.catch_up_minutes)
     },
     length(var.default_regions) > 0 ? { DEFAULT_REGIONS = join(",", var.default_regions) } : {},

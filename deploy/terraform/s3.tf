@@ -1,5 +1,7 @@
-# The Distributed Map's ResultWriter bucket: the state machine writes each run's child results
-# under map-runs/, summarize-run reads them back. Private, encrypted, TLS only, expiring.
+# The Distributed Maps' ResultWriter bucket: the state machine writes each run's account results
+# under map-runs/ and a start run's verification results under verify-runs/; verify-starts writes
+# the verification items under verify-plans/ (the verification Map's ItemReader reads them), and
+# summarize-run reads the results back. Private, encrypted, TLS only, expiring.
 
 resource "aws_s3_bucket" "results" {
   #checkov:skip=CKV_AWS_21:No versioning: the bucket holds transient, machine-written run results that expire after results_expiration_days; nothing to restore.
@@ -48,6 +50,32 @@ resource "aws_s3_bucket_lifecycle_configuration" "results" {
 
     filter {
       prefix = "map-runs/"
+    }
+
+    expiration {
+      days = var.results_expiration_days
+    }
+  }
+
+  rule {
+    id     = "expire-verify-plans"
+    status = "Enabled"
+
+    filter {
+      prefix = "verify-plans/"
+    }
+
+    expiration {
+      days = var.results_expiration_days
+    }
+  }
+
+  rule {
+    id     = "expire-verify-runs"
+    status = "Enabled"
+
+    filter {
+      prefix = "verify-runs/"
     }
 
     expiration {

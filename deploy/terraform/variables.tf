@@ -66,7 +66,7 @@ variable "lambda_memory_size" {
 }
 
 variable "lambda_timeouts" {
-  description = "Timeout in seconds per function. The defaults stay below the state machine's TimeoutSeconds for the same task (ListAccounts 300, PrepareAccount 60, ScheduleRegion 90, SummarizeRun 300, VerifyStarts 60), which keep an account's Express child execution within its 5 minutes."
+  description = "Timeout in seconds per function. The defaults stay below the state machine's TimeoutSeconds for the same task (ListAccounts 300, PrepareAccount 60, ScheduleRegion 90, SummarizeRun 300, PlanVerification 300, VerifyAccount 60), which keep an account's Express child execution within its 5 minutes."
   type = object({
     list_accounts   = optional(number, 280)
     prepare_account = optional(number, 50)
@@ -223,6 +223,28 @@ variable "batch_size" {
   }
 }
 
+variable "lambda_concurrency_quota" {
+  description = "The hub account's Lambda concurrent executions quota in the hub region (1,000 by default on AWS). The default account_concurrency is derived from it: half of it, at up to 10 region tasks per account."
+  type        = number
+  default     = 1000
+
+  validation {
+    condition     = var.lambda_concurrency_quota >= 10 && floor(var.lambda_concurrency_quota) == var.lambda_concurrency_quota
+    error_message = "lambda_concurrency_quota must be a whole number of at least 10."
+  }
+}
+
+variable "account_concurrency" {
+  description = "Accounts the state machine schedules at once (the account and verification Maps; ACCOUNT_CONCURRENCY). Each runs up to 10 region tasks at once, so the peak Lambda concurrency is about 10 times this. null: lambda_concurrency_quota / 20 (50 at the default quota)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.account_concurrency == null || (try(var.account_concurrency >= 1 && var.account_concurrency <= 10000 && floor(var.account_concurrency) == var.account_concurrency, false))
+    error_message = "account_concurrency must be a whole number from 1 to 10000 (a Distributed Map runs at most 10,000 children at once)."
+  }
+}
+
 variable "tag_read_concurrency" {
   description = "Concurrent Organizations ListTagsForResource calls in list-accounts (TAG_READ_CONCURRENCY)."
   type        = number
@@ -250,7 +272,7 @@ variable "results_bucket_name" {
 }
 
 variable "results_expiration_days" {
-  description = "Days after which the Distributed Map's result objects (map-runs/) are deleted."
+  description = "Days after which the run objects in the results bucket (map-runs/, verify-plans/, verify-runs/) are deleted."
   type        = number
   default     = 14
 

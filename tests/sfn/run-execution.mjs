@@ -20,7 +20,7 @@
 // * ItemReader is ignored (a Distributed Map's items come from ItemsPath); see itemReaders() below.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { StateMachine, ExecutionError, ExecutionAbortedError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
 import renderModule from './render.cjs';
@@ -161,6 +161,32 @@ function itemReaders(scope) {
 }
 itemReaders(definition);
 
+// A Signature Version 4 GET (path-style, no query), with the credentials of the environment
+// (moto's `testing` by default): Step Functions reads the object with its role's credentials,
+// and an unsigned request is anonymous to S3 (moto refuses it on a private bucket).
+function signedGet(path) {
+  const sha256 = (data) => createHash('sha256').update(data).digest('hex');
+  const hmac = (key, data) => createHmac('sha256', key).update(data).digest();
+  const accessKey = process.env.AWS_ACCESS_KEY_ID ?? 'testing';
+  const secretKey = process.env.AWS_SECRET_ACCESS_KEY ?? 'testing';
+  const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const day = amzDate.slice(0, 8);
+  const host = new URL(s3Endpoint).host;
+  const payload = sha256('');
+  const headers = { host, 'x-amz-content-sha256': payload, 'x-amz-date': amzDate };
+  const signed = Object.keys(headers).sort();
+  const canonical = ['GET', path, '', ...signed.map((h) => `${h}:${headers[h]}`), '', signed.join(';'), payload].join('\n');
+  const scope = `${day}/${args.region}/s3/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
+  let key = hmac(`AWS4${secretKey}`, day);
+  for (const part of [args.region, 's3', 'aws4_request']) key = hmac(key, part);
+  const signature = createHmac('sha256', key).update(toSign).digest('hex');
+  return {
+    'x-amz-content-sha256': payload, 'x-amz-date': amzDate,
+    authorization: `AWS4-HMAC-SHA256 Credential=${accessKey}/${scope}, SignedHeaders=${signed.join(';')}, Signature=${signature}`,
+  };
+}
+
 async function readItems(stateName, params) {
   const { resource: s3Resource, inputType } = itemReaderStates.get(stateName);
   const refuse = (message) => {
@@ -175,10 +201,10 @@ async function readItems(stateName, params) {
   }
   const { Bucket, Key } = params ?? {};
   if (typeof Bucket !== 'string' || typeof Key !== 'string') refuse('the ItemReader needs Parameters Bucket and Key');
-  const url = `${s3Endpoint}/${encodeURIComponent(Bucket)}/${Key.split('/').map(encodeURIComponent).join('/')}`;
+  const path = `/${encodeURIComponent(Bucket)}/${Key.split('/').map(encodeURIComponent).join('/')}`;
   let res, text;
   try {
-    res = await fetch(url);
+    res = await fetch(`${s3Endpoint}${path}`, { headers: signedGet(path) });
     text = await res.text();
   } catch (e) {
     return refuse(`GET s3://${Bucket}/${Key} failed: ${e.cause?.message ?? e.message}`);

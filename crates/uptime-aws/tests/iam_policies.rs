@@ -397,6 +397,7 @@ fn the_hub_lambda_policy_allows_exactly_what_the_hub_functions_call() {
     let doc = &rendered()["hub-lambda.policy.json"];
     let mut expected = set(iam_actions::HUB.iter().copied());
     expected.extend(set(iam_actions::RESULTS.iter().copied()));
+    expected.extend(set(iam_actions::RESULTS_WRITE.iter().copied()));
     expected.extend(set(iam_actions::DIGEST.iter().copied()));
     expected.extend(set(LAMBDA_LOGS.iter().map(|(a, _why)| *a)));
     assert_eq!(actions(doc), expected);
@@ -435,13 +436,20 @@ fn the_hub_lambda_policy_allows_exactly_what_the_hub_functions_call() {
             "{a}: this organization's root and OUs"
         );
     }
-    let (bucket, prefix) = result_writer_target();
+    let bucket = value(&values, "results_bucket");
+    let results: Vec<String> = result_writer_targets()
+        .into_iter()
+        .map(|(b, prefix)| format!("arn:{p}:s3:::{b}/{prefix}/*").replace("${results_bucket}", &bucket))
+        .collect();
     assert_eq!(
         resources_of(doc, "s3:GetObject"),
-        set([format!("arn:{p}:s3:::{bucket}/{prefix}/*")
-            .replace("${results_bucket}", &value(&values, "results_bucket"))
-            .as_str()]),
-        "summarize-run reads the ResultWriter's prefix only"
+        set(results.iter().map(String::as_str)),
+        "summarize-run and the verification plan read the ResultWriters' prefixes only"
+    );
+    assert_eq!(
+        resources_of(doc, "s3:PutObject"),
+        set([format!("arn:{p}:s3:::{bucket}/{}/*", verification_prefix()).as_str()]),
+        "the verification plan writes its items' prefix only"
     );
     // The digest: the default bus of the hub account and region, only events whose source and
     // detail-type are the digest's.
@@ -607,7 +615,8 @@ fn the_member_policies_allow_exactly_what_the_member_code_calls_on_scheduled_ins
 }
 
 /// The bucket placeholder and the prefix of the definition's ResultWriter.
-fn result_writer_target() -> (String, String) {
+/// The (bucket, prefix) of every ResultWriter: the account Map's and the verification Map's.
+fn result_writer_targets() -> Vec<(String, String)> {
     let def = definition();
     let mut found = Vec::new();
     walk_states(&def, &mut |_, state| {
@@ -618,8 +627,15 @@ fn result_writer_target() -> (String, String) {
             ));
         }
     });
-    assert_eq!(found.len(), 1, "one ResultWriter");
-    found.remove(0)
+    assert_eq!(found.len(), 2, "the account Map's and the verification Map's ResultWriters");
+    found
+}
+
+/// Where verify-starts writes a run's verification items: the prefix of
+/// [`verification_key`], which the verification Map's ItemReader reads.
+fn verification_prefix() -> String {
+    let key = uptime_model::events::verification_key("run-1");
+    key.rsplit_once('/').unwrap().0.to_owned()
 }
 
 fn definition() -> Value {
@@ -681,10 +697,24 @@ fn state_machine_needs(values: &Map<String, Value>) -> (BTreeSet<(String, String
                 functions.push(function);
             }
             Some("Map") => {
-                assert!(
-                    state.get("ItemReader").is_none(),
-                    "{state_name}: an ItemReader needs S3 read permissions: add them"
-                );
+                if let Some(reader) = state.get("ItemReader") {
+                    // The verification Map reads the items verify-starts wrote (its plan names
+                    // the bucket and key; the key is verification_key's).
+                    assert_eq!(reader["Resource"], "arn:aws:states:::s3:getObject", "{state_name}");
+                    assert_eq!(
+                        reader["Parameters"],
+                        json!({"Bucket.$": "$.verification.bucket", "Key.$": "$.verification.key"}),
+                        "{state_name}: the items come from PlanVerification's answer"
+                    );
+                    need(
+                        "s3:GetObject",
+                        format!(
+                            "arn:{p}:s3:::{}/{}/*",
+                            value(values, "results_bucket"),
+                            verification_prefix()
+                        ),
+                    );
+                }
                 let config = &state["ItemProcessor"]["ProcessorConfig"];
                 if config["Mode"] == "DISTRIBUTED" {
                     // AWS's documented policy for a Distributed Map: start child executions of
@@ -1272,6 +1302,15 @@ impl Env<'_> {
                     )
                     .await
                     .map(drop),
+                "s3:PutObject" => {
+                    AwsResultStore::new(&self.hub)
+                        .put_object(
+                            &value(&self.values, "results_bucket"),
+                            &uptime_model::events::verification_key("run-1"),
+                            b"[]".to_vec(),
+                        )
+                        .await
+                }
                 other => panic!("no probe for {other}"),
             }
         }
@@ -1450,6 +1489,7 @@ async fn moto_enforces_the_rendered_policies_in_a_run_of_the_core() {
     }
     ops.push(json!({"op": "bucket", "name": bucket, "objects": {
         "map-runs/run-1/manifest.json": "{\"ResultFiles\": {}}",
+        "verify-runs/run-1/manifest.json": "{\"ResultFiles\": {}}",
         "elsewhere/secret.json": "{}"
     }}));
     ops.push(json!({"op": "assume", "role_arn": hub_role_arn, "session": "hub-lambda"}));
@@ -1561,6 +1601,21 @@ async fn moto_enforces_the_rendered_policies_in_a_run_of_the_core() {
         .unwrap_err();
     eprintln!("s3:GetObject outside map-runs/: {e:?}");
     assert_eq!(e.kind, ErrorKind::AccessDenied, "{e:?}");
+    store
+        .get_object(&bucket, "verify-runs/run-1/manifest.json")
+        .await
+        .unwrap();
+    // The verification plan's write: inside verify-plans/ only.
+    let plan = uptime_model::events::verification_key("run-1");
+    store.put_object(&bucket, &plan, b"[]".to_vec()).await.unwrap();
+    assert_eq!(store.get_object(&bucket, &plan).await.unwrap_err().kind, ErrorKind::AccessDenied,
+        "the hub role may write the plan, not read it back (the state machine's ItemReader does)");
+    let e = store
+        .put_object(&bucket, "map-runs/run-1/manifest.json", b"{}".to_vec())
+        .await
+        .unwrap_err();
+    eprintln!("s3:PutObject outside verify-plans/: {e:?}");
+    assert_eq!(e.kind, ErrorKind::AccessDenied, "{e:?}");
 
     // 4b. summarize-run's digest: PutEvents on the default bus, Publish to the topic, with the
     //     rendered policies (moto ignores the source and detail-type conditions).
@@ -1636,6 +1691,12 @@ async fn moto_enforces_the_rendered_policies_in_a_run_of_the_core() {
     eprintln!("without s3:GetObject: {}", e.message);
     assert_eq!(refusal(&e), Some("AccessDenied"), "{e:?}");
     covered.insert("s3:GetObject");
+    env.put(true, &without_action(&env.hub_policy, "s3:PutObject"));
+    let e = env.probe("s3:PutObject").await;
+    env.put(true, &env.hub_policy);
+    eprintln!("without s3:PutObject: {}", e.message);
+    assert_eq!(refusal(&e), Some("AccessDenied"), "{e:?}");
+    covered.insert("s3:PutObject");
     // The digest's two calls (no scheduling run makes them).
     env.put(true, &without_action(&env.hub_policy, "events:PutEvents"));
     let e = env.probe("events:PutEvents").await;
@@ -1709,6 +1770,7 @@ async fn moto_enforces_the_rendered_policies_in_a_run_of_the_core() {
     let mut code_calls = set_of(iam_actions::HUB);
     code_calls.extend(set_of(iam_actions::MEMBER));
     code_calls.extend(set_of(iam_actions::RESULTS));
+    code_calls.extend(set_of(iam_actions::RESULTS_WRITE));
     code_calls.extend(set_of(iam_actions::DIGEST));
     assert_eq!(
         covered, code_calls,

@@ -78,9 +78,10 @@ pub struct LambdaEmulator {
     watch: Child,
     functions: Vec<Child>,
     pub port: u16,
-    /// The functions' `AWS_ENDPOINT_URL` (moto, or a proxy in front of it): where the local
-    /// runner reads what an `ItemReader` names.
-    pub aws_endpoint: Option<String>,
+    /// Where the local runner reads what an `ItemReader` names (as Step Functions reads S3
+    /// itself): the functions' `AWS_ENDPOINT_URL` unless set otherwise (moto itself, when the
+    /// functions talk to it through the fault proxy).
+    pub s3_endpoint: Option<String>,
     /// The emulator's and the functions' logs (stderr), for failure messages.
     pub logs: Vec<PathBuf>,
 }
@@ -110,7 +111,7 @@ impl LambdaEmulator {
             watch,
             functions: Vec::new(),
             port,
-            aws_endpoint: env
+            s3_endpoint: env
                 .iter()
                 .find(|(k, _)| *k == "AWS_ENDPOINT_URL")
                 .map(|(_, v)| v.clone()),
@@ -436,7 +437,7 @@ pub fn run_state_machine_with_schedules(
             schedules_document_var(schedules)
         ))
         .args(["--retry-interval-ms", "0", "--wait-ms", "0", "--name", name]);
-    if let Some(s3) = &lambdas.aws_endpoint {
+    if let Some(s3) = &lambdas.s3_endpoint {
         cmd.args(["--s3-endpoint", s3]);
     }
     for state in capture {

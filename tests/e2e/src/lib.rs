@@ -33,7 +33,9 @@ impl Stack {
             .map(FaultProxy::endpoint)
             .unwrap_or_else(|| moto.endpoint());
         let env = lambda_env(aws_endpoint, DEFAULT_REGIONS);
-        let lambdas = LambdaEmulator::start(&env, 2);
+        let mut lambdas = LambdaEmulator::start(&env, 2);
+        // Step Functions reads an ItemReader's object itself, not through the functions' proxy.
+        lambdas.s3_endpoint = Some(moto.endpoint());
         Stack {
             lambdas,
             proxy,

@@ -1198,7 +1198,10 @@ fn the_example_applies_to_moto_plans_clean_and_destroys() {
             "ScheduleRegion",
             &account_states["ForEachRegion"]["ItemProcessor"]["States"]["ScheduleRegion"],
         ),
-        ("VerifyStarts", &account_states["VerifyStarts"]),
+        (
+            "VerifyAccount",
+            &definition["States"]["VerifyEachAccount"]["ItemProcessor"]["States"]["VerifyAccount"],
+        ),
     ] {
         let text = state["Parameters"]["deployed_schedules"]
             .as_str()

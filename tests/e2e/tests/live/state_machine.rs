@@ -404,7 +404,8 @@ fn a_burst_of_throttling_is_absorbed_by_the_retries() {
 
 /// A start whose instance EC2 puts back to `stopped` (a volume's KMS key the role may not use):
 /// the fault proxy rewrites that instance's DescribeInstances answer as EC2 shows such a start;
-/// the state machine waits, verifies, and reports it failed with `kms-access`.
+/// the state machine waits once for the run, verifies each account with starts, and reports it
+/// failed with `kms-access`.
 #[test]
 fn a_start_that_falls_back_to_stopped_is_reported_as_kms_access() {
     let stack = Stack::start(&scenario_org(), true);
@@ -427,7 +428,14 @@ fn a_start_that_falls_back_to_stopped_is_reported_as_kms_access() {
     );
     assert_eq!(morning.status(), "FAILED", "{}", morning.raw);
     assert_eq!(morning.error(), Some("RunCompletedWithFailures"));
-    assert_eq!(morning.invocations("verify-starts"), 3, "one per account");
+    // The plan once for the run, then one verification per account with starts (after the
+    // run's one wait), its items read back from the results bucket by the ItemReader.
+    assert_eq!(
+        morning.invocations("verify-starts"),
+        1 + 3,
+        "the plan and one per account: {}",
+        morning.raw
+    );
     let summary = summary_of(&morning);
     assert_eq!(summary["instances"]["started"], 9);
     assert_eq!(summary["instances"]["failed"], 1);
