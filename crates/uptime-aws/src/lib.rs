@@ -39,12 +39,11 @@ pub mod iam_actions {
         "organizations:ListTagsForResource",
         "sts:AssumeRole",
     ];
-    /// Called by summarize-run and verify-starts (its plan) with the hub Lambda role's
-    /// credentials, on the results bucket: the Maps' results under `map-runs/` and
-    /// `verify-runs/`.
+    /// Called by summarize-run with the hub Lambda role's credentials, on the results bucket:
+    /// the Maps' results under `map-runs/` and `verify-runs/`.
     pub const RESULTS: &[&str] = &["s3:GetObject"];
-    /// Called by verify-starts (its plan) with the hub Lambda role's credentials: the start
-    /// verification's items under `verify-plans/`.
+    /// Called by summarize-run with the hub Lambda role's credentials: a start run's
+    /// verification items under `verify-plans/` (ADR 0012).
     pub const RESULTS_WRITE: &[&str] = &["s3:PutObject"];
     /// Called by summarize-run with the hub Lambda role's credentials: the run digest on the
     /// default event bus (`iam/hub-lambda.policy.json`).

@@ -439,17 +439,19 @@ fn the_hub_lambda_policy_allows_exactly_what_the_hub_functions_call() {
     let bucket = value(&values, "results_bucket");
     let results: Vec<String> = result_writer_targets()
         .into_iter()
-        .map(|(b, prefix)| format!("arn:{p}:s3:::{b}/{prefix}/*").replace("${results_bucket}", &bucket))
+        .map(|(b, prefix)| {
+            format!("arn:{p}:s3:::{b}/{prefix}/*").replace("${results_bucket}", &bucket)
+        })
         .collect();
     assert_eq!(
         resources_of(doc, "s3:GetObject"),
         set(results.iter().map(String::as_str)),
-        "summarize-run and the verification plan read the ResultWriters' prefixes only"
+        "summarize-run reads the ResultWriters' prefixes only"
     );
     assert_eq!(
         resources_of(doc, "s3:PutObject"),
         set([format!("arn:{p}:s3:::{bucket}/{}/*", verification_prefix()).as_str()]),
-        "the verification plan writes its items' prefix only"
+        "summarize-run writes the verification items' prefix only"
     );
     // The digest: the default bus of the hub account and region, only events whose source and
     // detail-type are the digest's.
@@ -627,11 +629,15 @@ fn result_writer_targets() -> Vec<(String, String)> {
             ));
         }
     });
-    assert_eq!(found.len(), 2, "the account Map's and the verification Map's ResultWriters");
+    assert_eq!(
+        found.len(),
+        2,
+        "the account Map's and the verification Map's ResultWriters"
+    );
     found
 }
 
-/// Where verify-starts writes a run's verification items: the prefix of
+/// Where summarize-run writes a start run's verification items: the prefix of
 /// [`verification_key`], which the verification Map's ItemReader reads.
 fn verification_prefix() -> String {
     let key = uptime_model::events::verification_key("run-1");
@@ -698,13 +704,16 @@ fn state_machine_needs(values: &Map<String, Value>) -> (BTreeSet<(String, String
             }
             Some("Map") => {
                 if let Some(reader) = state.get("ItemReader") {
-                    // The verification Map reads the items verify-starts wrote (its plan names
+                    // The verification Map reads the items summarize-run wrote (its answer names
                     // the bucket and key; the key is verification_key's).
-                    assert_eq!(reader["Resource"], "arn:aws:states:::s3:getObject", "{state_name}");
+                    assert_eq!(
+                        reader["Resource"], "arn:aws:states:::s3:getObject",
+                        "{state_name}"
+                    );
                     assert_eq!(
                         reader["Parameters"],
-                        json!({"Bucket.$": "$.verification.bucket", "Key.$": "$.verification.key"}),
-                        "{state_name}: the items come from PlanVerification's answer"
+                        json!({"Bucket.$": "$.verify.bucket", "Key.$": "$.verify.key"}),
+                        "{state_name}: the items come from SummarizeRun's answer"
                     );
                     need(
                         "s3:GetObject",
@@ -1605,11 +1614,17 @@ async fn moto_enforces_the_rendered_policies_in_a_run_of_the_core() {
         .get_object(&bucket, "verify-runs/run-1/manifest.json")
         .await
         .unwrap();
-    // The verification plan's write: inside verify-plans/ only.
+    // summarize-run's write of a start run's verification items: inside verify-plans/ only.
     let plan = uptime_model::events::verification_key("run-1");
-    store.put_object(&bucket, &plan, b"[]".to_vec()).await.unwrap();
-    assert_eq!(store.get_object(&bucket, &plan).await.unwrap_err().kind, ErrorKind::AccessDenied,
-        "the hub role may write the plan, not read it back (the state machine's ItemReader does)");
+    store
+        .put_object(&bucket, &plan, b"[]".to_vec())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_object(&bucket, &plan).await.unwrap_err().kind,
+        ErrorKind::AccessDenied,
+        "the hub role may write the plan, not read it back (the state machine's ItemReader does)"
+    );
     let e = store
         .put_object(&bucket, "map-runs/run-1/manifest.json", b"{}".to_vec())
         .await

@@ -233,7 +233,7 @@ fn failed_child(
     let status = child.status.unwrap_or_else(|| "UNKNOWN".into());
     let what = match children {
         Children::Accounts => "the account's child execution",
-        Children::Verification => "verifying the starts: the verification child execution",
+        Children::Verification => "the verification child execution",
     };
     let caught = Caught {
         error: child
@@ -244,11 +244,15 @@ fn failed_child(
             child.cause.as_deref().unwrap_or("no cause given")
         )),
     };
+    let mut error = caught.to_target_error();
+    if children == Children::Verification {
+        error.message = format!("verifying the starts: {}", error.message);
+    }
     Ok(AccountReport {
         account: account.id,
         regions: Vec::new(),
         skipped_regions: Vec::new(),
-        error: Some(caught.to_target_error()),
+        error: Some(error),
     })
 }
 
@@ -330,25 +334,6 @@ pub async fn for_each_report(
     Ok(folded)
 }
 
-/// The start verification as `summarize-run` receives it (`$.verification`).
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum Verification {
-    NotRun {
-        caught: Caught,
-    },
-    Planned {
-        #[allow(dead_code)]
-        accounts: u64,
-        /// Absent when no account had starts (the Map did not run).
-        #[serde(default)]
-        results: Option<Value>,
-    },
-    NotNeeded {
-        needed: bool,
-    },
-}
-
 /// What the verification Map found, by account, to lay over the account reports.
 enum Verified {
     None,
@@ -358,45 +343,29 @@ enum Verified {
 }
 
 impl Verified {
-    async fn read(verification: Option<Value>, store: &impl ResultStore) -> Result<Self, LambdaError> {
+    async fn read(
+        verification: Option<Value>,
+        store: &impl ResultStore,
+    ) -> Result<Self, LambdaError> {
         let Some(verification) = verification else {
             return Ok(Self::None);
         };
-        let text = verification.to_string();
-        let verification: Verification = serde_json::from_value(verification).map_err(|e| {
-            LambdaError::invalid(format!(
-                "`verification` is neither a verification plan nor a caught failure ({e}): {}",
-                uptime_model::report::clip(&text)
-            ))
-        })?;
-        Ok(match verification {
-            Verification::NotNeeded { needed: true } => {
-                return Err(LambdaError::invalid(format!(
-                    "`verification` says it was needed but holds neither a plan nor a caught failure: {}",
-                    uptime_model::report::clip(&text)
-                )))
-            }
-            Verification::NotNeeded { needed: false }
-            | Verification::Planned { results: None, .. } => Self::None,
-            Verification::NotRun { caught } => {
-                let e = caught.to_target_error();
-                Self::NotRun(TargetError::new(
-                    e.error,
-                    format!("verifying the starts: {}", e.message),
-                ))
-            }
-            Verification::Planned {
-                results: Some(results),
-                ..
-            } => {
-                let mut by_account = HashMap::new();
-                for_each_report(results, store, Children::Verification, |report| {
-                    by_account.insert(report.account.clone(), report);
-                })
-                .await?;
-                Self::Accounts(by_account)
-            }
+        if let Some(caught) = verification.get("caught") {
+            let caught: Caught = serde_json::from_value(caught.clone()).map_err(|e| {
+                LambdaError::invalid(format!("`verification.caught` is not a caught error: {e}"))
+            })?;
+            let e = caught.to_target_error();
+            return Ok(Self::NotRun(TargetError::new(
+                e.error,
+                format!("verifying the starts: {}", e.message),
+            )));
+        }
+        let mut by_account = HashMap::new();
+        for_each_report(verification, store, Children::Verification, |report| {
+            by_account.insert(report.account.clone(), report);
         })
+        .await?;
+        Ok(Self::Accounts(by_account))
     }
 
     /// `report` with its verified regions laid over it, and the verification's failure.
@@ -415,7 +384,11 @@ impl Verified {
             Self::Accounts(by_account) => {
                 if let Some(verified) = by_account.remove(&report.account) {
                     for region in verified.regions {
-                        if let Some(slot) = report.regions.iter_mut().find(|r| r.region == region.region) {
+                        if let Some(slot) = report
+                            .regions
+                            .iter_mut()
+                            .find(|r| r.region == region.region)
+                        {
                             *slot = region;
                         }
                     }
@@ -430,8 +403,9 @@ impl Verified {
 }
 
 /// Folds the account Map's results into `summary`, with the start verification's results
-/// laid over them (an account's verified regions replace its reported ones), reading either
-/// from the store when its Map wrote them there. Returns how many account reports.
+/// (`verification`: the verification Map's results, or `{"caught": …}`) laid over them (an
+/// account's verified regions replace its reported ones), reading either from the store when
+/// its Map wrote them there. Returns how many account reports.
 pub async fn fold_results(
     results: Value,
     verification: Option<Value>,
@@ -441,9 +415,14 @@ pub async fn fold_results(
     // Boxed: two reads of nested futures in one function's future overflow the compiler's
     // layout depth for summarize-run's main.
     let mut verified = Box::pin(Verified::read(verification, store)).await?;
-    Box::pin(for_each_report(results, store, Children::Accounts, |report| {
-        summary.add(&verified.apply(report));
-    }))
+    Box::pin(for_each_report(
+        results,
+        store,
+        Children::Accounts,
+        |report| {
+            summary.add(&verified.apply(report));
+        },
+    ))
     .await
 }
 

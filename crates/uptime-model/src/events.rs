@@ -163,33 +163,22 @@ pub struct ScheduleRegionEvent {
     pub deployed_schedules: Option<String>,
 }
 
-/// `verify-starts` event of the parent's `PlanVerification` state: the account Map's results
-/// (inline, or the ResultWriter pointer). The function writes the verification items, one per
-/// account with starts, to `bucket` and answers with a [`VerificationPlan`].
+/// What `summarize-run` answers, the first time, in a start run some of whose accounts started
+/// instances (`{"verify": …}`, ADR 0012): where it wrote the verification items (`s3://bucket/key`,
+/// a JSON array of [`VerificationItem`]s, which the verification Map reads with `ItemReader`),
+/// how many, the verification Map's concurrency, and the run it summarizes once they are verified.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PlanVerificationEvent {
-    pub results: Value,
-    /// `$$.Execution.Name`: names the plan object.
-    pub execution: String,
-    /// The results bucket.
-    pub bucket: String,
-}
-
-/// Where the verification items are (`s3://bucket/key`, a JSON array of
-/// [`VerificationItem`]s, which the verification Map reads with `ItemReader`) and how many.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct VerificationPlan {
-    /// Always true here: the run started instances and verifies them (`NothingToVerify` says
-    /// `false`; the summary tells the two apart).
-    pub needed: bool,
     /// Accounts with starts to verify (the items).
     pub accounts: u64,
     /// Their regions with starts.
     pub regions: u64,
     pub bucket: String,
     pub key: String,
+    pub concurrency: Concurrency,
+    /// The first call's event, without `verification`: the second call's.
+    pub run: Box<SummarizeRunEvent>,
 }
 
 /// One account whose starts the verification Map verifies: its region reports with starts.
@@ -239,11 +228,23 @@ pub struct SummarizeRunEvent {
     /// `$$.Execution.Id`: the execution's ARN, which the run digest links to.
     #[serde(default)]
     pub execution: Option<crate::ExecutionArn>,
-    /// The start verification: `{"needed": false}` (not a start run, or a dry run), the
-    /// [`VerificationPlan`] with the verification Map's `results` (inline, or the
-    /// ResultWriter pointer), or `{"needed": true, "caught": {…}}` when it could not run.
-    #[serde(default)]
+    /// The results bucket, where a start run's verification items go.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results_bucket: Option<String>,
+    /// The deployment's concurrency (from ListAccounts), for the verification Map.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<Concurrency>,
+    /// The second call of a start run (`SummarizeVerifiedRun`): the verification Map's results
+    /// (inline, or its ResultWriter pointer), or `{"caught": {…}}` when the Map failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification: Option<Value>,
+}
+
+impl SummarizeRunEvent {
+    /// A start run that is not a dry run verifies its starts (reconcile runs do not: ADR 0006).
+    pub fn verifies_starts(&self) -> bool {
+        self.request.action == crate::Action::Start && !self.request.dry_run
+    }
 }
 
 impl SummarizeRunEvent {
@@ -259,6 +260,15 @@ impl SummarizeRunEvent {
             summary.add_unlisted_failed_accounts(counts.failed.saturating_sub(listed));
         }
     }
+}
+
+/// `summarize-run`'s answer: the run's summary, or (the first call of a start run with starts)
+/// where the starts to verify are.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SummarizeRunAnswer {
+    Verify { verify: Box<VerificationPlan> },
+    Summary(Box<SummarizeRunResponse>),
 }
 
 /// `summarize-run` response: the run summary, and when anything failed, the same summary as
@@ -391,15 +401,17 @@ mod tests {
     }
 
     #[test]
-    fn the_documented_verification_plan_event_and_response_are_the_contract() {
-        let [event, response] = &examples("verify-starts (plan)")[..] else {
-            panic!("the plan documents one event and one response")
+    fn the_documented_start_run_answer_and_second_event_are_the_contract() {
+        let [answer, second] = &examples("summarize-run (start runs)")[..] else {
+            panic!("summarize-run (start runs) documents the first answer and the second event")
         };
-        let e: PlanVerificationEvent = decode(event, "plan event");
-        let r: VerificationPlan = round_trips(response, "plan response");
-        assert_eq!(r.bucket, e.bucket);
-        assert_eq!(r.key, verification_key(&e.execution));
-        assert!(r.needed);
+        let SummarizeRunAnswer::Verify { verify } = decode(answer, "the first answer") else {
+            panic!("the first answer is a plan")
+        };
+        assert!(verify.run.verifies_starts() && verify.run.verification.is_none());
+        assert_eq!(verify.key, verification_key("morning-start"));
+        let e: SummarizeRunEvent = decode(second, "the second event");
+        assert!(e.verification.is_some());
     }
 
     #[test]

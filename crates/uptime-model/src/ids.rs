@@ -310,6 +310,11 @@ fn check_topic_arn(v: &str) -> Result<(), IdError> {
 }
 
 impl ExecutionArn {
+    /// The execution's name (a name holds no `:`).
+    pub fn name(&self) -> &str {
+        self.0.rsplit(':').next().unwrap_or_default()
+    }
+
     /// The region the execution runs in.
     pub fn region(&self) -> Region {
         // Checked when the value was made.

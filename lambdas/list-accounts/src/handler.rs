@@ -88,7 +88,9 @@ mod tests {
     async fn the_deployments_account_concurrency_is_handed_to_the_state_machine() {
         let cloud = FakeCloud::new();
         cloud.add_enabled_account("111111111111");
-        let r = list(&cloud, event(json!({"action": "stop"}))).await.unwrap();
+        let r = list(&cloud, event(json!({"action": "stop"})))
+            .await
+            .unwrap();
         assert_eq!(r.concurrency.accounts, 50);
         let config = Config::from_lookup(|k| match k {
             "AWS_REGION" => Some("us-east-1".to_owned()),
@@ -100,7 +102,10 @@ mod tests {
         let r = handle(&cloud, &RecordingPause::default(), &config, clock(), event)
             .await
             .unwrap();
-        assert_eq!(serde_json::to_value(&r).unwrap()["concurrency"], json!({"accounts": 400}));
+        assert_eq!(
+            serde_json::to_value(&r).unwrap()["concurrency"],
+            json!({"accounts": 400})
+        );
         for bad in ["0", "10001", "many"] {
             let e = Config::from_lookup(|k| match k {
                 "AWS_REGION" => Some("us-east-1".to_owned()),

@@ -1,11 +1,12 @@
-//! Event → run summary (+ its EMF metrics line), and the run's one digest published.
+//! Event → run summary (+ its EMF metrics line), and the run's one digest published; or, the
+//! first time in a start run with starts, the verification items written and where they are.
 
 use jiff::Timestamp;
-use serde_json::Value;
+use serde_json::{json, Value};
 use uptime_core::config::DigestConfig;
-use uptime_core::{DigestSink, ResultStore};
-use uptime_lambda::events::{decode, SummarizeRunEvent};
-use uptime_lambda::results::fold_results;
+use uptime_core::{engine::target_error, DigestSink, ResultStore};
+use uptime_lambda::events::{decode, verification_key, SummarizeRunEvent, VerificationPlan};
+use uptime_lambda::results::{fold_results, verification_items};
 use uptime_lambda::LambdaError;
 use uptime_model::digest::{should_publish, Digest};
 use uptime_model::emf::run_metrics;
@@ -13,19 +14,99 @@ use uptime_model::json::StrictValue;
 use uptime_model::report::{RunHeader, MAX_SUMMARY_BYTES};
 use uptime_model::{RunSummary, Summarizer};
 
-/// Returns the summary and the EMF object to print. `now` stamps the metrics; `store` is read
-/// only when the account Map wrote its results to S3. The digest goes to `digests` unless
-/// `config` turns it off or the run has nothing to say ([`should_publish`]); a digest that
-/// cannot be published is logged and counted (`DigestsFailed`), and the summary is returned
-/// all the same: the run's result never depends on its notification.
-pub async fn handle(
+/// What the function answers.
+#[derive(Debug)]
+pub enum Answer {
+    /// A start run whose starts are to be verified first (ADR 0012): the state machine waits
+    /// once, verifies each account in the plan, and calls again with `verification`.
+    Verify(Box<VerificationPlan>),
+    /// The summary and the EMF object to print.
+    Summary(Box<RunSummary>, Value),
+}
+
+/// The first call of a start run that is not a dry run, when some account started instances:
+/// writes the verification items (one per account with starts) and answers with the plan. A
+/// plan that cannot be written does not fail the run unseen: the run is summarized with every
+/// account with starts failed, "verifying the starts: writing the verification items: …".
+/// Otherwise (any other run, a start run with nothing started, or the second call) the summary:
+/// `now` stamps the metrics; `store` is read only when a Map wrote its results to S3. The
+/// digest goes to `digests` unless `config` turns it off or the run has nothing to say
+/// ([`should_publish`]); a digest that cannot be published is logged and counted
+/// (`DigestsFailed`), and the summary is returned all the same: the run's result never depends
+/// on its notification.
+pub async fn answer(
     store: &impl ResultStore,
     digests: &impl DigestSink,
     config: &DigestConfig,
     event: impl Into<StrictValue>,
     now: Timestamp,
-) -> Result<(RunSummary, Value), LambdaError> {
+) -> Result<Answer, LambdaError> {
     let mut event: SummarizeRunEvent = decode(event, "summarize-run")?;
+    if event.verifies_starts() && event.verification.is_none() {
+        let items = Box::pin(verification_items(event.results.clone(), store)).await?;
+        if !items.is_empty() {
+            match write_plan(store, &event, &items).await {
+                Ok(plan) => return Ok(Answer::Verify(Box::new(plan))),
+                Err(e) => {
+                    tracing::error!(error = e.error.as_str(), reason = %e.message, "verification items not written");
+                    event.verification = Some(json!({"caught": {
+                        "Error": e.error.as_str(),
+                        "Cause": format!("writing the verification items: {}", e.message),
+                    }}));
+                }
+            }
+        }
+    }
+    let (summary, emf) = summarize(store, digests, config, event, now).await?;
+    Ok(Answer::Summary(Box::new(summary), emf))
+}
+
+async fn write_plan(
+    store: &impl ResultStore,
+    event: &SummarizeRunEvent,
+    items: &[uptime_model::events::VerificationItem],
+) -> Result<VerificationPlan, uptime_model::TargetError> {
+    let bucket = event.results_bucket.clone().ok_or_else(|| {
+        uptime_model::TargetError::new(
+            uptime_model::ErrorName::InvalidInput,
+            "the event names no results_bucket",
+        )
+    })?;
+    let name = event.execution.as_ref().map_or("run", |e| e.name());
+    let key = verification_key(name);
+    let body = serde_json::to_vec(items).unwrap_or_default();
+    let bytes = body.len();
+    store
+        .put_object(&bucket, &key, body)
+        .await
+        .map_err(|e| target_error("writing the verification items", &e))?;
+    let regions = items.iter().map(|i| i.reports.len() as u64).sum();
+    tracing::info!(
+        accounts = items.len(),
+        regions,
+        bytes,
+        key = key.as_str(),
+        "starts to verify"
+    );
+    let mut run = event.clone();
+    run.verification = None;
+    Ok(VerificationPlan {
+        accounts: items.len() as u64,
+        regions,
+        bucket,
+        key,
+        concurrency: event.concurrency.unwrap_or_default(),
+        run: Box::new(run),
+    })
+}
+
+async fn summarize(
+    store: &impl ResultStore,
+    digests: &impl DigestSink,
+    config: &DigestConfig,
+    mut event: SummarizeRunEvent,
+    now: Timestamp,
+) -> Result<(RunSummary, Value), LambdaError> {
     let mut summary = Summarizer::new(RunHeader::of(&event.request));
     let results = std::mem::take(&mut event.results);
     let verification = event.verification.take();
@@ -88,6 +169,20 @@ mod tests {
     use uptime_lambda::events::SummarizeRunResponse;
     use uptime_model::ErrorName;
     use uptime_testkit::{Captured, FakeDigests, FakeObjects};
+
+    /// The summary the function answers with (panics on a verification plan).
+    async fn handle(
+        store: &FakeObjects,
+        digests: &impl DigestSink,
+        config: &DigestConfig,
+        event: Value,
+        now: Timestamp,
+    ) -> Result<(RunSummary, Value), LambdaError> {
+        match answer(store, digests, config, event, now).await? {
+            Answer::Summary(summary, emf) => Ok((*summary, emf)),
+            Answer::Verify(plan) => panic!("a verification plan, not a summary: {plan:?}"),
+        }
+    }
 
     fn at() -> Timestamp {
         "2026-11-24T19:05:00Z".parse().unwrap()
@@ -264,6 +359,199 @@ mod tests {
         assert!(summary.failures[0].message.contains("ended FAILED"));
         assert_eq!(summary.failures_not_listed, 149);
         assert_eq!(store.reads(), 3);
+    }
+
+    /// A start run's account reports, as the account Map handed them over: two accounts with
+    /// starts, one with nothing started.
+    fn start_results() -> Value {
+        let started = |account: &str, region: &str, n: u64| {
+            json!({"account": account, "region": region, "started": n, "stopped": 0, "hibernated": 0,
+                   "already": 0, "would_start": 0, "would_stop": 0, "skipped": 0, "failed": 0})
+        };
+        json!([
+            {"account": "111111111111", "skipped_regions": [], "regions": [
+                started("111111111111", "eu-west-1", 3), started("111111111111", "us-east-1", 2)]},
+            {"account": "222222222222", "skipped_regions": [], "regions": [started("222222222222", "eu-west-1", 4)]},
+            {"account": "333333333333", "skipped_regions": [], "regions": [started("333333333333", "eu-west-1", 0)]}
+        ])
+    }
+
+    fn start_event() -> Value {
+        json!({"request": {"action": "start", "now": "2026-11-25T07:00:00Z"}, "results": start_results(),
+               "execution": "arn:aws:states:eu-west-1:123456789012:execution:uptime-scheduler:morning",
+               "results_bucket": "results", "concurrency": {"accounts": 80}})
+    }
+
+    /// The second call, with the verification Map's results (or its caught failure).
+    async fn summarize_verified(store: &FakeObjects, verification: Value) -> RunSummary {
+        let mut event = start_event();
+        event["verification"] = verification;
+        handle(store, &FakeDigests::default(), &on(), event, at())
+            .await
+            .unwrap()
+            .0
+    }
+
+    /// The first call of a start run with starts: the items are the accounts with starts and
+    /// their regions with starts, written where the verification Map reads them; the answer
+    /// carries the run for the second call. No digest, no metrics yet.
+    #[tokio::test]
+    async fn a_start_run_with_starts_writes_the_verification_items_first() {
+        let store = FakeObjects::default();
+        let digests = FakeDigests::default();
+        let first = answer(&store, &digests, &on(), start_event(), at())
+            .await
+            .unwrap();
+        let Answer::Verify(plan) = first else {
+            panic!("a plan: {first:?}")
+        };
+        assert_eq!((plan.accounts, plan.regions), (2, 3));
+        assert_eq!(
+            (plan.bucket.as_str(), plan.key.as_str()),
+            ("results", "verify-plans/morning.json")
+        );
+        assert_eq!(plan.concurrency.accounts, 80);
+        assert!(plan.run.verification.is_none());
+        assert_eq!(
+            serde_json::to_value(&plan.run).unwrap()["results"],
+            start_results()
+        );
+        let items = store.get("results", "verify-plans/morning.json").unwrap();
+        let accounts: Vec<&str> = items
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["account"].as_str().unwrap())
+            .collect();
+        assert_eq!(accounts, ["111111111111", "222222222222"]);
+        assert_eq!(items[0]["reports"], start_results()[0]["regions"]);
+        assert!(
+            digests.published().is_empty(),
+            "no digest before the verification"
+        );
+        // A dry run, a stop, and a start that started nothing are summarized at once.
+        for event in [
+            json!({"request": {"action": "start", "dry_run": true, "now": "2026-11-25T07:00:00Z"}, "results": start_results(), "results_bucket": "results"}),
+            json!({"request": {"action": "stop", "now": "2026-11-25T07:00:00Z"}, "results": start_results(), "results_bucket": "results"}),
+            json!({"request": {"action": "start", "now": "2026-11-25T07:00:00Z"}, "results": [start_results()[2]], "results_bucket": "results"}),
+        ] {
+            let a = answer(
+                &FakeObjects::default(),
+                &digests,
+                &on(),
+                event.clone(),
+                at(),
+            )
+            .await
+            .unwrap();
+            assert!(matches!(a, Answer::Summary(..)), "{event}: {a:?}");
+        }
+    }
+
+    /// Items that cannot be written do not hide the starts: the run is summarized with every
+    /// account with starts failed, with why.
+    #[tokio::test]
+    async fn verification_items_that_cannot_be_written_fail_the_accounts_with_starts() {
+        let mut event = start_event();
+        event.as_object_mut().unwrap().remove("results_bucket");
+        let (summary, _) = handle(
+            &FakeObjects::default(),
+            &FakeDigests::default(),
+            &on(),
+            event,
+            at(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(summary.accounts.failed, 2, "{summary:?}");
+        assert_eq!(summary.instances.started, 9, "the counts are kept");
+        assert!(summary.failures.iter().all(|f| f
+            .message
+            .starts_with("verifying the starts: writing the verification items: ")));
+    }
+
+    /// The verification Map's reports replace the same regions of the account Map's: one start
+    /// did not hold in 111…'s eu-west-1; 222…'s verification child timed out, so its starts are
+    /// reported not verified with the counts kept; 333… started nothing and was not verified.
+    /// From S3 as on AWS (the verification ResultWriter's layout), and inline as locally.
+    #[tokio::test]
+    async fn verified_starts_replace_the_reported_ones() {
+        let verified = json!({"account": "111111111111", "regions": [
+            {"account": "111111111111", "region": "eu-west-1", "started": 2, "stopped": 0, "hibernated": 0,
+             "already": 0, "would_start": 0, "would_stop": 0, "skipped": 0, "failed": 1,
+             "failed_by_reason": {"kms-access": 1},
+             "failures": [{"instance": "i-0123456789abcdef0", "reason": "kms-access", "message": "Client.InvalidKMSKey.InvalidState"}]},
+            {"account": "111111111111", "region": "us-east-1", "started": 2, "stopped": 0, "hibernated": 0,
+             "already": 0, "would_start": 0, "would_stop": 0, "skipped": 0, "failed": 0}]});
+        let store = FakeObjects::default();
+        store.put("results", "verify-runs/v/SUCCEEDED_0.json", json!([
+            {"Status": "SUCCEEDED", "Input": json!({"account": "111111111111"}).to_string(), "Output": verified.to_string()}]));
+        store.put("results", "verify-runs/v/FAILED_0.json", json!([
+            {"Status": "TIMED_OUT", "Error": "States.Timeout", "Cause": "over 5 minutes",
+             "Input": json!({"request": {}, "account": "222222222222", "reports": [], "execution": "e"}).to_string()}]));
+        store.put(
+            "results",
+            "verify-runs/v/manifest.json",
+            json!({"ResultFiles": {
+            "SUCCEEDED": [{"Key": "verify-runs/v/SUCCEEDED_0.json", "Size": 1}],
+            "FAILED": [{"Key": "verify-runs/v/FAILED_0.json", "Size": 1}], "PENDING": []}}),
+        );
+        let pointer = json!({"MapRunArn": "arn", "ResultWriterDetails": {"Bucket": "results", "Key": "verify-runs/v/manifest.json"}});
+        let summary = summarize_verified(&store, pointer).await;
+        assert_eq!(summary.instances.started, 2 + 2 + 4, "{summary:?}");
+        assert_eq!(summary.instances.failed, 1);
+        assert_eq!(summary.accounts.failed, 2);
+        let failed: Vec<(&str, Option<&str>, &str)> = summary
+            .failures
+            .iter()
+            .map(|f| {
+                (
+                    f.account.as_str(),
+                    f.region.as_ref().map(|r| r.as_str()),
+                    f.error.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            failed,
+            [
+                ("111111111111", Some("eu-west-1"), "InstanceFailures"),
+                ("222222222222", None, "Transient")
+            ]
+        );
+        assert!(
+            summary.failures[1]
+                .message
+                .starts_with("verifying the starts: States.Timeout: "),
+            "{}",
+            summary.failures[1].message
+        );
+        // Inline, as the local interpreter hands the verification Map's outputs over.
+        let summary = summarize_verified(&store, json!([verified])).await;
+        assert_eq!(summary.instances.started, 8);
+        assert_eq!(summary.instances.failed, 1);
+        assert_eq!(summary.accounts.failed, 1);
+    }
+
+    /// A verification Map that failed as a whole fails every account with starts, with why;
+    /// not one that started nothing.
+    #[tokio::test]
+    async fn a_verification_that_could_not_run_fails_the_accounts_with_starts() {
+        let store = FakeObjects::default();
+        let caught = json!({"caught": {"Error": "States.ItemReaderFailed", "Cause": "s3://results/verify-plans/e.json: 403"}});
+        let summary = summarize_verified(&store, caught).await;
+        assert_eq!(summary.accounts.failed, 2, "{summary:?}");
+        assert_eq!(summary.instances.started, 9, "the counts are kept");
+        assert!(summary.failures.iter().all(|f| f
+            .message
+            .starts_with("verifying the starts: States.ItemReaderFailed: ")));
+        let mut event = start_event();
+        event["verification"] = json!({"caught": "not an error"});
+        let e = handle(&store, &FakeDigests::default(), &on(), event, at())
+            .await
+            .unwrap_err();
+        assert_eq!(e.name, ErrorName::InvalidInput);
+        assert!(e.message.contains("`verification.caught`"), "{e}");
     }
 
     #[tokio::test]

@@ -1,11 +1,12 @@
 //! `summarize-run`: folds the account reports into the run summary, emits its metrics as
-//! CloudWatch EMF, and publishes the run's digest. Wiring only; the work is in `handler.rs`.
+//! CloudWatch EMF, and publishes the run's digest; first, in a start run with starts, writes the
+//! verification items. Wiring only; the work is in `handler.rs`.
 
 mod handler;
 
 use uptime_aws::{sdk, AwsDigestSink, AwsResultStore};
 use uptime_core::config::DigestConfig;
-use uptime_lambda::events::SummarizeRunResponse;
+use uptime_lambda::events::{SummarizeRunAnswer, SummarizeRunResponse};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -16,11 +17,15 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let digests = AwsDigestSink::new(&sdk, &config);
     let (store, digests, config) = (&store, &digests, &config);
     uptime_lambda::serve(|event| async move {
-        let (summary, emf) =
-            handler::handle(store, digests, config, event, jiff::Timestamp::now()).await?;
-        // EMF must be a JSON object alone on its line of the function's log.
-        println!("{emf}");
-        Ok(SummarizeRunResponse::new(summary))
+        let answer = handler::answer(store, digests, config, event, jiff::Timestamp::now()).await?;
+        Ok(match answer {
+            handler::Answer::Verify(plan) => SummarizeRunAnswer::Verify { verify: plan },
+            handler::Answer::Summary(summary, emf) => {
+                // EMF must be a JSON object alone on its line of the function's log.
+                println!("{emf}");
+                SummarizeRunAnswer::Summary(Box::new(SummarizeRunResponse::new(*summary)))
+            }
+        })
     })
     .await
 }

@@ -1,73 +1,15 @@
-//! Two events, one per state of the start verification (ADR 0012):
-//!
-//! - `PlanVerification` (the parent, once, right after the account Map): the account Map's
-//!   results → the accounts with starts, written to the results bucket as the verification
-//!   Map's items, and a [`VerificationPlan`] pointing at them;
-//! - `VerifyAccount` (a child of the verification Map, after the parent's one wait): an
-//!   account's region results → the same, with starts that did not reach `running` moved to
-//!   failed (with EC2's reason).
+//! Event (one verification item: an account's region results with starts, after the run's one
+//! wait, ADR 0012) → the same results, with starts that did not reach `running` moved to failed
+//! (with EC2's reason).
 
 use serde_json::Value;
-use uptime_core::{verify_starts, Connect, Pause, RegionTask, ResultStore};
-use uptime_lambda::events::{
-    decode, schedules, verification_key, PlanVerificationEvent, VerificationPlan,
-    VerifyStartsEvent,
-};
-use uptime_lambda::results::verification_items;
+use uptime_core::{verify_starts, Connect, Pause, RegionTask};
+use uptime_lambda::events::{decode, schedules, VerifyStartsEvent};
 use uptime_lambda::{Config, LambdaError};
 use uptime_model::ids::session_name;
 use uptime_model::json::StrictValue;
 use uptime_model::report::RunHeader;
 use uptime_model::{RegionReport, TargetError};
-
-/// Either event: a plan event has `results`.
-pub async fn handle_any(
-    connect: &impl Connect,
-    pause: &impl Pause,
-    store: &impl ResultStore,
-    config: &Config,
-    event: impl Into<StrictValue>,
-) -> Result<Value, LambdaError> {
-    let event = event.into().into_value("the verify-starts event")?;
-    let out = if event.get("results").is_some() {
-        serde_json::to_value(plan(store, event).await?)
-    } else {
-        serde_json::to_value(handle(connect, pause, config, event).await?)
-    };
-    out.map_err(|e| LambdaError::invalid(e.to_string()))
-}
-
-/// Writes the verification items (one per account with starts) to the results bucket and
-/// says where they are. Nothing is described here: the wait comes after.
-pub async fn plan(
-    store: &impl ResultStore,
-    event: impl Into<StrictValue>,
-) -> Result<VerificationPlan, LambdaError> {
-    let event: PlanVerificationEvent = decode(event, "verify-starts (plan)")?;
-    let items = verification_items(event.results, store).await?;
-    let regions = items.iter().map(|i| i.reports.len() as u64).sum();
-    let key = verification_key(&event.execution);
-    let body = serde_json::to_vec(&items).map_err(|e| LambdaError::invalid(e.to_string()))?;
-    let bytes = body.len();
-    store
-        .put_object(&event.bucket, &key, body)
-        .await
-        .map_err(|e| LambdaError::from(uptime_core::engine::target_error("writing the verification items", &e)))?;
-    tracing::info!(
-        accounts = items.len(),
-        regions,
-        bytes,
-        key = key.as_str(),
-        "starts to verify"
-    );
-    Ok(VerificationPlan {
-        needed: true,
-        accounts: items.len() as u64,
-        regions,
-        bucket: event.bucket,
-        key,
-    })
-}
 
 /// Returns the region results in the same order, verified.
 pub async fn handle(
@@ -324,90 +266,5 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(e.name, ErrorName::InvalidInput);
-    }
-
-    /// The plan lists exactly the accounts and regions with starts, writes them where the
-    /// verification Map reads them, and their reports unchanged.
-    #[tokio::test]
-    async fn the_plan_lists_the_regions_with_starts_and_writes_them_to_the_bucket() {
-        let region = |account: &str, region: &str, started: u64| {
-            json!({"account": account, "region": region, "started": started, "stopped": 0,
-            "hibernated": 0, "already": 1, "would_start": 0, "would_stop": 0, "skipped": 0, "failed": 0})
-        };
-        let results = json!([
-            {"account": "111111111111", "skipped_regions": [], "regions": [
-                region("111111111111", "eu-west-1", 2),
-                region("111111111111", "us-east-1", 0),
-                {"account": "111111111111", "region": "eu-north-1", "caught": {"Error": "Throttled", "Cause": "x"}}
-            ]},
-            {"account": "222222222222", "skipped_regions": [], "regions": [region("222222222222", "eu-west-1", 0)]},
-            {"account": "333333333333", "caught": {"Error": "AccessDenied", "Cause": "denied"}},
-            {"account": "444444444444", "skipped_regions": [], "regions": [
-                region("444444444444", "eu-west-1", 1), region("444444444444", "eu-west-2", 3)
-            ]}
-        ]);
-        let store = uptime_testkit::FakeObjects::default();
-        let plan = plan(
-            &store,
-            json!({"results": results, "execution": "morning-start", "bucket": "results"}),
-        )
-        .await
-        .unwrap();
-        assert_eq!(
-            plan,
-            VerificationPlan {
-                needed: true,
-                accounts: 2,
-                regions: 3,
-                bucket: "results".into(),
-                key: "verify-plans/morning-start.json".into()
-            }
-        );
-        let items = store.get("results", "verify-plans/morning-start.json").unwrap();
-        assert_eq!(
-            items,
-            json!([
-                {"account": "111111111111", "reports": [region("111111111111", "eu-west-1", 2)]},
-                {"account": "444444444444", "reports": [
-                    region("444444444444", "eu-west-1", 1), region("444444444444", "eu-west-2", 3)
-                ]}
-            ])
-        );
-        // Each item is a verify event's account and reports, as the Map's ItemSelector passes them.
-        let cloud = FakeCloud::new();
-        cloud.add_enabled_account("111111111111");
-        let first = &items[0];
-        let out = handle_any(
-            &cloud,
-            &RecordingPause::default(),
-            &store,
-            &config(),
-            json!({"request": {"action": "start", "now": "2026-11-25T07:00:00Z"}, "account": first["account"],
-                   "execution": "morning-start", "reports": first["reports"]}),
-        )
-        .await
-        .unwrap();
-        assert_eq!(out.as_array().map(Vec::len), Some(1));
-    }
-
-    /// A plan event with something wrong in it is refused before anything is written.
-    #[tokio::test]
-    async fn a_malformed_plan_event_writes_nothing() {
-        let store = uptime_testkit::FakeObjects::default();
-        let cloud = FakeCloud::new();
-        let e = handle_any(
-            &cloud,
-            &RecordingPause::default(),
-            &store,
-            &config(),
-            json!({"results": {"not": "results"}, "execution": "x", "bucket": "b"}),
-        )
-        .await
-        .unwrap_err();
-        assert_eq!(e.name, ErrorName::InvalidInput);
-        assert!(e.message.contains("`results`"), "{}", e.message);
-        assert!(store.get("b", "verify-plans/x.json").is_none());
-        let e = plan(&store, json!({"results": [], "execution": "x"})).await.unwrap_err();
-        assert!(e.message.contains("bucket"), "{}", e.message);
     }
 }

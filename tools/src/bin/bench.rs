@@ -1389,12 +1389,14 @@ mod price {
 const REFERENCE_INSTANCES_PER_REGION: f64 = 25.0;
 const LAMBDA_GB: f64 = 0.125; // 128 MB
 const EXPRESS_GB: f64 = 0.0625; // 64 MB, the smallest Express billing step
-/// The parent (Standard) execution's transitions: ListAccounts, ForEachAccount, SummarizeRun,
-/// RunFinished, Succeeded. The children are Express executions, billed per request and
-/// duration, not per transition.
-const PARENT_TRANSITIONS: f64 = 5.0;
-/// WaitForStarts in a start run's child (billed Express duration).
-const WAIT_FOR_STARTS_S: f64 = 45.0;
+/// The parent (Standard) execution's transitions: ListAccounts, ForEachAccount,
+/// StartsToVerify, NothingToVerify, SummarizeRun, RunFinished, Succeeded. The children are
+/// Express executions, billed per request and duration, not per transition.
+const PARENT_TRANSITIONS: f64 = 7.0;
+/// A start run's parent instead goes StartsToVerify → PlanVerification → AnyStartsToVerify →
+/// WaitForStarts (once for the run, not billed by the second) → VerifyEachAccount →
+/// SummarizeRun: 10 transitions.
+const PARENT_TRANSITIONS_START: f64 = 10.0;
 /// The region Map's MaxConcurrency.
 const REGIONS_IN_FLIGHT: f64 = 10.0;
 const DAYS: f64 = 30.0;
@@ -1483,7 +1485,9 @@ fn cost_model(results: &Value) -> Value {
             Billed::Steady => (reconcile_ms(RECONCILE_STEADY), "steady"),
         };
         let start = matches!(kind, Billed::Start);
-        let verify = if start { a } else { 0.0 };
+        // A start run: verify-starts once for the plan, then once per account (every account
+        // starts something at the reference fleet), each in its own Express child.
+        let verify = if start { a + 1.0 } else { 0.0 };
         let invocations = 2.0 + a + a * r + verify;
         let lambda_ms = ms("list-accounts")
             + ms("summarize-run")
@@ -1492,20 +1496,36 @@ fn cost_model(results: &Value) -> Value {
             + verify * ms("verify-starts");
         let lambda_gb_s = lambda_ms / 1000.0 * LAMBDA_GB;
         let lambda = lambda_gb_s * price::LAMBDA_GB_S + invocations * price::LAMBDA_REQUEST;
-        let standard = PARENT_TRANSITIONS * price::SFN_TRANSITION;
-        // One Express child per account: prepare-account, the region Map (10 at a time), and on
-        // a start run the 45 s wait and verify-starts; rounded up to 100 ms.
-        let mut child_ms = ms("prepare-account") + (r / REGIONS_IN_FLIGHT).ceil() * region_ms;
-        if start {
-            child_ms += WAIT_FOR_STARTS_S * 1000.0 + ms("verify-starts");
-        }
+        let transitions = if start {
+            PARENT_TRANSITIONS_START
+        } else {
+            PARENT_TRANSITIONS
+        };
+        let standard = transitions * price::SFN_TRANSITION;
+        // One Express child per account: prepare-account and the region Map (10 at a time);
+        // on a start run one more per account, its verification (the parent waits once, not
+        // the children); each rounded up to 100 ms.
+        let child_ms = ms("prepare-account") + (r / REGIONS_IN_FLIGHT).ceil() * region_ms;
         let child_s = (child_ms / 100.0).ceil() / 10.0;
-        let express_gb_s = a * child_s * EXPRESS_GB;
-        let express = a * price::EXPRESS_REQUEST + express_gb_s * price::EXPRESS_GB_S;
+        let verify_child_s = (ms("verify-starts") / 100.0).ceil() / 10.0;
+        let (children, children_s) = if start {
+            (2.0 * a, a * (child_s + verify_child_s))
+        } else {
+            (a, a * child_s)
+        };
+        let express_gb_s = children_s * EXPRESS_GB;
+        let express = children * price::EXPRESS_REQUEST + express_gb_s * price::EXPRESS_GB_S;
         let fleet = a * r * REFERENCE_INSTANCES_PER_REGION;
         let log_bytes = logs[log_key] * fleet + invocations * PLATFORM_LOG_BYTES_PER_INVOCATION;
         let cloudwatch = log_bytes / 1e9 * price::LOGS_GB;
-        let s3 = 2.0 * price::S3_PUT + 2.0 * price::S3_GET;
+        // The account Map's ResultWriter (manifest and a result file) read back by
+        // summarize-run; a start run adds the plan (read the results, write the items), the
+        // ItemReader's read and the verification Map's ResultWriter, read back too.
+        let s3 = if start {
+            5.0 * price::S3_PUT + 7.0 * price::S3_GET
+        } else {
+            2.0 * price::S3_PUT + 2.0 * price::S3_GET
+        };
         // The free API calls at the floor (state machine: AssumeRole per function per account).
         let batches = a * r * (REFERENCE_INSTANCES_PER_REGION / BATCH as f64).ceil();
         let changes = if matches!(kind, Billed::Steady) {
@@ -1528,7 +1548,7 @@ fn cost_model(results: &Value) -> Value {
         json!({
             "kind": kind.label(),
             "lambda_requests": invocations, "lambda_gb_s": lambda_gb_s,
-            "standard_transitions": PARENT_TRANSITIONS, "express_requests": a,
+            "standard_transitions": transitions, "express_requests": children,
             "express_billed_s_per_child": child_s, "express_gb_s": express_gb_s,
             "log_bytes": log_bytes,
             "free_api_calls": api_calls, "create_tags_calls": create_tags,
@@ -1593,6 +1613,7 @@ fn cost_model(results: &Value) -> Value {
         "assumptions": {
             "lambda_memory_mb": 128, "express_billed_mb": 64,
             "parent_standard_transitions": PARENT_TRANSITIONS,
+            "parent_standard_transitions_start": PARENT_TRANSITIONS_START,
             "instances_per_account_region": REFERENCE_INSTANCES_PER_REGION,
             "transition_ticks_per_day": 2,
             "platform_log_bytes_per_invocation": PLATFORM_LOG_BYTES_PER_INVOCATION,
@@ -1609,7 +1630,7 @@ fn cost_markdown(cost: &Value) -> String {
     let a = &cost["assumptions"];
     let logs = &a["log_bytes_per_instance"];
     let mut md = format!(
-        "\nThe scheduler's own bill (docs/cost-model.md), prices as of {}. {:.0} instances per account-region assumed; log bytes per instance measured from the functions' logs in the largest size's state machine runs: stop {:.0}, reconcile transition {:.0}, reconcile steady state {:.0}, plus an estimated {:.0} bytes of Lambda's START/END/REPORT lines per invocation. Billed ms per invocation (cold start + invocation): {}. The parent execution is billed {:.0} Standard transitions a run; each account's child execution as Express (a request, duration rounded up to 100 ms, 64 MB). Reconcile deployments: 2 transition ticks a day (the stop and the start), every other tick steady state. EC2, STS and Organizations API calls (CreateTags included) cost nothing; their count per run at the floor is shown.\n\n",
+        "\nThe scheduler's own bill (docs/cost-model.md), prices as of {}. {:.0} instances per account-region assumed; log bytes per instance measured from the functions' logs in the largest size's state machine runs: stop {:.0}, reconcile transition {:.0}, reconcile steady state {:.0}, plus an estimated {:.0} bytes of Lambda's START/END/REPORT lines per invocation. Billed ms per invocation (cold start + invocation): {}. The parent execution is billed {:.0} Standard transitions a run ({:.0} a start run, which waits once and verifies each account in an Express child of its own); each account's child execution as Express (a request, duration rounded up to 100 ms, 64 MB). Reconcile deployments: 2 transition ticks a day (the stop and the start), every other tick steady state. EC2, STS and Organizations API calls (CreateTags included) cost nothing; their count per run at the floor is shown.\n\n",
         cost["prices_as_of"].as_str().unwrap_or("?"),
         a["instances_per_account_region"].as_f64().unwrap_or_default(),
         logs["stop"].as_f64().unwrap_or_default(),
@@ -1624,6 +1645,7 @@ fn cost_markdown(cost: &Value) -> String {
             .collect::<Vec<_>>()
             .join(", "),
         a["parent_standard_transitions"].as_f64().unwrap_or_default(),
+        a["parent_standard_transitions_start"].as_f64().unwrap_or_default(),
     );
     md.push_str("| deployment | run | runs/month | Lambda | SFN standard | SFN express | logs (bytes) | free API calls (CreateTags) | per run | per month |\n");
     md.push_str("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");

@@ -166,12 +166,7 @@ fn demo(args: &Args) -> Result<ExitCode, String> {
     progress(format!(
         "running the state machine: execution {name}, input {input}…"
     ));
-    let execution = run_state_machine(
-        &lambdas,
-        &name,
-        &input,
-        &["SummarizeRun", "ListAccounts"],
-    );
+    let execution = run_state_machine(&lambdas, &name, &input, &["SummarizeRun", "ListAccounts"]);
     let after = moto.snapshot(&org_view.account_ids(), &regions_ref(&regions));
     if !args.dry_run {
         save_state(&state_file, &org, &org_view, &after);

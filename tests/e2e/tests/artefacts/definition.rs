@@ -287,6 +287,6 @@ fn the_modules_lambda_timeouts_are_below_the_task_timeouts() {
         );
         checked += 1;
     }
-    // verify-starts serves two Tasks (PlanVerification and VerifyAccount).
+    // summarize-run serves two Tasks (SummarizeRun and SummarizeVerifiedRun).
     assert_eq!(checked, 6);
 }

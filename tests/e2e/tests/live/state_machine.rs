@@ -428,14 +428,16 @@ fn a_start_that_falls_back_to_stopped_is_reported_as_kms_access() {
     );
     assert_eq!(morning.status(), "FAILED", "{}", morning.raw);
     assert_eq!(morning.error(), Some("RunCompletedWithFailures"));
-    // The plan once for the run, then one verification per account with starts (after the
-    // run's one wait), its items read back from the results bucket by the ItemReader.
+    // One verification per account with starts, after the run's one wait, its items read back
+    // from the results bucket by the ItemReader; summarize-run wrote them, then summarized.
     assert_eq!(
         morning.invocations("verify-starts"),
-        1 + 3,
-        "the plan and one per account: {}",
+        3,
+        "one per account: {}",
         morning.raw
     );
+    assert_eq!(morning.invocations("summarize-run"), 2);
+    assert_eq!(evening.invocations("summarize-run"), 1);
     let summary = summary_of(&morning);
     assert_eq!(summary["instances"]["started"], 9);
     assert_eq!(summary["instances"]["failed"], 1);

@@ -20,10 +20,10 @@ use serde_json::{json, to_value, Map, Value};
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
 use uptime_lambda::events::{
-    decode, ListAccountsEvent, ListAccountsResponse, PrepareAccountEvent, PreparedAccount,
-    verification_key, PlanVerificationEvent, ScheduleRegionEvent, SelectionCounts,
-    SummarizeRunEvent, SummarizeRunResponse, VerificationItem, VerificationPlan,
-    VerifyStartsEvent, ACCOUNTS_PAYLOAD_BUDGET, MAX_LISTED_FAILED_ACCOUNTS,
+    decode, verification_key, ListAccountsEvent, ListAccountsResponse, PrepareAccountEvent,
+    PreparedAccount, ScheduleRegionEvent, SelectionCounts, SummarizeRunEvent, SummarizeRunResponse,
+    VerificationItem, VerificationPlan, VerifyStartsEvent, ACCOUNTS_PAYLOAD_BUDGET,
+    MAX_LISTED_FAILED_ACCOUNTS,
 };
 use uptime_lambda::LambdaError;
 use uptime_model::accounts::opt_in;
@@ -331,8 +331,8 @@ fn task_result(name: &str, event: &Value, run: &mut RunFacts) -> Value {
         "ListAccounts" => list_accounts(event, run),
         "PrepareAccount" => prepare_account(event),
         "ScheduleRegion" => schedule_region(event),
-        "PlanVerification" => plan_verification(event, run),
         "VerifyAccount" => verify_starts(event),
+        "SummarizeVerifiedRun" => summarize_run(event, run),
         "SummarizeRun" => summarize_run(event, run),
         other => panic!("no model of the result of the Task `{other}`: add one to limits.rs"),
     }
@@ -346,7 +346,7 @@ struct RunFacts {
     failures_not_listed: u64,
     skipped_listed: usize,
     skipped_not_listed: u64,
-    /// The largest item PlanVerification writes, which the verification Map reads back.
+    /// The largest item SummarizeRun writes, which the verification Map reads back.
     verification_item: Option<Value>,
 }
 
@@ -419,34 +419,6 @@ fn schedule_region(event: &Value) -> Value {
     to_value(worst_region_report(event.account.id, event.region)).unwrap()
 }
 
-/// The plan's pointer, with the longest bucket name (63 characters) and key (the execution
-/// name at its 80-character quota); its largest item, an account with every region started
-/// and a worst-case report, is what the verification Map's ItemReader hands a child.
-fn plan_verification(event: &Value, run: &mut RunFacts) -> Value {
-    let event: PlanVerificationEvent = decode(event.clone(), "verify-starts (plan)").unwrap();
-    assert!(
-        event.results.get("ResultWriterDetails").is_some(),
-        "the plan reads the account Map's results from S3"
-    );
-    let id = account(0);
-    let item = VerificationItem {
-        account: id.clone(),
-        reports: regions()
-            .into_iter()
-            .map(|r| worst_region_report(id.clone(), r))
-            .collect(),
-    };
-    run.verification_item = Some(to_value(item).unwrap());
-    to_value(VerificationPlan {
-        needed: true,
-        accounts: ACCOUNTS as u64,
-        regions: (ACCOUNTS * REGIONS) as u64,
-        bucket: "b".repeat(63),
-        key: verification_key(&event.execution),
-    })
-    .unwrap()
-}
-
 /// verify-starts returns the region results it is given, in order, with starts that did not
 /// hold moved to failed: still at most 20 listed failures a region, and the worst-case reports
 /// already carry every reason.
@@ -507,13 +479,45 @@ fn summarize_run(event: &Value, run: &mut RunFacts) -> Value {
         });
     }
     event.add_failed_accounts(&mut summary);
-    let mut summary = summary.finish(event.skipped_accounts);
+    let mut summary = summary.finish(event.skipped_accounts.clone());
     summary.fit(MAX_SUMMARY_BYTES);
     run.failures_listed = summary.failures.len();
     run.failures_not_listed = summary.failures_not_listed;
     run.skipped_listed = summary.skipped_accounts.len();
     run.skipped_not_listed = summary.skipped_accounts_not_listed;
-    to_value(SummarizeRunResponse::new(summary)).unwrap()
+    let mut answer = to_value(SummarizeRunResponse::new(summary)).unwrap();
+    if event.verification.is_none() {
+        // The first call's other answer, in a start run with starts: the plan, with the
+        // longest bucket name (63 characters) and key (the execution name at its 80-character
+        // quota), carrying the run for the second call. Both answers at once: an upper bound
+        // for every state after it (the Choice walks both ways). The plan's largest item, an
+        // account with every region started and a worst-case report, is what the
+        // verification Map's ItemReader hands a child.
+        let id = account(0);
+        let item = VerificationItem {
+            account: id.clone(),
+            reports: regions()
+                .into_iter()
+                .map(|r| worst_region_report(id.clone(), r))
+                .collect(),
+        };
+        run.verification_item = Some(to_value(item).unwrap());
+        let name = event
+            .execution
+            .as_ref()
+            .map(|e| e.name().to_owned())
+            .unwrap();
+        let plan = VerificationPlan {
+            accounts: ACCOUNTS as u64,
+            regions: (ACCOUNTS * REGIONS) as u64,
+            bucket: "b".repeat(63),
+            key: verification_key(&name),
+            concurrency: event.concurrency.unwrap_or_default(),
+            run: Box::new(event),
+        };
+        answer["verify"] = to_value(plan).unwrap();
+    }
+    answer
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -763,7 +767,7 @@ impl Walker {
         let items = if state.get("ItemReader").is_some() {
             // The items are an S3 object: the plan's largest item stands for all of them.
             let item = self.run.verification_item.clone();
-            vec![item.expect("an ItemReader reads what PlanVerification wrote")]
+            vec![item.expect("an ItemReader reads what SummarizeRun wrote")]
         } else {
             let items_path = state["ItemsPath"].as_str().unwrap_or("$");
             self.path(items_path, &effective)

@@ -38,8 +38,9 @@ const TAG_READ_SECONDS: f64 = 0.1;
 const PREPARE_ACCOUNT_SECONDS: f64 = 1.0;
 const SCHEDULE_REGION_SECONDS: f64 = 2.0;
 const VERIFY_STARTS_SECONDS: f64 = 1.0;
-/// ASSUMPTION: PlanVerification reads the account Map's results from S3 and writes the plan.
-const PLAN_VERIFICATION_SECONDS: f64 = 5.0;
+/// ASSUMPTION: summarize-run's first call in a start run reads the account Map's results from
+/// S3 and writes the verification items (as long as a summary).
+const PLAN_VERIFICATION_SECONDS: f64 = SUMMARIZE_RUN_SECONDS;
 const SUMMARIZE_RUN_SECONDS: f64 = 5.0;
 /// ASSUMPTION: instances per account-region (the reference deployments name no fleet size).
 const INSTANCES_PER_REGION: u64 = 25;
@@ -80,7 +81,10 @@ fn definition() -> Definition {
     // ACCOUNT_CONCURRENCY, handed over by list-accounts: the deployment's default here.
     assert_eq!(accounts["MaxConcurrencyPath"], "$.concurrency.accounts");
     let verify = &states["VerifyEachAccount"];
-    assert_eq!(verify["MaxConcurrencyPath"], "$.concurrency.accounts");
+    assert_eq!(
+        verify["MaxConcurrencyPath"],
+        "$.verify.concurrency.accounts"
+    );
     let verify_task = &verify["ItemProcessor"]["States"]["VerifyAccount"];
     let regions = &child["ForEachRegion"];
     assert_eq!(
