@@ -66,7 +66,7 @@ variable "lambda_memory_size" {
 }
 
 variable "lambda_timeouts" {
-  description = "Timeout in seconds per function. The defaults stay below the state machine's TimeoutSeconds for the same task (ListAccounts 300, PrepareAccount 60, ScheduleRegion 90, SummarizeRun 300, PlanVerification 300, VerifyAccount 60), which keep an account's Express child execution within its 5 minutes."
+  description = "Timeout in seconds per function. The defaults stay below the state machine's TimeoutSeconds for the same task (ListAccounts 300, PrepareAccount 60, ScheduleRegion 90, SummarizeRun and SummarizeVerifiedRun 300, VerifyAccount 60), which keep an account's Express child execution within its 5 minutes."
   type = object({
     list_accounts   = optional(number, 280)
     prepare_account = optional(number, 50)

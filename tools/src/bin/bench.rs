@@ -1389,14 +1389,14 @@ mod price {
 const REFERENCE_INSTANCES_PER_REGION: f64 = 25.0;
 const LAMBDA_GB: f64 = 0.125; // 128 MB
 const EXPRESS_GB: f64 = 0.0625; // 64 MB, the smallest Express billing step
-/// The parent (Standard) execution's transitions: ListAccounts, ForEachAccount,
-/// StartsToVerify, NothingToVerify, SummarizeRun, RunFinished, Succeeded. The children are
-/// Express executions, billed per request and duration, not per transition.
-const PARENT_TRANSITIONS: f64 = 7.0;
-/// A start run's parent instead goes StartsToVerify → PlanVerification → AnyStartsToVerify →
-/// WaitForStarts (once for the run, not billed by the second) → VerifyEachAccount →
-/// SummarizeRun: 10 transitions.
-const PARENT_TRANSITIONS_START: f64 = 10.0;
+/// The parent (Standard) execution's transitions: ListAccounts, ForEachAccount, SummarizeRun,
+/// RunFinished, Succeeded. The children are Express executions, billed per request and
+/// duration, not per transition.
+const PARENT_TRANSITIONS: f64 = 5.0;
+/// A start run with starts goes on from RunFinished: WaitForStarts (once for the run; a Wait
+/// is not billed by the second), VerifyEachAccount, SummarizeVerifiedRun, VerifiedRunFinished,
+/// then Succeeded: 9 transitions.
+const PARENT_TRANSITIONS_START: f64 = 9.0;
 /// The region Map's MaxConcurrency.
 const REGIONS_IN_FLIGHT: f64 = 10.0;
 const DAYS: f64 = 30.0;
@@ -1485,12 +1485,14 @@ fn cost_model(results: &Value) -> Value {
             Billed::Steady => (reconcile_ms(RECONCILE_STEADY), "steady"),
         };
         let start = matches!(kind, Billed::Start);
-        // A start run: verify-starts once for the plan, then once per account (every account
-        // starts something at the reference fleet), each in its own Express child.
-        let verify = if start { a + 1.0 } else { 0.0 };
-        let invocations = 2.0 + a + a * r + verify;
+        // A start run: summarize-run twice (the verification items, then the summary), and
+        // verify-starts once per account (every account starts something at the reference
+        // fleet), each in its own Express child.
+        let verify = if start { a } else { 0.0 };
+        let summarize = if start { 2.0 } else { 1.0 };
+        let invocations = 1.0 + summarize + a + a * r + verify;
         let lambda_ms = ms("list-accounts")
-            + ms("summarize-run")
+            + summarize * ms("summarize-run")
             + a * ms("prepare-account")
             + a * r * region_ms
             + verify * ms("verify-starts");
@@ -1519,8 +1521,9 @@ fn cost_model(results: &Value) -> Value {
         let log_bytes = logs[log_key] * fleet + invocations * PLATFORM_LOG_BYTES_PER_INVOCATION;
         let cloudwatch = log_bytes / 1e9 * price::LOGS_GB;
         // The account Map's ResultWriter (manifest and a result file) read back by
-        // summarize-run; a start run adds the plan (read the results, write the items), the
-        // ItemReader's read and the verification Map's ResultWriter, read back too.
+        // summarize-run; a start run adds the verification items (the results read, the
+        // items written), the ItemReader's read and the verification Map's ResultWriter,
+        // read back too.
         let s3 = if start {
             5.0 * price::S3_PUT + 7.0 * price::S3_GET
         } else {
