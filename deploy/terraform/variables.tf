@@ -213,9 +213,9 @@ variable "catch_up_minutes" {
 }
 
 variable "batch_size" {
-  description = "Instances per StartInstances/StopInstances call (BATCH_SIZE)."
+  description = "Instances per StartInstances/StopInstances call (BATCH_SIZE): by default 1,000, EC2's instance-count token bucket for these calls per account and region (a larger call could never be granted) and CreateTags' documented maximum."
   type        = number
-  default     = 50
+  default     = 1000
 
   validation {
     condition     = var.batch_size >= 1 && var.batch_size <= 1000 && floor(var.batch_size) == var.batch_size

@@ -223,7 +223,11 @@ impl Config {
         }
         let mut settings = Settings::new(region.clone(), default_regions);
         settings.tags = tags;
-        settings.batch_size = number("BATCH_SIZE", 50, 1000)?;
+        settings.batch_size = number(
+            "BATCH_SIZE",
+            crate::engine::DEFAULT_BATCH_SIZE,
+            crate::engine::MAX_BATCH_SIZE,
+        )?;
         settings.tag_read_concurrency = number("TAG_READ_CONCURRENCY", 8, 64)?;
         settings.account_concurrency = number(
             "ACCOUNT_CONCURRENCY",
@@ -433,7 +437,7 @@ mod tests {
             c.settings.default_regions,
             vec![Region::parse("eu-west-1").unwrap()]
         );
-        assert_eq!(c.settings.batch_size, 50);
+        assert_eq!(c.settings.batch_size, 1000);
         assert_eq!(c.settings.tags, TagConfig::default());
         assert_eq!(c.partition(), "aws");
     }

@@ -186,10 +186,31 @@ async fn batches_respect_the_configured_size() {
     for _ in 0..120 {
         cloud.launch(&a, "eu-west-1", Launch::running().schedule("s"));
     }
-    let out = run(&cloud, json!({"action": "stop"})).await;
+    let mut fifty = settings();
+    fifty.batch_size = 50;
+    let out = run_with(&cloud, json!({"action": "stop"}), &fifty).await;
     assert_eq!(out.summary.instances.stopped, 120);
     let sizes: Vec<_> = cloud.mutating_calls().iter().map(|c| c.ids.len()).collect();
     assert_eq!(sizes, vec![50, 50, 20]);
+}
+
+/// The default batch is the instance-count bucket's 1,000: 125 instances to start are one
+/// StartInstances call (3 at the former default of 50, of a request bucket that holds 5), and
+/// 2,500 are three.
+#[tokio::test]
+async fn the_default_batch_sends_a_regions_starts_in_as_few_calls_as_ec2_can_grant() {
+    assert_eq!(uptime_core::engine::DEFAULT_BATCH_SIZE, 1000);
+    for (instances, calls) in [(125, vec![125]), (2_500, vec![1000, 1000, 500])] {
+        let cloud = FakeCloud::new();
+        let a = cloud.add_enabled_account("111111111111");
+        for _ in 0..instances {
+            cloud.launch(&a, "eu-west-1", Launch::stopped().schedule("s"));
+        }
+        let out = run(&cloud, json!({"action": "start"})).await;
+        assert_eq!(out.summary.instances.started, instances as u64);
+        let sizes: Vec<_> = cloud.mutating_calls().iter().map(|c| c.ids.len()).collect();
+        assert_eq!(sizes, calls, "{instances} instances");
+    }
 }
 
 #[tokio::test]
@@ -726,7 +747,9 @@ async fn a_call_that_times_out_is_not_retried_and_ends_that_regions_calls_only()
         .collect();
     let fine = cloud.launch(&b, "eu-west-1", Launch::running().schedule("s"));
     cloud.fail_next(Op::StopInstances, Some(&a), None, ErrorKind::TimedOut, 100);
-    let out = run(&cloud, json!({"action": "stop"})).await;
+    let mut fifty = settings();
+    fifty.batch_size = 50;
+    let out = run_with(&cloud, json!({"action": "stop"}), &fifty).await;
     assert_eq!(cloud.state(&fine), Some(InstanceState::Stopped));
     assert!(hung
         .iter()

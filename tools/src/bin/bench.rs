@@ -37,7 +37,7 @@ use uptime_testkit::{run_state_machine, LambdaEmulator};
 const REGIONS: [&str; 4] = ["eu-west-1", "us-east-1", "us-west-2", "eu-central-1"];
 const MANAGEMENT: &str = "123456789012";
 /// The start/stop batch (BATCH_SIZE's default).
-const BATCH: u64 = 50;
+const BATCH: u64 = uptime_core::engine::DEFAULT_BATCH_SIZE as u64;
 /// DescribeInstances: at most 1,000 results a page.
 const DESCRIBE_PAGE: u64 = 1000;
 /// ListAccounts: at most 20 accounts a page on AWS.

@@ -45,7 +45,7 @@ const SUMMARIZE_RUN_SECONDS: f64 = 5.0;
 /// ASSUMPTION: instances per account-region (the reference deployments name no fleet size).
 const INSTANCES_PER_REGION: u64 = 25;
 const DESCRIBE_PAGE: u64 = 1_000;
-const STOP_BATCH: u64 = 50;
+const STOP_BATCH: u64 = uptime_core::engine::DEFAULT_BATCH_SIZE as u64;
 
 struct Definition {
     accounts_in_flight: u64,
