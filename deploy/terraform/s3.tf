@@ -1,7 +1,8 @@
 # The Distributed Maps' ResultWriter bucket: the state machine writes each run's account results
-# under map-runs/ and a start run's verification results under verify-runs/; verify-starts writes
-# the verification items under verify-plans/ (the verification Map's ItemReader reads them), and
-# summarize-run reads the results back. Private, encrypted, TLS only, expiring.
+# under map-runs/ and a start run's verification results under verify-runs/; list-accounts writes
+# the run's selected accounts under account-lists/ and summarize-run a start run's verification
+# items under verify-plans/ (the Maps' ItemReaders read them), and summarize-run reads the
+# results back. Private, encrypted, TLS only, expiring.
 
 resource "aws_s3_bucket" "results" {
   #checkov:skip=CKV_AWS_21:No versioning: the bucket holds transient, machine-written run results that expire after results_expiration_days; nothing to restore.
@@ -50,6 +51,19 @@ resource "aws_s3_bucket_lifecycle_configuration" "results" {
 
     filter {
       prefix = "map-runs/"
+    }
+
+    expiration {
+      days = var.results_expiration_days
+    }
+  }
+
+  rule {
+    id     = "expire-account-lists"
+    status = "Enabled"
+
+    filter {
+      prefix = "account-lists/"
     }
 
     expiration {

@@ -272,7 +272,7 @@ variable "results_bucket_name" {
 }
 
 variable "results_expiration_days" {
-  description = "Days after which the run objects in the results bucket (map-runs/, verify-plans/, verify-runs/) are deleted."
+  description = "Days after which the run objects in the results bucket (map-runs/, account-lists/, verify-plans/, verify-runs/) are deleted."
   type        = number
   default     = 14
 

@@ -42,8 +42,9 @@ pub mod iam_actions {
     /// Called by summarize-run with the hub Lambda role's credentials, on the results bucket:
     /// the Maps' results under `map-runs/` and `verify-runs/`.
     pub const RESULTS: &[&str] = &["s3:GetObject"];
-    /// Called by summarize-run with the hub Lambda role's credentials: a start run's
-    /// verification items under `verify-plans/` (ADR 0012).
+    /// Called with the hub Lambda role's credentials: by list-accounts, the run's account list
+    /// under `account-lists/`; by summarize-run, a start run's verification items under
+    /// `verify-plans/` (ADR 0012). The Maps' ItemReaders read them.
     pub const RESULTS_WRITE: &[&str] = &["s3:PutObject"];
     /// Called by summarize-run with the hub Lambda role's credentials: the run digest on the
     /// default event bus (`iam/hub-lambda.policy.json`).

@@ -450,8 +450,11 @@ fn the_hub_lambda_policy_allows_exactly_what_the_hub_functions_call() {
     );
     assert_eq!(
         resources_of(doc, "s3:PutObject"),
-        set([format!("arn:{p}:s3:::{bucket}/{}/*", verification_prefix()).as_str()]),
-        "summarize-run writes the verification items' prefix only"
+        set([
+            format!("arn:{p}:s3:::{bucket}/{}/*", account_list_prefix()).as_str(),
+            format!("arn:{p}:s3:::{bucket}/{}/*", verification_prefix()).as_str()
+        ]),
+        "list-accounts and summarize-run write their items' prefixes only"
     );
     // The digest: the default bus of the hub account and region, only events whose source and
     // detail-type are the digest's.
@@ -639,6 +642,12 @@ fn result_writer_targets() -> Vec<(String, String)> {
 
 /// Where summarize-run writes a start run's verification items: the prefix of
 /// [`verification_key`], which the verification Map's ItemReader reads.
+fn account_list_prefix() -> String {
+    let key = uptime_model::events::account_list_key("run-1");
+    key.rsplit_once('/').unwrap().0.to_owned()
+}
+
+/// Where summarize-run writes a start run's verification items.
 fn verification_prefix() -> String {
     let key = uptime_model::events::verification_key("run-1");
     key.rsplit_once('/').unwrap().0.to_owned()
@@ -704,23 +713,30 @@ fn state_machine_needs(values: &Map<String, Value>) -> (BTreeSet<(String, String
             }
             Some("Map") => {
                 if let Some(reader) = state.get("ItemReader") {
-                    // The verification Map reads the items summarize-run wrote (its answer names
-                    // the bucket and key; the key is verification_key's).
+                    // The account Map reads the list list-accounts wrote, the verification Map
+                    // the items summarize-run wrote (their answers name the bucket and key; the
+                    // keys are account_list_key's and verification_key's).
                     assert_eq!(
                         reader["Resource"], "arn:aws:states:::s3:getObject",
                         "{state_name}"
                     );
+                    let (answer, prefix) = match state_name {
+                        "ForEachAccount" => ("accounts", account_list_prefix()),
+                        "VerifyEachAccount" => ("verify", verification_prefix()),
+                        other => panic!(
+                            "{other}: an ItemReader on an unknown object: add its permissions"
+                        ),
+                    };
                     assert_eq!(
                         reader["Parameters"],
-                        json!({"Bucket.$": "$.verify.bucket", "Key.$": "$.verify.key"}),
-                        "{state_name}: the items come from SummarizeRun's answer"
+                        json!({"Bucket.$": format!("$.{answer}.bucket"), "Key.$": format!("$.{answer}.key")}),
+                        "{state_name}: the items come from the answer at `$.{answer}`"
                     );
                     need(
                         "s3:GetObject",
                         format!(
-                            "arn:{p}:s3:::{}/{}/*",
-                            value(values, "results_bucket"),
-                            verification_prefix()
+                            "arn:{p}:s3:::{}/{prefix}/*",
+                            value(values, "results_bucket")
                         ),
                     );
                 }

@@ -93,7 +93,8 @@ mod tests {
     #[test]
     fn well_formed_events_decode() {
         let _: ListAccountsEvent = decode(
-            json!({"input": {"action": "stop", "schedule": "office-hours"}, "execution_start": "2026-11-24T19:00:00Z"}),
+            json!({"input": {"action": "stop", "schedule": "office-hours"}, "execution_start": "2026-11-24T19:00:00Z",
+                   "execution": "nightly", "results_bucket": "results"}),
             "list-accounts",
         )
         .unwrap();

@@ -8,14 +8,13 @@
 //! validate the execution input again.
 
 use crate::report::{RunStatus, SkippedAccount, SkippedRegion};
-use crate::{
-    AccountId, AccountReport, AccountTarget, ErrorName, Region, RunRequest, RunSummary, TargetError,
-};
+use crate::{AccountId, AccountReport, AccountTarget, Region, RunRequest, RunSummary};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// `list-accounts` event: the raw execution input and when the execution started.
+/// `list-accounts` event: the raw execution input, when the execution started, its name and
+/// the results bucket (where the selected accounts go).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListAccountsEvent {
@@ -23,6 +22,27 @@ pub struct ListAccountsEvent {
     pub input: Value,
     /// `$$.Execution.StartTime`; the default for the input's `now`.
     pub execution_start: Timestamp,
+    /// `$$.Execution.Name`: names the account list object.
+    pub execution: String,
+    /// The results bucket.
+    pub results_bucket: String,
+}
+
+/// Where the selected accounts are: `s3://bucket/key`, a JSON array of compact account targets
+/// (`"id"` or `"id:region,region"`), which the account Map reads with its `ItemReader`; so the
+/// number of accounts is bounded by no payload limit (ADR 0012).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountList {
+    pub bucket: String,
+    pub key: String,
+    /// How many (the same as `counts.selected`).
+    pub count: u64,
+}
+
+/// The key of a run's account list in the results bucket.
+pub fn account_list_key(execution: &str) -> String {
+    format!("account-lists/{execution}.json")
 }
 
 /// Counts of the accounts a selection left out, by why.
@@ -43,8 +63,8 @@ pub struct SelectionCounts {
 pub struct ListAccountsResponse {
     /// The validated input, with `now` filled in. Every later task receives it.
     pub request: RunRequest,
-    /// Selected accounts, compact (`"id"` or `"id:region,region"`).
-    pub accounts: Vec<AccountTarget>,
+    /// Where the selected accounts are (in S3, not in the state).
+    pub accounts: AccountList,
     #[serde(default)]
     pub skipped_accounts: Vec<SkippedAccount>,
     /// Accounts whose opt-in could not be read, already as failed account reports.
@@ -84,49 +104,9 @@ pub const MAX_ACCOUNT_CONCURRENCY: u64 = 10_000;
 /// counted), for the same reason.
 pub const MAX_LISTED_SKIPPED_ACCOUNTS: usize = 100;
 
-/// The largest ListAccounts response, as JSON text: Step Functions' payload limit is 256 KiB
-/// (262,144 bytes) per state input or output; the margin covers the execution's own fields.
-pub const ACCOUNTS_PAYLOAD_BUDGET: usize = 240_000;
-
 /// At most this many accounts whose opt-in could not be read are listed in the ListAccounts
 /// response (the rest are counted), so that its payload stays bounded at 10,000 accounts.
 pub const MAX_LISTED_FAILED_ACCOUNTS: usize = 100;
-
-impl ListAccountsResponse {
-    /// Keeps the response (the state every account's child execution starts from) within
-    /// `budget` bytes of JSON, under the Step Functions payload limit of 256 KiB: the accounts'
-    /// own region lists are left out, longest first (`"id:*"`; prepare-account reads the tag
-    /// again). If the bare ids still do not fit, the run is refused (`Internal`) with a message
-    /// saying how to narrow it. Returns how many region lists were left out.
-    pub fn fit(&mut self, budget: usize) -> Result<usize, TargetError> {
-        let size = |r: &Self| serde_json::to_string(r).map(|t| t.len()).unwrap_or(0);
-        let mut over = size(self).saturating_sub(budget);
-        let mut longest: Vec<usize> = (0..self.accounts.len())
-            .filter(|&i| self.accounts[i].regions.is_some())
-            .collect();
-        longest.sort_by_key(|&i| std::cmp::Reverse(self.accounts[i].to_string().len()));
-        let mut deferred = 0;
-        for i in longest {
-            if over == 0 {
-                break;
-            }
-            over = over.saturating_sub(self.accounts[i].defer_regions());
-            deferred += 1;
-        }
-        let total = size(self);
-        if total > budget {
-            return Err(TargetError::new(
-                ErrorName::Internal,
-                format!(
-                    "{} selected accounts need {total} bytes, more than one execution can carry \
-                     ({budget}); split the run with `organizational_units`",
-                    self.accounts.len()
-                ),
-            ));
-        }
-        Ok(deferred)
-    }
-}
 
 /// `prepare-account` event.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -354,8 +334,9 @@ mod tests {
             r.request, request,
             "the response's request is the event's, normalised"
         );
-        assert_eq!(r.accounts.len() as u64, r.counts.selected);
-        assert_eq!(r.accounts[1].regions.as_ref().map(Vec::len), Some(2));
+        assert_eq!(r.accounts.count, r.counts.selected);
+        assert_eq!(r.accounts.key, account_list_key(&e.execution));
+        assert_eq!(r.accounts.bucket, e.results_bucket);
         assert_eq!(r.concurrency, Concurrency::default());
     }
 

@@ -10,6 +10,8 @@ use uptime_core::{ErrorKind, PortError, ResultStore};
 pub struct FakeObjects {
     objects: Mutex<BTreeMap<(String, String), Vec<u8>>>,
     reads: AtomicUsize,
+    /// Every write fails with this kind (see [`FakeObjects::refuse_writes`]).
+    refused: Mutex<Option<ErrorKind>>,
 }
 
 impl FakeObjects {
@@ -26,6 +28,11 @@ impl FakeObjects {
         let objects = self.objects.lock().unwrap();
         let bytes = objects.get(&(bucket.to_owned(), key.to_owned()))?;
         Some(serde_json::from_slice(bytes).expect("a stored object is JSON"))
+    }
+
+    /// Makes every later write fail with `kind`, as S3 would refuse or throttle it.
+    pub fn refuse_writes(&self, kind: ErrorKind) {
+        *self.refused.lock().unwrap() = Some(kind);
     }
 
     /// How many reads were answered (found or not).
@@ -52,6 +59,13 @@ impl ResultStore for FakeObjects {
     }
 
     async fn put_object(&self, bucket: &str, key: &str, body: Vec<u8>) -> Result<(), PortError> {
+        if let Some(kind) = *self.refused.lock().unwrap() {
+            return Err(PortError::new(
+                kind,
+                Some("SlowDown"),
+                format!("s3://{bucket}/{key}: the write was refused"),
+            ));
+        }
         self.objects
             .lock()
             .unwrap()

@@ -1,9 +1,10 @@
-//! Event → validated request → account selection → compact response.
+//! Event → validated request → account selection → the selection written to the results
+//! bucket (the account Map's items) and a small response.
 
 use jiff::Timestamp;
-use uptime_core::{select_accounts, Directory, Pause};
+use uptime_core::{engine::target_error, select_accounts, Directory, Pause, ResultStore};
 use uptime_lambda::events::{
-    decode, Concurrency, ListAccountsEvent, ListAccountsResponse, ACCOUNTS_PAYLOAD_BUDGET,
+    account_list_key, decode, AccountList, Concurrency, ListAccountsEvent, ListAccountsResponse,
     MAX_LISTED_FAILED_ACCOUNTS, MAX_LISTED_SKIPPED_ACCOUNTS,
 };
 use uptime_lambda::{Config, LambdaError};
@@ -13,6 +14,7 @@ use uptime_model::RunRequest;
 pub async fn handle(
     directory: &impl Directory,
     pause: &impl Pause,
+    store: &impl ResultStore,
     config: &Config,
     clock: Timestamp,
     event: impl Into<StrictValue>,
@@ -33,9 +35,30 @@ pub async fn handle(
         failed = selection.counts.failed,
         "accounts selected"
     );
+    // The selection goes to S3, not into the state: the account Map reads it with its
+    // ItemReader, so no payload limit bounds the number of accounts. Nothing was contacted in
+    // a member account yet; a list that cannot be written fails the task (retried).
+    let key = account_list_key(&event.execution);
+    let body =
+        serde_json::to_vec(&selection.accounts).map_err(|e| LambdaError::invalid(e.to_string()))?;
+    let bytes = body.len();
+    store
+        .put_object(&event.results_bucket, &key, body)
+        .await
+        .map_err(|e| LambdaError::from(target_error("writing the account list", &e)))?;
+    tracing::info!(
+        accounts = selection.accounts.len(),
+        bytes,
+        key = key.as_str(),
+        "account list written"
+    );
     let mut response = ListAccountsResponse {
         request,
-        accounts: selection.accounts,
+        accounts: AccountList {
+            bucket: event.results_bucket,
+            key,
+            count: selection.accounts.len() as u64,
+        },
         skipped_accounts: selection.skipped,
         failed_accounts: selection.failed,
         counts: selection.counts,
@@ -46,10 +69,6 @@ pub async fn handle(
     response
         .skipped_accounts
         .truncate(MAX_LISTED_SKIPPED_ACCOUNTS);
-    let deferred = response.fit(ACCOUNTS_PAYLOAD_BUDGET)?;
-    if deferred > 0 {
-        tracing::info!(deferred, "region lists left out of the payload");
-    }
     Ok(response)
 }
 
@@ -59,7 +78,7 @@ mod tests {
     use serde_json::{json, Value};
     use uptime_core::ErrorKind;
     use uptime_model::ErrorName;
-    use uptime_testkit::{FakeCloud, Op, RecordingPause};
+    use uptime_testkit::{FakeCloud, FakeObjects, Op, RecordingPause};
 
     /// The real clock in these tests: the execution start of their events.
     fn clock() -> Timestamp {
@@ -75,12 +94,22 @@ mod tests {
         cloud: &FakeCloud,
         event: impl Into<StrictValue>,
     ) -> Result<ListAccountsResponse, LambdaError> {
-        handle(cloud, &RecordingPause::default(), &config(), clock(), event).await
+        let store = FakeObjects::default();
+        handle(
+            cloud,
+            &RecordingPause::default(),
+            &store,
+            &config(),
+            clock(),
+            event,
+        )
+        .await
     }
 
     /// The event Step Functions passes for this execution input.
     fn event(input: Value) -> Value {
-        json!({"input": input, "execution_start": "2026-11-24T19:00:00Z"})
+        json!({"input": input, "execution_start": "2026-11-24T19:00:00Z",
+               "execution": "nightly", "results_bucket": "results"})
     }
 
     /// The deployment's ACCOUNT_CONCURRENCY reaches the Maps through the response (default 50).
@@ -99,9 +128,16 @@ mod tests {
         })
         .unwrap();
         let event = event(json!({"action": "stop"}));
-        let r = handle(&cloud, &RecordingPause::default(), &config, clock(), event)
-            .await
-            .unwrap();
+        let r = handle(
+            &cloud,
+            &RecordingPause::default(),
+            &FakeObjects::default(),
+            &config,
+            clock(),
+            event,
+        )
+        .await
+        .unwrap();
         assert_eq!(
             serde_json::to_value(&r).unwrap()["concurrency"],
             json!({"accounts": 400})
@@ -196,8 +232,9 @@ mod tests {
         assert!(e.message.contains("execution_start"));
     }
 
+    /// The response points at the list (the account Map's items), compact.
     #[tokio::test]
-    async fn the_response_carries_the_normalised_request_and_compact_accounts() {
+    async fn the_response_carries_the_normalised_request_and_the_compact_list() {
         let cloud = FakeCloud::new();
         cloud.add_account(
             "222222222222",
@@ -209,12 +246,25 @@ mod tests {
         );
         cloud.add_enabled_account("111111111111");
         cloud.add_account("333333333333", "c", &[]);
-        let out = list(&cloud, event(json!({"action": "stop"})))
-            .await
-            .unwrap();
+        let store = FakeObjects::default();
+        let event = event(json!({"action": "stop"}));
+        let out = handle(
+            &cloud,
+            &RecordingPause::default(),
+            &store,
+            &config(),
+            clock(),
+            event,
+        )
+        .await
+        .unwrap();
         let v = serde_json::to_value(&out).unwrap();
         assert_eq!(
             v["accounts"],
+            json!({"bucket": "results", "key": "account-lists/nightly.json", "count": 2})
+        );
+        assert_eq!(
+            store.get("results", "account-lists/nightly.json").unwrap(),
             json!(["111111111111", "222222222222:eu-west-1"])
         );
         assert_eq!(v["request"]["now"], "2026-11-24T19:00:00Z");
@@ -232,58 +282,76 @@ mod tests {
         assert!(uptime_lambda::TASK_ERRORS.contains(&e.name));
     }
 
-    fn response_with(accounts: Vec<uptime_model::AccountTarget>) -> ListAccountsResponse {
-        ListAccountsResponse {
-            request: RunRequest::from_json(
-                &json!({"action": "stop"}),
-                "2026-11-24T19:00:00Z".parse().unwrap(),
-            )
-            .unwrap(),
-            accounts,
-            skipped_accounts: Vec::new(),
-            failed_accounts: Vec::new(),
-            counts: Default::default(),
-            concurrency: Default::default(),
+    /// The selection is written where the account Map reads it, each account once, compact,
+    /// full region lists kept: 10,000 accounts with 20 regions each (2.4 MB, ten times what a
+    /// state could carry) are listed, not refused.
+    #[tokio::test]
+    async fn the_selection_is_written_to_the_bucket_whatever_its_size() {
+        let cloud = FakeCloud::new();
+        let regions: String = uptime_model::ids::KNOWN_REGIONS[..20].join(",");
+        for n in 0..10_000u64 {
+            let id = format!("{:012}", 100_000_000_000 + n);
+            let tags = [
+                ("uptime-scheduler:enabled", "true"),
+                ("uptime-scheduler:regions", regions.as_str()),
+            ];
+            cloud.add_account(&id, &id, &tags);
         }
+        let store = FakeObjects::default();
+        let r = handle(
+            &cloud,
+            &RecordingPause::default(),
+            &store,
+            &config(),
+            clock(),
+            event(json!({"action": "stop"})),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            r.accounts,
+            AccountList {
+                bucket: "results".into(),
+                key: "account-lists/nightly.json".into(),
+                count: 10_000
+            }
+        );
+        let listed = store.get("results", "account-lists/nightly.json").unwrap();
+        let listed = listed.as_array().unwrap();
+        assert_eq!(listed.len(), 10_000);
+        assert!(listed[0]
+            .as_str()
+            .unwrap()
+            .ends_with(uptime_model::ids::KNOWN_REGIONS[19]));
+        assert!(serde_json::to_string(listed).unwrap().len() > 2_000_000);
+        assert!(
+            serde_json::to_string(&r).unwrap().len() < 2_000,
+            "the response is small"
+        );
     }
 
-    /// 10,000 accounts, each tagged with 20 regions: the lists are left out until the response
-    /// fits; 20,000 bare accounts cannot fit and the run is refused with advice.
-    #[test]
-    fn the_payload_is_fitted_under_the_budget_or_refused() {
-        let regions: String = uptime_model::ids::KNOWN_REGIONS[..20].join(",");
-        let accounts = (0..10_000u64)
-            .map(|n| {
-                format!("{:012}:{regions}", 100_000_000_000 + n)
-                    .parse()
-                    .unwrap()
-            })
-            .collect();
-        let mut r = response_with(accounts);
-        assert!(serde_json::to_string(&r).unwrap().len() > 2_000_000);
-        r.fit(ACCOUNTS_PAYLOAD_BUDGET).unwrap();
-        let size = serde_json::to_string(&r).unwrap().len();
-        assert!(size <= ACCOUNTS_PAYLOAD_BUDGET, "{size}");
-        let deferred = r.accounts.iter().filter(|a| a.regions_deferred).count();
-        let kept = r.accounts.iter().filter(|a| a.regions.is_some()).count();
-        assert_eq!(deferred + kept, 10_000);
+    /// A list that cannot be written fails the task, transient (the state machine retries it).
+    #[tokio::test]
+    async fn a_list_that_cannot_be_written_fails_the_task() {
+        let cloud = FakeCloud::new();
+        cloud.add_enabled_account("111111111111");
+        let store = FakeObjects::default();
+        store.refuse_writes(uptime_core::ErrorKind::Throttled);
+        let e = handle(
+            &cloud,
+            &RecordingPause::default(),
+            &store,
+            &config(),
+            clock(),
+            event(json!({"action": "stop"})),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.name, ErrorName::Throttled);
         assert!(
-            deferred > 9_000 && kept > 0,
-            "{deferred} deferred, {kept} kept"
+            e.message.contains("writing the account list"),
+            "{}",
+            e.message
         );
-
-        let bare = (0..20_000u64)
-            .map(|n| {
-                uptime_model::AccountTarget::plain(
-                    uptime_model::AccountId::parse(&format!("{:012}", 100_000_000_000 + n))
-                        .unwrap(),
-                )
-            })
-            .collect();
-        let e = response_with(bare)
-            .fit(ACCOUNTS_PAYLOAD_BUDGET)
-            .unwrap_err();
-        assert_eq!(e.error, ErrorName::Internal);
-        assert!(e.message.contains("organizational_units"), "{}", e.message);
     }
 }

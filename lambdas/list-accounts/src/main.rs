@@ -1,21 +1,25 @@
-//! `list-accounts`: validates the execution input and lists the opted-in accounts.
+//! `list-accounts`: validates the execution input and lists the opted-in accounts (to the results
+//! bucket, where the account Map reads them).
 //! Wiring only; the work is in `handler.rs`.
 
 mod handler;
 
-use uptime_aws::{sdk, AwsDirectory, TokioPause};
+use uptime_aws::{sdk, AwsDirectory, AwsResultStore, TokioPause};
 use uptime_lambda::Config;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     uptime_lambda::logging::init();
     let config = Config::from_env()?;
-    let directory = AwsDirectory::new(&sdk::load().await);
-    let (config, directory) = (&config, &directory);
+    let sdk = sdk::load().await;
+    let directory = AwsDirectory::new(&sdk);
+    let store = AwsResultStore::new(&sdk);
+    let (config, directory, store) = (&config, &directory, &store);
     uptime_lambda::serve(|event| {
         handler::handle(
             directory,
             &TokioPause,
+            store,
             config,
             jiff::Timestamp::now(),
             event,

@@ -267,7 +267,7 @@ fn bench(args: &Args) -> Result<(), String> {
         "sizes": runs,
         "lambdas": lambdas,
         "notes": {
-            "floor": "ListAccounts: ceil((members + management)/20) pages; ListTagsForResource: one per listed account (management included); AssumeRole: one per member account for the CLI, one per Lambda function (prepare-account, schedule-region) per account for the state machine; DescribeRegions: one per account; DescribeInstances: one page per 1,000 instances per account-region; StopInstances: one per 50 instances per account-region",
+            "floor": "ListAccounts: ceil((members + management)/20) pages; ListTagsForResource: one per listed account (management included); AssumeRole: one per member account for the CLI, one per Lambda function (prepare-account, schedule-region) per account for the state machine; DescribeRegions: one per account; DescribeInstances: one page per 1,000 instances per account-region; StopInstances: one per 1,000 instances per account-region (BATCH_SIZE's default)",
         },
     });
     let mut results = results;
@@ -1238,7 +1238,8 @@ fn lambda_events(captured: &Value) -> BTreeMap<&'static str, Value> {
         // The captures are state inputs: the Task's Parameters applied here.
         (
             "list-accounts",
-            json!({"input": first("ListAccounts"), "execution_start": jiff::Timestamp::now().to_string()}),
+            json!({"input": first("ListAccounts"), "execution_start": jiff::Timestamp::now().to_string(),
+                   "execution": "bench-lambda", "results_bucket": "uptime-scheduler-results"}),
         ),
         ("prepare-account", first("PrepareAccount")),
         ("schedule-region", first("ScheduleRegion")),

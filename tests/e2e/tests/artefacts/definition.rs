@@ -115,10 +115,11 @@ fn one_failed_account_or_region_never_stops_the_others() {
     assert_eq!(find("InputRejected")["Error"], "InvalidInput");
 }
 
-/// What keeps the same file runnable on AWS (Distributed Map, Express children, results to
-/// S3) and on the local interpreter (which runs a Distributed Map with `ItemsPath` inline).
+/// What keeps the same file runnable on AWS (Distributed Maps, Express children, items from S3,
+/// results to S3) and on the local interpreter (which runs a Distributed Map inline; the runner
+/// reads an `ItemReader`'s S3 object itself, and only `s3:getObject` of JSON).
 #[test]
-fn the_account_map_is_distributed_with_items_from_the_state_and_the_region_map_inline() {
+fn the_account_maps_are_distributed_with_items_from_s3_and_the_region_map_inline() {
     let machine = definition();
     let accounts = &machine["States"]["ForEachAccount"];
     assert_eq!(
@@ -129,15 +130,27 @@ fn the_account_map_is_distributed_with_items_from_the_state_and_the_region_map_i
         accounts["ItemProcessor"]["ProcessorConfig"]["ExecutionType"],
         "EXPRESS"
     );
-    assert_eq!(accounts["ItemsPath"], "$.accounts");
-    assert!(
-        accounts.get("ItemReader").is_none(),
-        "ItemReader does not run locally"
-    );
-    assert!(
-        accounts.get("ItemBatcher").is_none(),
-        "ItemBatcher does not run locally"
-    );
+    for (map, answer) in [
+        ("ForEachAccount", "accounts"),
+        ("VerifyEachAccount", "verify"),
+    ] {
+        let state = &machine["States"][map];
+        assert!(
+            state.get("ItemsPath").is_none(),
+            "{map}: items from S3, not the state"
+        );
+        assert_eq!(
+            state["ItemReader"],
+            serde_json::json!({"Resource": "arn:aws:states:::s3:getObject",
+                "ReaderConfig": {"InputType": "JSON"},
+                "Parameters": {"Bucket.$": format!("$.{answer}.bucket"), "Key.$": format!("$.{answer}.key")}}),
+            "{map}: what the runner emulates"
+        );
+        assert!(
+            state.get("ItemBatcher").is_none(),
+            "{map}: ItemBatcher does not run locally"
+        );
+    }
     assert_eq!(
         accounts["ResultWriter"]["Resource"],
         "arn:aws:states:::s3:putObject"
