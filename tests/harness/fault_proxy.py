@@ -20,7 +20,10 @@ Rules (a JSON list; --rules FILE at start, or PUT /__fault/rules at run time), e
     [{"service": "ec2", "action": "StopInstances", "fault": "throttle", "times": 3, "every": 1, "after": 0}]
 A rule fires on the matching requests number after+1 ... after+times (times null or absent = no end), on
 every `every`-th of them. Faults: throttle, error, delay, rewrite (EC2 DescribeInstances: report instances as
-stopped with a KMS state reason). See tests/harness/README.md for all fields.
+stopped with a KMS state reason), and bucket: a token bucket per account and region, as EC2 throttles each
+API (`capacity` tokens, `refill` per second, each request costing one token, or with `"cost": "instances"`
+one per InstanceId.N it names, EC2's resource buckets); a request the bucket cannot pay for is throttled
+and costs nothing. See tests/harness/README.md for all fields.
 
 Control endpoints on the same port (never forwarded):
     GET  /__fault/rules       the rule list            PUT /__fault/rules   replace it (resets rule counters)
@@ -77,11 +80,13 @@ KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 KEY_ACCOUNT_OFFSET = 549755813888
 MAX_LOG = 10000
 
-FAULTS = {"throttle", "error", "delay", "rewrite"}
+FAULTS = {"throttle", "error", "delay", "rewrite", "bucket"}
 RULE_KEYS = {
     "name", "service", "action", "account", "region", "fault", "times", "every", "after",
     "delay_ms", "status", "code", "message", "instances", "reason", "body_contains",
+    "capacity", "refill", "cost",
 }  # fmt: skip
+INSTANCE_PARAM = re.compile(r"^InstanceId\.\d+$")
 
 # Throttling answers as the services send them, per protocol: (HTTP status, error code, message).
 # All codes are in the AWS SDK for Rust's THROTTLING_ERRORS list (aws-runtime, retries/classifiers.rs).
@@ -141,6 +146,7 @@ def identify(method: str, path: str, headers, body: bytes) -> dict:
         if "x-www-form-urlencoded" in ctype or ("=" in text and not text.lstrip().startswith(("{", "<"))):
             form = parse_qs(text, keep_blank_values=True)
     params = {**query, **form}
+    instance_ids = sum(1 for k in params if INSTANCE_PARAM.match(k))
 
     if target:
         prefix, _, action = target.rpartition(".")
@@ -176,6 +182,8 @@ def identify(method: str, path: str, headers, body: bytes) -> dict:
         "json_version": json_version,
         # URL-decoded request body, for rules that match on a parameter (e.g. a RoleArn's account).
         "body_text": unquote_plus(body.decode("utf-8", "replace")),
+        # EC2 query requests: how many InstanceId.N they name (a resource bucket's cost).
+        "instance_ids": instance_ids,
     }
 
 
@@ -259,6 +267,19 @@ def normalise_rule(i: int, raw) -> dict:
             rule["reason"] = rule["reason"] or rule["message"]
         elif "instances" in raw or "reason" in raw:
             raise RuleError("'instances' and 'reason' only apply to fault 'rewrite'")
+        if fault == "bucket":
+            if any(k in raw for k in ("times", "every", "after")):
+                raise RuleError("a 'bucket' rule fires when its bucket is empty: no 'times', 'every' or 'after'")
+            cap, refill = raw.get("capacity"), raw.get("refill")
+            for k, v, low in (("capacity", cap, 1), ("refill", refill, 0)):
+                if not isinstance(v, (int, float)) or isinstance(v, bool) or v < low:
+                    raise RuleError(f"fault 'bucket' needs '{k}', a number >= {low}, got {json.dumps(v)}")
+            cost = raw.get("cost", "request")
+            if cost not in ("request", "instances"):
+                raise RuleError(f"'cost' must be \"request\" or \"instances\", got {json.dumps(cost)}")
+            rule.update(capacity=float(cap), refill=float(refill), cost=cost, buckets={})
+        elif any(k in raw for k in ("capacity", "refill", "cost")):
+            raise RuleError("'capacity', 'refill' and 'cost' only apply to fault 'bucket'")
     except RuleError as e:
         raise RuleError(f"rule {i}: {e}") from None
     return rule
@@ -307,6 +328,8 @@ class State:
     def _reset_rule_counters(self) -> None:
         for r in self.rules:
             r["matched"] = r["fired"] = r["shadowed"] = 0
+            if r["fault"] == "bucket":
+                r["buckets"] = {}  # (account, region) -> [tokens, monotonic time of the last refill]
 
     def reset(self) -> None:
         with self.lock:
@@ -326,7 +349,10 @@ class State:
                 if not rule_matches(r, ident):
                     continue
                 r["matched"] += 1
-                if not rule_fires(r, r["matched"]):
+                if r["fault"] == "bucket":
+                    if chosen is not None or self._pay(r, ident):
+                        continue
+                elif not rule_fires(r, r["matched"]):
                     continue
                 if r["fault"] == "delay":
                     r["fired"] += 1
@@ -338,6 +364,19 @@ class State:
                 else:
                     r["shadowed"] += 1
         return delay, chosen, chosen_i
+
+    @staticmethod
+    def _pay(rule: dict, ident: dict) -> bool:
+        """Takes the request's cost from its account-region bucket (full at first use, refilled
+        continuously up to the capacity); False, and nothing taken, when the bucket is short."""
+        now = time.monotonic()
+        key = (ident["account"], ident["region"])
+        tokens, last = rule["buckets"].get(key, (rule["capacity"], now))
+        tokens = min(rule["capacity"], tokens + (now - last) * rule["refill"])
+        cost = max(1, ident["instance_ids"]) if rule["cost"] == "instances" else 1
+        paid = tokens >= cost
+        rule["buckets"][key] = (tokens - cost if paid else tokens, now)
+        return paid
 
     def record(self, ident: dict, outcome: str, status: int, rule_index: int | None, delayed_ms: float) -> None:
         key = f"{ident['service']}:{ident['action']}"
@@ -372,7 +411,7 @@ class State:
 
     def rules_view(self) -> list[dict]:
         with self.lock:
-            return [dict(r) for r in self.rules]
+            return [{k: v for k, v in r.items() if k != "buckets"} for r in self.rules]
 
     def stats(self) -> dict:
         with self.lock:
@@ -573,12 +612,13 @@ class Handler(BaseHTTPRequestHandler):
         delay_ms, rule, rule_i = self.server.state.decide(ident)
         if delay_ms:
             time.sleep(delay_ms / 1000.0)
-        if rule is not None and rule["fault"] in ("throttle", "error"):
-            if rule["fault"] == "throttle":
+        if rule is not None and rule["fault"] in ("throttle", "error", "bucket"):
+            if rule["fault"] in ("throttle", "bucket"):
                 status, headers, data = throttle_response(ident, rule)
             else:
                 status, headers, data = error_response(ident, rule["status"], rule["code"], rule["message"])
-            self.server.state.record(ident, rule["fault"], status, rule_i, delay_ms)
+            outcome = "error" if rule["fault"] == "error" else "throttle"
+            self.server.state.record(ident, outcome, status, rule_i, delay_ms)
             log(f"{ident['service']}:{ident['action']} account={ident['account']} -> {rule['fault']} {status} (rule {rule_i})")
             self.reply(status, headers, data)
             return

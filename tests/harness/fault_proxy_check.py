@@ -153,8 +153,8 @@ class Proxy:
         return self.control("GET", "requests")[1]
 
 
-def client(service: str, endpoint: str, creds: dict | None = None):
-    return boto3.session.Session().client(service, region_name=REGION, endpoint_url=endpoint, config=NO_RETRY,
+def client(service: str, endpoint: str, creds: dict | None = None, region: str = REGION):
+    return boto3.session.Session().client(service, region_name=region, endpoint_url=endpoint, config=NO_RETRY,
                                           **(creds or CREDS))  # fmt: skip
 
 
@@ -348,6 +348,30 @@ def run_checks(moto: str, proxy_url: str, info: dict, proxy_proc: subprocess.Pop
     sts.get_caller_identity()
     fast = time.monotonic() - t0
     check("delay_ms", slow >= 0.4 and fast < slow, f"{slow * 1000:.0f} ms with the rule, {fast * 1000:.0f} ms without")
+
+    # --- token buckets per account and region (EC2's request and resource buckets)
+    px.rules([{"name": "starts", "service": "ec2", "action": "DescribeRegions", "fault": "bucket", "capacity": 2, "refill": 0}])
+    burst = ["ok" if call(ec2.describe_regions)[0] else "T" for _ in range(3)]
+    other_region = client("ec2", proxy_url, region="eu-west-1")
+    elsewhere = call(other_region.describe_regions)[0]
+    check("bucket: capacity 2, no refill", burst == ["ok", "ok", "T"] and elsewhere,
+          f"{' '.join(burst)}; another region has its own bucket: {'ok' if elsewhere else 'T'}")  # fmt: skip
+    px.rules([{"service": "ec2", "action": "DescribeRegions", "fault": "bucket", "capacity": 1, "refill": 5}])
+    first, second = call(ec2.describe_regions)[0], call(ec2.describe_regions)[0]
+    time.sleep(0.3)
+    later = call(ec2.describe_regions)[0]
+    check("bucket: refill", first and not second and later, f"{first}, {second}, after 0.3 s at 5/s {later}")
+    px.rules([{"service": "ec2", "action": "StopInstances", "fault": "bucket", "capacity": 3, "refill": 0, "cost": "instances"}])
+    two = call(ec2.stop_instances, InstanceIds=[target, other])
+    two_more = call(ec2.stop_instances, InstanceIds=[target, other])
+    one = call(ec2.stop_instances, InstanceIds=[target])
+    check("bucket: cost per instance", two[0] and not two_more[0] and err_code(two_more[1]) == "RequestLimitExceeded" and one[0],
+          "2 of 3 tokens, then 2 more refused (RequestLimitExceeded) and nothing taken, then 1")  # fmt: skip
+    bad = http_call(f"{proxy_url}/__fault/rules", "PUT", json.dumps([{"fault": "bucket", "capacity": 1}]).encode())
+    bad2 = http_call(f"{proxy_url}/__fault/rules", "PUT",
+                     json.dumps([{"fault": "bucket", "capacity": 1, "refill": 1, "times": 2}]).encode())  # fmt: skip
+    check("bucket: malformed rules refused", bad[0] == 400 and bad2[0] == 400, f"HTTP {bad[0]}, {bad2[0]}")
+    px.rules([])
 
     # --- after / every window
     px.rules([{"service": "ec2", "action": "DescribeRegions", "fault": "throttle", "after": 1, "every": 2, "times": 4}])

@@ -341,8 +341,8 @@ async fn a_region_with_more_instances_than_one_page_is_handled_completely() {
     );
     assert_eq!(
         calls["by_action"]["ec2:StopInstances"].as_u64().unwrap(),
-        2,
-        "batches of 50"
+        1,
+        "the 60 in one call: the default batch is EC2's 1,000"
     );
 }
 

@@ -402,6 +402,91 @@ fn a_burst_of_throttling_is_absorbed_by_the_retries() {
     assert!(execution.invocations("schedule-region") > 5);
 }
 
+/// EC2's token buckets, per account and region and per API as AWS applies them (a request
+/// bucket per action, a resource bucket counting instances for Start/StopInstances), enforced by
+/// the fault proxy and set far tighter than AWS's defaults (DescribeInstances 1 token, refill
+/// one every 2 s, where AWS allows 100 and 20/s) so that they bind at this size: a stop and a
+/// start of the whole organization, whose start describes every region twice (to schedule and
+/// to verify), are throttled and absorbed by the retries. Every instance is stopped and started
+/// exactly once, nothing fails, and no throttle reaches the summary as a failure.
+#[test]
+fn ec2s_token_buckets_are_absorbed_and_every_target_is_handled_once() {
+    let stack = Stack::start(&scenario_org(), true);
+    let proxy = stack.proxy.as_ref().unwrap();
+    let bucket = |name: &str, action: &str, capacity: f64, refill: f64, cost: &str| {
+        json!({"name": name, "service": "ec2", "action": action, "fault": "bucket",
+               "capacity": capacity, "refill": refill, "cost": cost})
+    };
+    proxy.set_rules(&json!([
+        bucket("describe", "DescribeInstances", 1.0, 0.5, "request"),
+        bucket("start", "StartInstances", 1.0, 0.5, "request"),
+        bucket("start-instances", "StartInstances", 10.0, 2.0, "instances"),
+        bucket("stop", "StopInstances", 2.0, 1.0, "request"),
+        bucket("stop-instances", "StopInstances", 10.0, 5.0, "instances"),
+    ]));
+    let targets: Vec<String> = ["dev", "staging", "qa"]
+        .iter()
+        .flat_map(|a| stack.instances(a, running_office_hours_in("eu-west-1")))
+        .chain(stack.instances("dev", running_office_hours_in("us-east-1")))
+        .collect();
+    let untouched = never_touched(&stack);
+    let before = stack.states();
+    let evening = stack.run(
+        "evening-buckets",
+        json!({"action": "stop", "schedule": "office-hours"}),
+    );
+    assert_eq!(evening.status(), "SUCCEEDED", "{}", evening.raw);
+    assert!(all(&states_of(&stack.states(), &targets), "stopped"));
+    let morning = stack.run(
+        "morning-buckets",
+        json!({"action": "start", "schedule": "office-hours"}),
+    );
+    assert_eq!(morning.status(), "SUCCEEDED", "{}", morning.raw);
+    assert!(all(&states_of(&stack.states(), &targets), "running"));
+    assert_eq!(
+        states_of(&stack.states(), &untouched),
+        states_of(&before, &untouched),
+        "nothing else was touched"
+    );
+    // The morning also starts dev's office-hours instance that was seeded stopped.
+    for (run, field, n) in [
+        (&evening, "stopped", targets.len()),
+        (&morning, "started", targets.len() + 1),
+    ] {
+        let summary = summary_of(run);
+        assert_eq!(summary["instances"][field], n, "{summary}");
+        assert_eq!(summary["instances"]["failed"], 0, "{summary}");
+        assert_eq!(summary["status"], "succeeded", "{summary}");
+    }
+    let stats = proxy.stats();
+    let rule = |name: &str, what: &str| {
+        stats["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .map(|r| r[what].as_u64().unwrap())
+            .unwrap()
+    };
+    for name in ["describe", "start", "start-instances", "stop", "stop-instances"] {
+        eprintln!(
+            "bucket {name}: {} requests, {} throttled",
+            rule(name, "matched"),
+            rule(name, "fired")
+        );
+    }
+    assert!(rule("describe", "fired") >= 1, "the buckets bound: {stats}");
+    // Handled once: one StopInstances and one StartInstances per account-region with targets
+    // got through (4 hold them: dev, staging and qa in eu-west-1, dev in us-east-1).
+    let forwarded = |action: &str| {
+        stats["actions"][format!("ec2:{action}")]["forwarded"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    assert_eq!(forwarded("StopInstances"), 4, "{stats}");
+    assert_eq!(forwarded("StartInstances"), 4, "{stats}");
+}
+
 /// A start whose instance EC2 puts back to `stopped` (a volume's KMS key the role may not use):
 /// the fault proxy rewrites that instance's DescribeInstances answer as EC2 shows such a start;
 /// the state machine waits once for the run, verifies each account with starts, and reports it
