@@ -7,10 +7,10 @@
     .venv/bin/python tests/harness/calls.py --endpoint URL dump    # print a JSON summary of the recording
 
 `start` and `stop` print {"recording": true|false}; `dump` prints {"total": N, "by_action": {"ec2:StopInstances": 3, ...}, "mutating": [{"service", "action",
-"account", "region", "instance_ids"}, ...]} (the run digest's events:PutEvents and sns:Publish are counted in by_action,
-never as mutating). Service and region come from the SigV4 credential scope; the
+"account", "region", "instance_ids"}, ...]} (the run digest's events:PutEvents and sns:Publish, and the hub's writes of its own items
+to its results bucket, s3:PutObject, are counted in by_action, never as mutating). Service and region come from the SigV4 credential scope; the
 action from X-Amz-Target (JSON protocols), else Action= in the form body or query string (query protocols),
-else "METHOD /path" (REST protocols). `account` is the x-moto-account-id header if the request had one,
+else "METHOD /path" (REST protocols; S3 object requests by their API name: GetObject, PutObject). `account` is the x-moto-account-id header if the request had one,
 else the account moto attributes to the request's access key (asked from moto with sts:GetCallerIdentity
 signed with that key; those look-up calls are removed from the recording again), else null.
 
@@ -46,6 +46,10 @@ MUTATING_PREFIXES = ("Start", "Stop", "Create", "Delete", "Put", "Modify", "Term
 # The run digest (summarize-run, docs/digest.md): a notification, not a change to anything the
 # scheduler manages; counted in by_action like every call, never in "mutating".
 NOTIFICATIONS = {("events", "PutEvents"), ("sns", "Publish")}
+# The state machine's own items in the hub's results bucket (the account list, a start run's
+# verification items; ADR 0012): bookkeeping of the run, not a change to anything scheduled.
+HUB_ITEMS = {("s3", "PutObject")}
+S3_OBJECT_CALLS = {"GET": "GetObject", "PUT": "PutObject", "HEAD": "HeadObject", "DELETE": "DeleteObject"}
 ID_PARAM_RE = re.compile(r"^(?:InstanceId|ResourceId)\.(\d+)$")
 # Marks this script's own GetCallerIdentity look-ups so they can be dropped from the recording.
 MARKER_HEADER = "X-Uptime-Harness"
@@ -113,6 +117,10 @@ def parse_entry(entry: dict) -> dict:
         action = headers["x-amz-target"].split(".")[-1]
     elif params.get("Action"):
         action = params["Action"][0]
+    elif service == "s3" and parsed_url.path.strip("/").count("/") >= 1 and entry.get("method") in S3_OBJECT_CALLS:
+        # An object (path-style /bucket/key): named as the API names it, not by its key, so that
+        # a run's reads and writes of its own items count as one action each.
+        action = S3_OBJECT_CALLS[entry["method"]]
     else:
         action = f"{entry.get('method', '?')} {parsed_url.path or '/'}"
 
@@ -135,7 +143,7 @@ def parse_entry(entry: dict) -> dict:
 
 
 def is_mutating(service: str | None, action: str) -> bool:
-    if (service, action) in NOTIFICATIONS:
+    if (service, action) in NOTIFICATIONS or (service, action) in HUB_ITEMS:
         return False
     return (service, action) in MUTATING_EXACT or action.startswith(MUTATING_PREFIXES)
 

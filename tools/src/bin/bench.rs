@@ -215,6 +215,33 @@ impl Size {
         }
         floor
     }
+    /// A state machine run's: `floor` with its fixed calls of the hub: the account list
+    /// list-accounts writes and the account Map's ItemReader reads (ADR 0012), and the run
+    /// digest, except on a steady-state tick (nothing to say).
+    fn state_machine_floor(&self, assume_per_account: u64, kind: RunKind) -> BTreeMap<String, u64> {
+        let mut floor = self.floor(assume_per_account, kind);
+        floor.insert("s3:PutObject".to_owned(), 1);
+        floor.insert("s3:GetObject".to_owned(), 1);
+        if kind != RunKind::Steady {
+            floor.insert("events:PutEvents".to_owned(), 1);
+        }
+        floor
+    }
+    /// A start run through the state machine (ADR 0012): as a stop's, with StartInstances for
+    /// StopInstances, every region described twice (to schedule, then to verify after the
+    /// run's one wait), and one more AssumeRole per account (verify-starts' container).
+    fn start_floor(&self) -> BTreeMap<String, u64> {
+        let mut floor = self.state_machine_floor(3, RunKind::Stop);
+        // Its verification items: summarize-run writes them, the ItemReader reads them.
+        *floor.entry("s3:PutObject".to_owned()).or_default() += 1;
+        *floor.entry("s3:GetObject".to_owned()).or_default() += 1;
+        let stops = floor.remove("ec2:StopInstances").unwrap_or_default();
+        floor.insert("ec2:StartInstances".to_owned(), stops);
+        if let Some(d) = floor.get_mut("ec2:DescribeInstances") {
+            *d *= 2;
+        }
+        floor
+    }
 }
 
 fn sizes(which: Sizes) -> Vec<Size> {
@@ -408,6 +435,19 @@ fn every_seeded_stopped(
     described: &Value,
     check: impl Fn(&str, &Value) -> Result<(), String>,
 ) -> Result<(), String> {
+    every_seeded_in(what, run, &["stopped", "stopping"], ids, described, check)
+}
+
+/// Every instance moto describes was seeded and is in one of `states` after `run`, passes
+/// `check`, and every seeded one is described.
+fn every_seeded_in(
+    what: &str,
+    run: &str,
+    states: &[&str],
+    ids: &BTreeSet<String>,
+    described: &Value,
+    check: impl Fn(&str, &Value) -> Result<(), String>,
+) -> Result<(), String> {
     let mut seen = 0;
     for (id, v) in described.as_object().into_iter().flatten() {
         let state = v["state"].as_str().unwrap_or("?");
@@ -415,7 +455,7 @@ fn every_seeded_stopped(
             return Err(format!("{what}: an instance nobody seeded: {id} ({state})"));
         }
         seen += 1;
-        if !matches!(state, "stopped" | "stopping") {
+        if !states.contains(&state) {
             return Err(format!("{what}: {id} is {state} after {run}"));
         }
         check(id, v)?;
@@ -438,6 +478,9 @@ enum Verified {
     /// Every seeded instance stopped once and tagged once (the mutating calls), and in moto
     /// stopped with exactly its seeded tags plus the last-action tag.
     Transition,
+    /// After a stop: every seeded instance started by exactly one StartInstances each, and no
+    /// other mutating call; running (or pending) in moto.
+    Start,
 }
 
 /// Checks a run that should have stopped every seeded instance (see [`Verified`]).
@@ -455,6 +498,14 @@ fn verify(
             check_mutations(what, recorded, &ids, &["StopInstances"])?;
             let snapshot = moto.snapshot(&accounts, &REGIONS);
             every_seeded_stopped(what, "the stop run", &ids, &snapshot, |_, _| Ok(()))
+        }
+        Verified::Start => {
+            check_mutations(what, recorded, &ids, &["StartInstances"])?;
+            let snapshot = moto.snapshot(&accounts, &REGIONS);
+            let running = ["running", "pending"];
+            every_seeded_in(what, "the start run", &running, &ids, &snapshot, |_, _| {
+                Ok(())
+            })
         }
         Verified::Transition => {
             check_mutations(what, recorded, &ids, &["StopInstances", "CreateTags"])?;
@@ -700,9 +751,30 @@ fn run_size(size: Size, lambda_figures: Option<Option<&Path>>) -> Result<(Value,
         Verified::Stop,
     )?;
     progress(format!(
-        "{}: state machine {:.2} s; outcome verified",
+        "{}: state machine {:.2} s; outcome verified; state machine start…",
         size.label(),
         sfn.wall
+    ));
+    // --- start: the state machine, on the fleet it just stopped (one wait, then verification)
+    let start_input = json!({"action": "start", "schedule": "office-hours"});
+    let start = run_sfn(
+        &moto,
+        &lambdas,
+        &format!("bench-start-{}", size.label()),
+        &start_input,
+    )?;
+    verify(
+        "state machine start",
+        &moto,
+        &inventory,
+        &size,
+        &start.calls,
+        Verified::Start,
+    )?;
+    progress(format!(
+        "{}: state machine start {:.2} s; outcome verified",
+        size.label(),
+        start.wall
     ));
     drop(lambdas);
     let mut lambda_figures = lambda_figures.map(|release_dir| {
@@ -722,7 +794,8 @@ fn run_size(size: Size, lambda_figures: Option<Option<&Path>>) -> Result<(Value,
         "instances_per_region": size.per_region,
         "instances": n,
         "cli": {"wall_s": cli_wall, "calls": compare(&cli_calls, &size.floor(1, RunKind::Stop), n)},
-        "state_machine": sfn.figures(&size.floor(2, RunKind::Stop), n),
+        "state_machine": sfn.figures(&size.state_machine_floor(2, RunKind::Stop), n),
+        "state_machine_start": start.figures(&size.start_floor(), n),
         "reconcile": reconcile,
     });
     Ok((run, lambda_figures.map(|(_, f)| f).unwrap_or(Value::Null)))
@@ -806,8 +879,8 @@ fn reconcile_size(
     ));
     drop(lambdas);
     let sfn = json!({
-        "transition": transition.figures(&size.floor(2, RunKind::Transition), n),
-        "steady": steady.figures(&size.floor(2, RunKind::Steady), n),
+        "transition": transition.figures(&size.state_machine_floor(2, RunKind::Transition), n),
+        "steady": steady.figures(&size.state_machine_floor(2, RunKind::Steady), n),
     });
 
     if let Some((release_dir, figures)) = measure {
@@ -921,10 +994,11 @@ fn markdown(results: &Value) -> String {
         })
         .sum();
     md.push_str(&format!(
-        "\nCalls per instance anywhere (an action called at least once per instance at any size, run or runner): {}. The floor column is the CLI's (one AssumeRole per account); the state machine's allows one per function (prepare-account, schedule-region) per account.\n",
+        "\nCalls per instance anywhere (an action called at least once per instance at any size, run or runner): {}. The floor column is the CLI's (one AssumeRole per account); the state machine's allows one per function (prepare-account, schedule-region) per account, and counts the run's fixed calls of the hub: the account list list-accounts writes and the account Map's ItemReader reads (s3:PutObject, s3:GetObject), and the run digest (events:PutEvents; none on a steady-state tick).\n",
         if per_instance == 0 { "none" } else { "SOME (see the last column)" }
     ));
 
+    md.push_str(&start_markdown(&sizes));
     md.push_str(&growth_markdown(&sizes));
 
     for (title, kinds) in [
@@ -990,6 +1064,35 @@ fn markdown(results: &Value) -> String {
 /// account-region and per 1,000 instances, and the growth from the previous size. A run that
 /// grows with the slowest account keeps its wall time flat as accounts are added; one that grows
 /// with the sum keeps its time per instance flat instead.
+/// The state machine's start runs: one wait for the whole run, then one verification child per
+/// account with starts (ADR 0012; the local runner's `--wait-ms 0` makes the wait instant).
+fn start_markdown(sizes: &[&Value]) -> String {
+    let mut md = String::from(
+        "\nStart runs through the state machine, on the fleet the stop run just stopped (one wait for the whole run, instant locally, then one verification per account with starts; the floor: a stop's with StartInstances, every region described twice and one more AssumeRole per account):\n\n\
+         | size | wall time | API calls | floor | ratio | StartInstances | DescribeInstances | summarize-run / verify-starts invocations | states entered (children included) |\n\
+         | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |\n",
+    );
+    for s in sizes {
+        let r = &s["state_machine_start"];
+        let c = &r["calls"];
+        let action = |a: &str| c["by_action"][a]["calls"].as_u64().unwrap_or(0);
+        md.push_str(&format!(
+            "| {} | {:.2} s | {} | {} | {:.2} | {} | {} | {} / {} | {} |\n",
+            s["size"].as_str().unwrap_or("?"),
+            r["wall_s"].as_f64().unwrap_or_default(),
+            c["total"],
+            c["floor"],
+            c["ratio"].as_f64().unwrap_or_default(),
+            action("ec2:StartInstances"),
+            action("ec2:DescribeInstances"),
+            r["invocations"]["summarize-run"],
+            r["invocations"]["verify-starts"],
+            r["transitions"],
+        ));
+    }
+    md
+}
+
 fn growth_markdown(sizes: &[&Value]) -> String {
     let mut md = String::from(
         "\nHow wall time grows (derived from the table above): seconds per account, per account-region and per 1,000 instances, and the growth from the previous size (instances ×, accounts ×, wall time ×).\n\n| run | runner | size | wall | s / account | s / account-region | s / 1,000 instances | vs previous size: instances × / accounts × / wall × |\n| --- | --- | --- | ---: | ---: | ---: | ---: | --- |\n",

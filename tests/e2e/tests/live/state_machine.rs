@@ -468,7 +468,13 @@ fn ec2s_token_buckets_are_absorbed_and_every_target_is_handled_once() {
             .map(|r| r[what].as_u64().unwrap())
             .unwrap()
     };
-    for name in ["describe", "start", "start-instances", "stop", "stop-instances"] {
+    for name in [
+        "describe",
+        "start",
+        "start-instances",
+        "stop",
+        "stop-instances",
+    ] {
         eprintln!(
             "bucket {name}: {} requests, {} throttled",
             rule(name, "matched"),
