@@ -19,6 +19,10 @@ use uptime_model::ids::session_name;
 use uptime_model::report::RunStatus;
 use uptime_model::savings::{PriceList, Pricing, SavingsBuilder};
 
+use uptime_model::{Action, InstanceRecord, RunRequest};
+use uptime_schedule::document::ResolveError;
+use uptime_schedule::ScheduleDocument;
+
 /// Where `report` takes its prices from (`--prices`).
 #[derive(Debug)]
 enum PriceSource {
@@ -26,9 +30,6 @@ enum PriceSource {
     File(PriceList),
     None,
 }
-use uptime_model::{Action, InstanceRecord, RunRequest};
-use uptime_schedule::document::ResolveError;
-use uptime_schedule::ScheduleDocument;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -824,24 +825,25 @@ async fn report(args: ReportArgs) -> ExitCode {
         builder.add_skipped_accounts(reason, n);
     }
     // Priced once the inventory says which regions and types to price.
-    let read = match &prices {
-        PriceSource::PriceListApi => Some(
-            uptime_aws::pricing::AwsPriceList::new(&sdk)
+    let read;
+    let pricing = match &prices {
+        PriceSource::File(p) => Pricing::List(p),
+        PriceSource::None => Pricing::None,
+        PriceSource::PriceListApi => {
+            read = uptime_aws::pricing::AwsPriceList::new(&sdk)
                 .read(
                     &builder.priced_pairs(),
                     &now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
                 )
-                .await,
-        ),
-        PriceSource::File(_) | PriceSource::None => None,
-    };
-    let pricing = match (&prices, &read) {
-        (PriceSource::File(p), _) | (_, Some(Ok(p))) => Pricing::List(p),
-        (_, Some(Err(e))) => Pricing::NotRead(format!(
-            "the AWS Price List API could not be read: {}",
-            e.message
-        )),
-        _ => Pricing::None,
+                .await;
+            match &read {
+                Ok(p) => Pricing::List(p),
+                Err(e) => Pricing::NotRead(format!(
+                    "the AWS Price List API could not be read: {}",
+                    e.message
+                )),
+            }
+        }
     };
     let report = builder.finish(pricing);
     match args.output {

@@ -8,7 +8,7 @@ use aws_sdk_ec2::operation::describe_instances::DescribeInstancesError;
 use aws_sdk_ec2::types::{Filter, InstanceLifecycleType, InstanceStateName, Tag};
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 use uptime_core::{Compute, Connect, Discovered, Discovery, ErrorKind, PortError};
 use uptime_model::batch::Bisector;
@@ -36,6 +36,10 @@ pub struct AwsConnect {
     partition: String,
     page_size: Option<i32>,
     cache: Mutex<HashMap<(AccountId, String), Cached>>,
+    /// One AssumeRole at a time per (account, session): the regions of one account verified
+    /// or scheduled at once wait for the first one's credentials instead of each assuming the
+    /// role (they were 4 AssumeRoles for an account's 4 regions in verify-starts).
+    gates: Mutex<HashMap<(AccountId, String), Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl fmt::Debug for AwsConnect {
@@ -57,6 +61,7 @@ impl AwsConnect {
             partition: partition.to_owned(),
             page_size: None,
             cache: Mutex::new(HashMap::new()),
+            gates: Mutex::new(HashMap::new()),
         }
     }
 
@@ -87,6 +92,17 @@ impl AwsConnect {
         session: &str,
     ) -> Result<SdkConfig, PortError> {
         let key = (account.clone(), session.to_owned());
+        if let Some(config) = self.cached(&key) {
+            return Ok(config);
+        }
+        let gate = self
+            .gates
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(key.clone())
+            .or_default()
+            .clone();
+        let _one_at_a_time = gate.lock().await;
         if let Some(config) = self.cached(&key) {
             return Ok(config);
         }

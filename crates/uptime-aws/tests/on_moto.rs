@@ -410,3 +410,31 @@ async fn a_start_counts_the_hours_since_the_stop_ec2_reports() {
     let m = counts[1].minutes_avoided;
     assert!((2 * 179..=2 * 180).contains(&m), "two instances × 3 h: {m}");
 }
+
+/// An account's regions asked for at once (verify-starts verifies them concurrently) assume the
+/// member role once, not once per region: the first caller's credentials serve the others.
+#[tokio::test]
+async fn concurrent_regions_of_one_account_assume_the_role_once() {
+    use uptime_core::Connect;
+    let moto = Moto::start();
+    let inv = moto.seed(
+        &json!({"accounts": [{"name": "dev", "tags": {"uptime-scheduler:enabled": "true"}}]}),
+    );
+    let account = AccountId::parse(&seeded_account(&inv, "dev")).unwrap();
+    let (_, connect) = adapters(&moto, None).await;
+    let regions: Vec<Region> = ["eu-west-1", "us-east-1", "eu-north-1", "ap-southeast-2"]
+        .iter()
+        .map(|r| Region::parse(r).unwrap())
+        .collect();
+    moto.calls("start");
+    let computes = futures::future::join_all(
+        regions
+            .iter()
+            .map(|r| connect.compute(&account, r, SESSION)),
+    )
+    .await;
+    moto.calls("stop");
+    assert!(computes.iter().all(Result::is_ok));
+    let calls = moto.calls("dump");
+    assert_eq!(calls["by_action"]["sts:AssumeRole"], 1, "{calls}");
+}

@@ -188,14 +188,18 @@ impl Drop for LambdaEmulator {
 #[derive(Debug)]
 pub struct FaultProxy {
     server: HarnessServer,
-    pub port: u16,
 }
 
 impl FaultProxy {
     pub fn start(upstream: &str) -> FaultProxy {
-        let server = HarnessServer::start("fault_proxy.py", &["--upstream", upstream]);
-        let port = server.port;
-        FaultProxy { server, port }
+        FaultProxy {
+            server: HarnessServer::start("fault_proxy.py", &["--upstream", upstream]),
+        }
+    }
+
+    /// The port it listens on (127.0.0.1).
+    pub fn port(&self) -> u16 {
+        self.server.port
     }
 
     pub fn endpoint(&self) -> String {
