@@ -26,6 +26,9 @@ struct Cached {
     expires: SystemTime,
 }
 
+/// Who is assuming the role for which (account, session) right now.
+type Gates = Mutex<HashMap<(AccountId, String), Arc<tokio::sync::Mutex<()>>>>;
+
 /// STS access to member accounts. Assumed-role credentials are cached per (account, session)
 /// for the life of the process and live only inside the SDK configs kept here; they are never
 /// serialised, returned or logged (the `Debug` form shows the role name only).
@@ -39,7 +42,7 @@ pub struct AwsConnect {
     /// One AssumeRole at a time per (account, session): the regions of one account verified
     /// or scheduled at once wait for the first one's credentials instead of each assuming the
     /// role (they were 4 AssumeRoles for an account's 4 regions in verify-starts).
-    gates: Mutex<HashMap<(AccountId, String), Arc<tokio::sync::Mutex<()>>>>,
+    gates: Gates,
 }
 
 impl fmt::Debug for AwsConnect {
