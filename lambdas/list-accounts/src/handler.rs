@@ -94,16 +94,17 @@ mod tests {
         cloud: &FakeCloud,
         event: impl Into<StrictValue>,
     ) -> Result<ListAccountsResponse, LambdaError> {
-        let store = FakeObjects::default();
-        handle(
-            cloud,
-            &RecordingPause::default(),
-            &store,
-            &config(),
-            clock(),
-            event,
-        )
-        .await
+        list_into(cloud, &FakeObjects::default(), event).await
+    }
+
+    /// [`list`], the account list written to `store`.
+    async fn list_into(
+        cloud: &FakeCloud,
+        store: &FakeObjects,
+        event: impl Into<StrictValue>,
+    ) -> Result<ListAccountsResponse, LambdaError> {
+        let pause = RecordingPause::default();
+        handle(cloud, &pause, store, &config(), clock(), event).await
     }
 
     /// The event Step Functions passes for this execution input.
@@ -248,16 +249,7 @@ mod tests {
         cloud.add_account("333333333333", "c", &[]);
         let store = FakeObjects::default();
         let event = event(json!({"action": "stop"}));
-        let out = handle(
-            &cloud,
-            &RecordingPause::default(),
-            &store,
-            &config(),
-            clock(),
-            event,
-        )
-        .await
-        .unwrap();
+        let out = list_into(&cloud, &store, event).await.unwrap();
         let v = serde_json::to_value(&out).unwrap();
         assert_eq!(
             v["accounts"],
@@ -298,16 +290,9 @@ mod tests {
             cloud.add_account(&id, &id, &tags);
         }
         let store = FakeObjects::default();
-        let r = handle(
-            &cloud,
-            &RecordingPause::default(),
-            &store,
-            &config(),
-            clock(),
-            event(json!({"action": "stop"})),
-        )
-        .await
-        .unwrap();
+        let r = list_into(&cloud, &store, event(json!({"action": "stop"})))
+            .await
+            .unwrap();
         assert_eq!(
             r.accounts,
             AccountList {
@@ -337,16 +322,9 @@ mod tests {
         cloud.add_enabled_account("111111111111");
         let store = FakeObjects::default();
         store.refuse_writes(uptime_core::ErrorKind::Throttled);
-        let e = handle(
-            &cloud,
-            &RecordingPause::default(),
-            &store,
-            &config(),
-            clock(),
-            event(json!({"action": "stop"})),
-        )
-        .await
-        .unwrap_err();
+        let e = list_into(&cloud, &store, event(json!({"action": "stop"})))
+            .await
+            .unwrap_err();
         assert_eq!(e.name, ErrorName::Throttled);
         assert!(
             e.message.contains("writing the account list"),
