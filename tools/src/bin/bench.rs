@@ -89,6 +89,9 @@ enum Sizes {
     Smoke,
     Default,
     All,
+    /// 200 accounts × 2 regions × 5 instances: the most accounts this machine's moto holds in
+    /// reasonable time (issue 13's large local run); not part of `all`.
+    Large,
 }
 
 #[derive(Debug, Parser)]
@@ -254,6 +257,7 @@ fn sizes(which: Sizes) -> Vec<Size> {
         Sizes::Smoke => vec![s(1, 1, 50)],
         Sizes::Default => vec![s(1, 1, 50), s(1, 4, 250), s(10, 4, 100)],
         Sizes::All => vec![s(1, 1, 50), s(1, 4, 250), s(10, 4, 100), s(50, 4, 40)],
+        Sizes::Large => vec![s(200, 2, 5)],
     }
 }
 
