@@ -161,10 +161,85 @@ function itemReaders(scope) {
 }
 itemReaders(definition);
 
+// ---- ResultWriter --------------------------------------------------------------------------
+// The library ignores ResultWriter too: a Distributed Map's children's outputs arrive inline,
+// which past a few hundred accounts is more than a task may be handed (256 KiB). The stand-in,
+// a Task inserted after such a Map, writes them to S3 as AWS does (with --s3-endpoint: a result
+// file `<Prefix>/<id>/SUCCEEDED_0.json` of `{ExecutionArn, Status, Output}` entries, Output as
+// JSON text, and `<Prefix>/<id>/manifest.json` naming it) and puts AWS's pointer
+// `{MapRunArn, ResultWriterDetails: {Bucket, Key}}` where the inline outputs were. Only
+// `arn:aws:states:::s3:putObject` with Bucket and Prefix, and a Map with at most a ResultPath.
+// Without --s3-endpoint the outputs stay inline, as before.
+const resultWriterStates = new Map(); // writer state name → { bucket, prefix, map }
+function resultWriters(scope) {
+  if (s3Endpoint === null) return;
+  const maps = Object.entries(scope?.States ?? {}).filter(([, st]) => st.Type === 'Map' && st.ResultWriter);
+  for (const [name, map] of maps) {
+    const { Resource, Parameters } = map.ResultWriter;
+    if (Resource !== 'arn:aws:states:::s3:putObject' || typeof Parameters?.Bucket !== 'string' || map.ResultSelector || map.OutputPath) {
+      fail(`${name}: only a ResultWriter s3:putObject with a literal Bucket, on a Map without ResultSelector/OutputPath, is emulated`);
+    }
+    const writer = `${name}.ResultWriter`;
+    const path = map.ResultPath ?? '$';
+    scope.States[writer] = {
+      Type: 'Task', Resource, Parameters: { 'Results.$': path }, ResultPath: path,
+      ...(map.End ? { End: true } : { Next: map.Next }),
+    };
+    delete map.End;
+    map.Next = writer;
+    resultWriterStates.set(writer, { bucket: Parameters.Bucket, prefix: Parameters.Prefix ?? '', map: name });
+    delete map.ResultWriter;
+  }
+  for (const st of Object.values(scope?.States ?? {})) {
+    if (st.Type === 'Map') resultWriters(st.ItemProcessor ?? st.Iterator);
+  }
+}
+resultWriters(definition);
+
+async function putObject(stateName, bucket, key, text) {
+  const path = `/${encodeURIComponent(bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  let res;
+  try {
+    res = await fetch(`${s3Endpoint}${path}`, { method: 'PUT', headers: signed('PUT', path, text), body: text });
+  } catch (e) {
+    throw stateError('States.ResultWriterFailed', `${stateName}: PUT s3://${bucket}/${key} failed: ${e.cause?.message ?? e.message}`);
+  }
+  if (res.status !== 200) {
+    throw stateError('States.ResultWriterFailed', `${stateName}: s3://${bucket}/${key}: HTTP ${res.status}: ${(await res.text()).slice(0, 300)}`);
+  }
+  return Buffer.byteLength(text);
+}
+
+async function writeResults(stateName, params) {
+  const { bucket, prefix, map } = resultWriterStates.get(stateName);
+  const outputs = params?.Results;
+  if (!Array.isArray(outputs)) throw stateError('States.Runtime', `${stateName}: the Map's results are not an array`);
+  const id = randomUUID();
+  const base = `${prefix ? prefix.replace(/\/+$/, '') + '/' : ''}${id}`;
+  const mapRunArn = `arn:aws:states:${args.region}:${args.account}:mapRun:${machineName}/${map}:${id}`;
+  const file = `${base}/SUCCEEDED_0.json`;
+  const entries = outputs.map((output, i) => ({
+    ExecutionArn: `arn:aws:states:${args.region}:${args.account}:express:${machineName}/${map}:${id}:${i}`,
+    Name: `${i}`, Status: 'SUCCEEDED', Output: JSON.stringify(output),
+  }));
+  const size = await putObject(stateName, bucket, file, JSON.stringify(entries));
+  const manifest = {
+    DestinationBucket: bucket, MapRunArn: mapRunArn,
+    ResultFiles: { FAILED: [], PENDING: [], SUCCEEDED: [{ Key: file, Size: size }] },
+  };
+  const key = `${base}/manifest.json`;
+  await putObject(stateName, bucket, key, JSON.stringify(manifest));
+  return { MapRunArn: mapRunArn, ResultWriterDetails: { Bucket: bucket, Key: key } };
+}
+
 // A Signature Version 4 GET (path-style, no query), with the credentials of the environment
 // (moto's `testing` by default): Step Functions reads the object with its role's credentials,
 // and an unsigned request is anonymous to S3 (moto refuses it on a private bucket).
 function signedGet(path) {
+  return signed('GET', path, '');
+}
+
+function signed(method, path, body) {
   const sha256 = (data) => createHash('sha256').update(data).digest('hex');
   const hmac = (key, data) => createHmac('sha256', key).update(data).digest();
   const accessKey = process.env.AWS_ACCESS_KEY_ID ?? 'testing';
@@ -172,10 +247,10 @@ function signedGet(path) {
   const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
   const day = amzDate.slice(0, 8);
   const host = new URL(s3Endpoint).host;
-  const payload = sha256('');
+  const payload = sha256(body);
   const headers = { host, 'x-amz-content-sha256': payload, 'x-amz-date': amzDate };
   const signed = Object.keys(headers).sort();
-  const canonical = ['GET', path, '', ...signed.map((h) => `${h}:${headers[h]}`), '', signed.join(';'), payload].join('\n');
+  const canonical = [method, path, '', ...signed.map((h) => `${h}:${headers[h]}`), '', signed.join(';'), payload].join('\n');
   const scope = `${day}/${args.region}/s3/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
   let key = hmac(`AWS4${secretKey}`, day);
@@ -292,6 +367,7 @@ const waitTimeOverrides = {};
 for (const [name, state] of states) {
   if (state.Type === 'Wait' && waitMs !== null) waitTimeOverrides[name] = waitMs;
   if (itemReaderStates.has(name)) taskResourceLocalHandlers[name] = (params) => readItems(name, params);
+  else if (resultWriterStates.has(name)) taskResourceLocalHandlers[name] = (params) => writeResults(name, params);
   else if (state.Type === 'Task') taskResourceLocalHandlers[name] = taskHandler(name, state.Resource);
   // The override is in MILLISECONDS and replaces the whole computed wait for every retrier of the
   // state and every attempt: IntervalSeconds * BackoffRate^attempt is not used and JitterStrategy
@@ -357,7 +433,7 @@ const open = []; // captured StateEntered records still waiting for their StateE
 const drained = (async () => {
   for await (const ev of execution.eventLogs) {
     const name = ev.state?.name;
-    if (itemReaderStates.has(name)) continue; // the stand-in's own events: AWS has no such state
+    if (itemReaderStates.has(name) || resultWriterStates.has(name)) continue; // the stand-ins' own events: AWS has no such state
     events[ev.type] = (events[ev.type] ?? 0) + 1;
     if (!captureNames.has(name)) continue;
     if (ev.type === 'StateEntered') {
