@@ -126,7 +126,7 @@ function* allStates(states) {
 // ---- ItemReader ------------------------------------------------------------------------------
 // The library ignores ItemReader. The smallest faithful stand-in: a Task state inserted before
 // the Map reads the object with the ItemReader's Parameters (evaluated against the Map's input,
-// as on AWS) from S3 (--s3-endpoint: moto, path-style, unsigned), and the Map takes its items
+// as on AWS) from S3 (--s3-endpoint: moto, path-style, SigV4-signed), and the Map takes its items
 // from where that Task put them (`$.<ITEMS_KEY>`, a key the rest of the definition never
 // reads). Every transition to the Map goes to the reader instead; the reader has the Map's
 // Catch, so a missing object is caught where AWS would catch it (States.ItemReaderFailed).
@@ -232,13 +232,9 @@ async function writeResults(stateName, params) {
   return { MapRunArn: mapRunArn, ResultWriterDetails: { Bucket: bucket, Key: key } };
 }
 
-// A Signature Version 4 GET (path-style, no query), with the credentials of the environment
-// (moto's `testing` by default): Step Functions reads the object with its role's credentials,
+// A Signature Version 4 request (path-style, no query), with the credentials of the environment
+// (moto's `testing` by default): Step Functions reads and writes objects with its role's credentials,
 // and an unsigned request is anonymous to S3 (moto refuses it on a private bucket).
-function signedGet(path) {
-  return signed('GET', path, '');
-}
-
 function signed(method, path, body) {
   const sha256 = (data) => createHash('sha256').update(data).digest('hex');
   const hmac = (key, data) => createHmac('sha256', key).update(data).digest();
@@ -279,7 +275,7 @@ async function readItems(stateName, params) {
   const path = `/${encodeURIComponent(Bucket)}/${Key.split('/').map(encodeURIComponent).join('/')}`;
   let res, text;
   try {
-    res = await fetch(`${s3Endpoint}${path}`, { headers: signedGet(path) });
+    res = await fetch(`${s3Endpoint}${path}`, { headers: signed('GET', path, '') });
     text = await res.text();
   } catch (e) {
     return refuse(`GET s3://${Bucket}/${Key} failed: ${e.cause?.message ?? e.message}`);

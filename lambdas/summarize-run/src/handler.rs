@@ -170,6 +170,18 @@ mod tests {
     use uptime_model::ErrorName;
     use uptime_testkit::{Captured, FakeDigests, FakeObjects};
 
+    /// [`handle`] with an empty store, no digest sink, the digest on, at [`at`].
+    async fn summarize(event: Value) -> Result<(RunSummary, Value), LambdaError> {
+        handle(
+            &FakeObjects::default(),
+            &FakeDigests::default(),
+            &on(),
+            event,
+            at(),
+        )
+        .await
+    }
+
     /// The summary the function answers with (panics on a verification plan).
     async fn handle(
         store: &FakeObjects,
@@ -224,15 +236,7 @@ mod tests {
             serde_json::from_str::<Value>(text).expect("an example is JSON")
         });
         let (event, response) = (blocks.next().unwrap(), blocks.next().unwrap());
-        let (summary, _) = handle(
-            &FakeObjects::default(),
-            &FakeDigests::default(),
-            &on(),
-            event,
-            at(),
-        )
-        .await
-        .unwrap();
+        let (summary, _) = summarize(event).await.unwrap();
         assert_eq!(
             serde_json::to_value(&summary).unwrap(),
             response["summary"],
@@ -454,15 +458,7 @@ mod tests {
     async fn verification_items_that_cannot_be_written_fail_the_accounts_with_starts() {
         let mut event = start_event();
         event.as_object_mut().unwrap().remove("results_bucket");
-        let (summary, _) = handle(
-            &FakeObjects::default(),
-            &FakeDigests::default(),
-            &on(),
-            event,
-            at(),
-        )
-        .await
-        .unwrap();
+        let (summary, _) = summarize(event).await.unwrap();
         assert_eq!(summary.accounts.failed, 2, "{summary:?}");
         assert_eq!(summary.instances.started, 9, "the counts are kept");
         assert!(summary.failures.iter().all(|f| f
