@@ -34,6 +34,8 @@ pub mod iam_actions {
     /// Called with the hub Lambda role's own credentials.
     pub const HUB: &[&str] = &[
         "organizations:ListAccounts",
+        // refresh-accounts' walk of the tree starts at the roots (ADR 0013).
+        "organizations:ListRoots",
         "organizations:ListAccountsForParent",
         "organizations:ListOrganizationalUnitsForParent",
         "organizations:ListTagsForResource",
@@ -46,6 +48,10 @@ pub mod iam_actions {
     /// under `account-lists/`; by summarize-run, a start run's verification items under
     /// `verify-plans/` (ADR 0012). The Maps' ItemReaders read them.
     pub const RESULTS_WRITE: &[&str] = &["s3:PutObject"];
+    /// Called with the hub Lambda role's credentials on the account registry
+    /// (`account-registry/accounts.json`, ADR 0013): refresh-accounts reads and writes it
+    /// (writes are conditional on the version it read), list-accounts reads it.
+    pub const REGISTRY: &[&str] = &["s3:GetObject", "s3:PutObject"];
     /// Called by summarize-run with the hub Lambda role's credentials: the run digest on the
     /// default event bus (`iam/hub-lambda.policy.json`).
     pub const DIGEST: &[&str] = &["events:PutEvents"];

@@ -3,7 +3,7 @@
 use crate::errors::classify;
 use aws_config::SdkConfig;
 use aws_sdk_organizations::types::{
-    Account, AccountState, AccountStatus as SdkStatus, OrganizationalUnit, Tag,
+    Account, AccountState, AccountStatus as SdkStatus, OrganizationalUnit, Root, Tag,
 };
 use aws_sdk_organizations::Client;
 use std::collections::BTreeMap;
@@ -75,6 +75,11 @@ fn unit(ou: &OrganizationalUnit) -> Result<OuId, PortError> {
     OuId::parse(id).map_err(|e| bad_answer(&e.to_string()))
 }
 
+fn root(r: &Root) -> Result<OuId, PortError> {
+    let id = r.id().ok_or_else(|| bad_answer("a root without an id"))?;
+    OuId::parse(id).map_err(|e| bad_answer(&e.to_string()))
+}
+
 fn tag(t: &Tag) -> Result<(String, String), PortError> {
     Ok((t.key().to_owned(), t.value().to_owned()))
 }
@@ -82,6 +87,10 @@ fn tag(t: &Tag) -> Result<(String, String), PortError> {
 impl Directory for AwsDirectory {
     async fn list_accounts(&self) -> Result<Vec<OrgAccount>, PortError> {
         Ok(every_item!(self.client.list_accounts(), accounts, account))
+    }
+
+    async fn roots(&self) -> Result<Vec<OuId>, PortError> {
+        Ok(every_item!(self.client.list_roots(), roots, root))
     }
 
     async fn accounts_under(&self, parent: &OuId) -> Result<Vec<OrgAccount>, PortError> {

@@ -3,7 +3,7 @@
 
 use crate::errors::classify;
 use aws_config::SdkConfig;
-use uptime_core::{ErrorKind, PortError, ResultStore};
+use uptime_core::{ErrorKind, PortError, Precondition, ResultStore, Versioned};
 
 /// Reads result objects with the hub role's own credentials.
 #[derive(Debug, Clone)]
@@ -55,5 +55,81 @@ impl ResultStore for AwsResultStore {
             .await
             .map(drop)
             .map_err(|e| classify(&e))
+    }
+
+    async fn get_versioned(&self, bucket: &str, key: &str) -> Result<Option<Versioned>, PortError> {
+        let object = match self
+            .client
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(o) => o,
+            Err(e) => {
+                let e = classify(&e);
+                return match e.kind {
+                    ErrorKind::NotFound => Ok(None),
+                    _ => Err(e),
+                };
+            }
+        };
+        let etag = object.e_tag().unwrap_or_default().to_owned();
+        if etag.is_empty() {
+            return Err(PortError::new(
+                ErrorKind::Other,
+                None,
+                format!("s3://{bucket}/{key} was returned without an ETag"),
+            ));
+        }
+        let body = object.body.collect().await.map_err(|e| {
+            PortError::new(
+                ErrorKind::Transient,
+                None,
+                format!("reading s3://{bucket}/{key}: {e}"),
+            )
+        })?;
+        Ok(Some(Versioned {
+            body: body.into_bytes().to_vec(),
+            etag,
+        }))
+    }
+
+    async fn put_object_if(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: Vec<u8>,
+        expected: &Precondition,
+    ) -> Result<bool, PortError> {
+        let call = self
+            .client
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .content_type("application/json")
+            .body(body.into());
+        let call = match expected {
+            Precondition::Absent => call.if_none_match("*"),
+            Precondition::Matches(etag) => call.if_match(etag),
+        };
+        match call.send().await {
+            Ok(_) => Ok(true),
+            Err(e) => {
+                let e = classify(&e);
+                // 412: the object changed since it was read (or appeared); 409: a concurrent
+                // conditional write is in progress. Either way another writer won this round.
+                let lost = matches!(
+                    e.code.as_deref(),
+                    Some("PreconditionFailed" | "ConditionalRequestConflict")
+                );
+                if lost {
+                    Ok(false)
+                } else {
+                    Err(e)
+                }
+            }
+        }
     }
 }

@@ -342,6 +342,106 @@ impl DigestConfig {
     }
 }
 
+/// Where the account registry is and how it is kept (ADR 0013). `None` from
+/// [`RegistryConfig::from_source`] when `ACCOUNT_REGISTRY_BUCKET` is not set: list-accounts
+/// then reads every account's tags from Organizations, as the CLI does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryConfig {
+    /// The bucket holding [`uptime_model::registry::REGISTRY_KEY`] (`ACCOUNT_REGISTRY_BUCKET`).
+    pub bucket: String,
+    /// The oldest opt-in a run may act on (`OPT_IN_MAX_AGE_MINUTES`, default 60, 5 to 10080).
+    pub max_age: jiff::SignedDuration,
+    /// Accounts whose tags one scheduled refresh reads (`REGISTRY_TAG_READS`, default 3000).
+    pub tag_reads: usize,
+}
+
+/// Default accounts read per scheduled refresh: about 300 s at Organizations' 10 tag reads
+/// a second, well inside refresh-accounts' 900 s timeout.
+pub const DEFAULT_REGISTRY_TAG_READS: usize = 3000;
+
+/// An S3 bucket name as S3 allows it: 3 to 63 of lower-case letters, digits, `.` and `-`,
+/// beginning and ending with a letter or digit.
+fn check_bucket(name: &str) -> Result<(), String> {
+    let ok = (3..=63).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        && name
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric())
+        && name
+            .bytes()
+            .last()
+            .is_some_and(|b| b.is_ascii_alphanumeric());
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{}` is not an S3 bucket name (3 to 63 lower-case letters, digits, `.` and `-`)",
+            uptime_model::text::escape(name)
+        ))
+    }
+}
+
+impl RegistryConfig {
+    /// Parses the registry settings from `source`; an error names the variable.
+    pub fn from_source(source: &impl Source) -> Result<Option<Self>, ConfigError> {
+        let get = |name: &'static str| {
+            source
+                .get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let err = |variable: &'static str, message: String| ConfigError {
+            variable,
+            name: source.name(variable),
+            message,
+        };
+        let number = |name: &'static str, default: u64, min: u64, max: u64| match get(name) {
+            None => Ok(default),
+            Some(v) => match v.parse::<u64>() {
+                Ok(n) if (min..=max).contains(&n) => Ok(n),
+                _ => Err(err(
+                    name,
+                    format!("`{v}` is not a whole number from {min} to {max}"),
+                )),
+            },
+        };
+        let Some(bucket) = get("ACCOUNT_REGISTRY_BUCKET") else {
+            return Ok(None);
+        };
+        check_bucket(&bucket).map_err(|m| err("ACCOUNT_REGISTRY_BUCKET", m))?;
+        let minutes = number(
+            "OPT_IN_MAX_AGE_MINUTES",
+            uptime_model::registry::DEFAULT_OPT_IN_MAX_AGE_MINUTES,
+            5,
+            10_080,
+        )?;
+        let tag_reads = number(
+            "REGISTRY_TAG_READS",
+            DEFAULT_REGISTRY_TAG_READS as u64,
+            1,
+            100_000,
+        )?;
+        Ok(Some(Self {
+            bucket,
+            max_age: jiff::SignedDuration::from_mins(minutes as i64),
+            tag_reads: tag_reads as usize,
+        }))
+    }
+
+    /// Parses the registry settings; `var` looks a variable up.
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, ConfigError> {
+        Self::from_source(&Environment(var))
+    }
+
+    /// Parses the process environment.
+    pub fn from_env() -> Result<Option<Self>, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -590,5 +690,36 @@ mod tests {
                 .variable,
             "MEMBER_ROLE_NAME"
         );
+    }
+
+    fn registry(vars: &[(&str, &str)]) -> Result<Option<RegistryConfig>, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        RegistryConfig::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn the_registry_is_used_only_where_a_bucket_is_named() {
+        assert_eq!(registry(&[("OPT_IN_MAX_AGE_MINUTES", "30")]).unwrap(), None);
+        let r = registry(&[("ACCOUNT_REGISTRY_BUCKET", "results-1")])
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.max_age, jiff::SignedDuration::from_mins(60));
+        assert_eq!(r.tag_reads, 3000);
+        for (var, bad) in [
+            ("ACCOUNT_REGISTRY_BUCKET", "Results"),
+            ("ACCOUNT_REGISTRY_BUCKET", "s3://results"),
+            ("OPT_IN_MAX_AGE_MINUTES", "4"),
+            ("OPT_IN_MAX_AGE_MINUTES", "an hour"),
+            ("REGISTRY_TAG_READS", "0"),
+        ] {
+            let mut vars = vec![("ACCOUNT_REGISTRY_BUCKET", "results-1")];
+            vars.retain(|(k, _)| *k != var);
+            vars.push((var, bad));
+            let e = registry(&vars).unwrap_err();
+            assert_eq!(e.variable, var, "{bad}");
+        }
     }
 }

@@ -59,6 +59,8 @@ impl PortError {
 pub trait Directory: Send + Sync {
     /// Every account of the organization (all pages).
     fn list_accounts(&self) -> impl Future<Output = Result<Vec<OrgAccount>, PortError>> + Send;
+    /// The Organization's roots (one in every Organization today).
+    fn roots(&self) -> impl Future<Output = Result<Vec<OuId>, PortError>> + Send;
     /// The accounts directly under a root or OU (all pages).
     fn accounts_under(
         &self,
@@ -213,6 +215,39 @@ pub trait ResultStore: Send + Sync {
         key: &str,
         body: Vec<u8>,
     ) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// The object and its version (its ETag), or `None` when there is none: the first half of
+    /// a read-modify-write ([`ResultStore::put_object_if`]).
+    fn get_versioned(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<Versioned>, PortError>> + Send;
+    /// Writes `body` only if the object is still as `expected` says (S3's conditional
+    /// writes: `If-Match` an ETag, `If-None-Match: *`). `Ok(false)`: another writer got
+    /// there first, nothing was written; read again and retry.
+    fn put_object_if(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: Vec<u8>,
+        expected: &Precondition,
+    ) -> impl Future<Output = Result<bool, PortError>> + Send;
+}
+
+/// An object with the version it was read at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Versioned {
+    pub body: Vec<u8>,
+    pub etag: String,
+}
+
+/// What a conditional write expects to replace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Precondition {
+    /// No object yet.
+    Absent,
+    /// The object at this ETag.
+    Matches(String),
 }
 
 /// Where a run's digest goes (EventBridge, and an SNS topic when one is configured): one

@@ -41,6 +41,7 @@ pub mod instance;
 pub mod json;
 pub mod reason;
 pub mod reconcile;
+pub mod registry;
 pub mod report;
 pub mod savings;
 pub mod schema;

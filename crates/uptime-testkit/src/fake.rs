@@ -18,6 +18,7 @@ use uptime_model::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Op {
     ListAccounts,
+    ListRoots,
     AccountsUnder,
     UnitsUnder,
     AccountTags,
@@ -218,6 +219,22 @@ impl FakeCloud {
     /// Adds an opted-in account.
     pub fn add_enabled_account(&self, id: &str) -> AccountId {
         self.add_account(id, id, &[("uptime-scheduler:enabled", "true")])
+    }
+
+    /// Sets (or, with `None`, removes) one of the account's tags, as TagResource and
+    /// UntagResource would.
+    pub fn set_account_tag(&self, account: &AccountId, key: &str, value: Option<&str>) {
+        if let Some(a) = self.lock().accounts.get_mut(account) {
+            match value {
+                Some(v) => a.tags.insert(key.to_owned(), v.to_owned()),
+                None => a.tags.remove(key),
+            };
+        }
+    }
+
+    /// Removes the account from the Organization.
+    pub fn remove_account(&self, account: &AccountId) {
+        self.lock().accounts.remove(account);
     }
 
     pub fn set_status(&self, account: &AccountId, status: AccountStatus) {
@@ -425,6 +442,11 @@ impl Directory for FakeCloud {
             .iter()
             .map(|(id, a)| org_account(id, a))
             .collect())
+    }
+
+    async fn roots(&self) -> Result<Vec<OuId>, PortError> {
+        drop(self.enter(Op::ListRoots, None, None, &[], false)?);
+        Ok(vec![root()])
     }
 
     async fn accounts_under(&self, parent: &OuId) -> Result<Vec<OrgAccount>, PortError> {

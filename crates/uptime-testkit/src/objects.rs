@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use uptime_core::{ErrorKind, PortError, ResultStore};
+use uptime_core::{ErrorKind, PortError, Precondition, ResultStore, Versioned};
 
 /// Objects by (bucket, key); counts reads.
 #[derive(Debug, Default)]
@@ -33,6 +33,15 @@ impl FakeObjects {
     /// Makes every later write fail with `kind`, as S3 would refuse or throttle it.
     pub fn refuse_writes(&self, kind: ErrorKind) {
         *self.refused.lock().unwrap() = Some(kind);
+    }
+
+    /// The version (ETag) of the object: the hash of its body, as S3's is for a single-part
+    /// upload.
+    fn etag(body: &[u8]) -> String {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        body.hash(&mut h);
+        format!("\"{:016x}\"", h.finish())
     }
 
     /// How many reads were answered (found or not).
@@ -71,5 +80,43 @@ impl ResultStore for FakeObjects {
             .unwrap()
             .insert((bucket.to_owned(), key.to_owned()), body);
         Ok(())
+    }
+
+    async fn get_versioned(&self, bucket: &str, key: &str) -> Result<Option<Versioned>, PortError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        let objects = self.objects.lock().unwrap();
+        Ok(objects
+            .get(&(bucket.to_owned(), key.to_owned()))
+            .map(|body| Versioned {
+                body: body.clone(),
+                etag: Self::etag(body),
+            }))
+    }
+
+    async fn put_object_if(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: Vec<u8>,
+        expected: &Precondition,
+    ) -> Result<bool, PortError> {
+        if let Some(kind) = *self.refused.lock().unwrap() {
+            return Err(PortError::new(
+                kind,
+                Some("SlowDown"),
+                format!("s3://{bucket}/{key}: the write was refused"),
+            ));
+        }
+        let mut objects = self.objects.lock().unwrap();
+        let slot = (bucket.to_owned(), key.to_owned());
+        let current = objects.get(&slot).map(|b| Self::etag(b));
+        let holds = match expected {
+            Precondition::Absent => current.is_none(),
+            Precondition::Matches(etag) => current.as_deref() == Some(etag.as_str()),
+        };
+        if holds {
+            objects.insert(slot, body);
+        }
+        Ok(holds)
     }
 }

@@ -2,20 +2,26 @@
 //! bucket (the account Map's items) and a small response.
 
 use jiff::Timestamp;
-use uptime_core::{engine::target_error, select_accounts, Directory, Pause, ResultStore};
+use uptime_core::config::RegistryConfig;
+use uptime_core::{
+    engine::target_error, select_accounts, select_from_registry, Directory, ErrorKind, Pause,
+    ResultStore,
+};
 use uptime_lambda::events::{
     account_list_key, decode, AccountList, Concurrency, ListAccountsEvent, ListAccountsResponse,
     MAX_LISTED_FAILED_ACCOUNTS, MAX_LISTED_SKIPPED_ACCOUNTS,
 };
 use uptime_lambda::{Config, LambdaError};
 use uptime_model::json::StrictValue;
-use uptime_model::RunRequest;
+use uptime_model::registry::{Registry, REGISTRY_KEY};
+use uptime_model::{ErrorName, RunRequest};
 
 pub async fn handle(
     directory: &impl Directory,
     pause: &impl Pause,
     store: &impl ResultStore,
     config: &Config,
+    registry: Option<&RegistryConfig>,
     clock: Timestamp,
     event: impl Into<StrictValue>,
 ) -> Result<ListAccountsResponse, LambdaError> {
@@ -25,7 +31,18 @@ pub async fn handle(
     // present unless its input says it replays the past.
     let request = RunRequest::from_json(&event.input, event.execution_start)?;
     request.check_clock(clock)?;
-    let mut selection = select_accounts(directory, pause, &request, &config.settings).await?;
+    let mut selection = match registry {
+        // The deployment keeps an account registry (ADR 0013): one object read, no
+        // Organizations call on the run's path.
+        Some(registry) => {
+            let read = read_registry(store, registry).await?;
+            if let Some(at) = read.walked_at {
+                tracing::info!(walked_at = %at, oldest_tag_read = ?read.oldest_tag_read().flatten().map(|t| t.to_string()), "account registry read");
+            }
+            select_from_registry(&read, &request, &config.settings, clock, registry.max_age)
+        }
+        None => select_accounts(directory, pause, &request, &config.settings).await?,
+    };
     // Bounded payload: the rest are still counted in `counts.failed`.
     selection.failed.truncate(MAX_LISTED_FAILED_ACCOUNTS);
     tracing::info!(
@@ -72,6 +89,31 @@ pub async fn handle(
     Ok(response)
 }
 
+/// The registry object, or why the run cannot use it. A registry that does not exist yet (a
+/// new deployment before refresh-accounts' first run) or does not parse fails the run before
+/// any account is contacted; it is never replaced by a guess.
+async fn read_registry(
+    store: &impl ResultStore,
+    registry: &RegistryConfig,
+) -> Result<Registry, LambdaError> {
+    let bucket = registry.bucket.as_str();
+    let bytes = match store.get_object(bucket, REGISTRY_KEY).await {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind == ErrorKind::NotFound => {
+            return Err(LambdaError::new(
+                ErrorName::Misconfigured,
+                format!(
+                    "the account registry s3://{bucket}/{REGISTRY_KEY} does not exist yet: \
+                     refresh-accounts writes it on its first scheduled run after deployment \
+                     (invoke it once to write it now); no account was contacted"
+                ),
+            ))
+        }
+        Err(e) => return Err(target_error("reading the account registry", &e).into()),
+    };
+    Registry::from_json(&bytes).map_err(|m| LambdaError::new(ErrorName::Misconfigured, m))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,7 +146,7 @@ mod tests {
         event: impl Into<StrictValue>,
     ) -> Result<ListAccountsResponse, LambdaError> {
         let pause = RecordingPause::default();
-        handle(cloud, &pause, store, &config(), clock(), event).await
+        handle(cloud, &pause, store, &config(), None, clock(), event).await
     }
 
     /// The event Step Functions passes for this execution input.
@@ -134,6 +176,7 @@ mod tests {
             &RecordingPause::default(),
             &FakeObjects::default(),
             &config,
+            None,
             clock(),
             event,
         )
@@ -331,5 +374,134 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    fn registry_config() -> RegistryConfig {
+        RegistryConfig::from_lookup(|k| {
+            (k == "ACCOUNT_REGISTRY_BUCKET").then(|| "results".to_owned())
+        })
+        .unwrap()
+        .unwrap()
+    }
+
+    /// A registry of `accounts` (id, tags, when read), walked at the clock.
+    fn registry_of(accounts: &[(&str, &[(&str, &str)], &str)]) -> Value {
+        let mut r = Registry::default();
+        let walked = accounts
+            .iter()
+            .map(|(id, _, _)| uptime_model::registry::Walked {
+                account: uptime_model::OrgAccount {
+                    id: uptime_model::AccountId::parse(id).unwrap(),
+                    name: (*id).to_owned(),
+                    status: uptime_model::AccountStatus::Active,
+                },
+                path: vec![uptime_model::OuId::parse("r-ab12").unwrap()],
+            })
+            .collect();
+        r.apply_walk(walked, clock());
+        let keys = ["uptime-scheduler:enabled", "uptime-scheduler:regions"];
+        for (id, tags, at) in accounts {
+            let tags = tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let id = uptime_model::AccountId::parse(id).unwrap();
+            r.record_tags(&id, &tags, &keys, at.parse().unwrap());
+        }
+        serde_json::from_slice(&r.to_json()).unwrap()
+    }
+
+    async fn list_from_registry(
+        cloud: &FakeCloud,
+        store: &FakeObjects,
+        event: Value,
+    ) -> Result<ListAccountsResponse, LambdaError> {
+        let pause = RecordingPause::default();
+        let registry = registry_config();
+        handle(
+            cloud,
+            &pause,
+            store,
+            &config(),
+            Some(&registry),
+            clock(),
+            event,
+        )
+        .await
+    }
+
+    /// With a registry, the selection is the registry's: no Organizations call at all, the
+    /// opt-in as last read, and an opt-in older than the bound never acted on.
+    #[tokio::test]
+    async fn with_a_registry_the_selection_reads_one_object_and_no_organizations_call() {
+        // Organizations says something else: the registry is what a run reads.
+        let cloud = FakeCloud::new();
+        cloud.add_enabled_account("999999999999");
+        let store = FakeObjects::default();
+        let on: &[(&str, &str)] = &[("uptime-scheduler:enabled", "true")];
+        let off: &[(&str, &str)] = &[("uptime-scheduler:enabled", "false")];
+        store.put(
+            "results",
+            REGISTRY_KEY,
+            registry_of(&[
+                ("111111111111", on, "2026-11-24T18:30:00Z"),
+                ("222222222222", off, "2026-11-24T18:30:00Z"),
+                // Opted in, but read 61 minutes before the clock: unconfirmed.
+                ("333333333333", on, "2026-11-24T17:59:00Z"),
+            ]),
+        );
+        let r = list_from_registry(&cloud, &store, event(json!({"action": "stop"})))
+            .await
+            .unwrap();
+        assert!(cloud.calls().is_empty(), "{:?}", cloud.calls());
+        assert_eq!(
+            store.get("results", "account-lists/nightly.json").unwrap(),
+            json!(["111111111111"])
+        );
+        assert_eq!(r.counts.listed, 3);
+        assert_eq!(r.counts.not_opted_in, 1);
+        assert_eq!(r.counts.failed, 1);
+        let failed = &r.failed_accounts[0];
+        assert_eq!(failed.account.as_str(), "333333333333");
+        let error = failed.error.as_ref().unwrap();
+        assert_eq!(error.error, ErrorName::Misconfigured);
+        assert!(
+            error.message.contains("2026-11-24T17:59:00Z") && error.message.contains("60 minutes"),
+            "{}",
+            error.message
+        );
+    }
+
+    /// A new deployment before refresh-accounts' first run: the run fails at once, saying
+    /// what to do, and nothing is contacted.
+    #[tokio::test]
+    async fn a_registry_that_does_not_exist_yet_fails_the_run_before_any_call() {
+        let cloud = FakeCloud::new();
+        cloud.add_enabled_account("111111111111");
+        let store = FakeObjects::default();
+        let e = list_from_registry(&cloud, &store, event(json!({"action": "stop"})))
+            .await
+            .unwrap_err();
+        assert_eq!(e.name, ErrorName::Misconfigured);
+        assert!(e.message.contains("does not exist yet"), "{}", e.message);
+        assert!(cloud.calls().is_empty());
+        store.put("results", REGISTRY_KEY, json!({"version": 7}));
+        let e = list_from_registry(&cloud, &store, event(json!({"action": "stop"})))
+            .await
+            .unwrap_err();
+        assert_eq!(e.name, ErrorName::Misconfigured);
+        assert!(cloud.calls().is_empty());
+    }
+
+    /// A malformed input is refused before the registry is even read.
+    #[tokio::test]
+    async fn with_a_registry_a_malformed_input_is_refused_first() {
+        let cloud = FakeCloud::new();
+        let store = FakeObjects::default();
+        let e = list_from_registry(&cloud, &store, event(json!({"action": "reboot"})))
+            .await
+            .unwrap_err();
+        assert_eq!(e.name, ErrorName::InvalidInput);
+        assert_eq!(store.reads(), 0);
     }
 }

@@ -1,7 +1,9 @@
 //! The scheduling engine: account selection, account preparation, the per-region run and the
 //! in-process whole-organization run. Each step is what one Lambda does; the CLI chains them.
 //!
-//! - [`select`]: the accounts a run covers (list-accounts).
+//! - [`select`]: the accounts a run covers (list-accounts), read live or from the account
+//!   registry.
+//! - [`registry`]: keeping the account registry (refresh-accounts).
 //! - [`prepare`]: an account's access and regions (prepare-account).
 //! - [`region`]: one region's discovery and decisions (schedule-region), carried out by
 //!   `apply`: batches, bisection, the last-action tags.
@@ -18,6 +20,7 @@ pub mod inventory;
 pub mod org;
 pub mod prepare;
 pub mod region;
+pub mod registry;
 pub mod select;
 pub mod verify;
 
@@ -28,7 +31,7 @@ pub use org::{
 };
 pub use prepare::{prepare_account, resolve_deferred_regions};
 pub use region::{schedule_region, schedules_for, RegionRun, RegionTask};
-pub use select::{select_accounts, Selection};
+pub use select::{select_accounts, select_from_registry, Selection};
 pub use verify::verify_starts;
 
 use crate::ports::{ErrorKind, PortError};

@@ -4,12 +4,15 @@
 use super::{target_error, Settings};
 use crate::ports::{Directory, Pause};
 use futures::stream::{self, StreamExt};
+use jiff::{SignedDuration, Timestamp};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use uptime_model::accounts::opt_in;
 use uptime_model::events::SelectionCounts;
+use uptime_model::registry::{OptInView, Registry};
 use uptime_model::report::{AccountSkipReason, SkippedAccount};
 use uptime_model::{
-    AccountId, AccountReport, AccountStatus, AccountTarget, OrgAccount, RunRequest, TargetError,
+    AccountId, AccountReport, AccountStatus, AccountTarget, ErrorName, OrgAccount, RunRequest,
+    TargetError,
 };
 
 /// The accounts a run covers (list-accounts writes it as a
@@ -65,45 +68,7 @@ pub async fn select_accounts(
     // One entry per account, in id order, so runs and reports are deterministic.
     let listed: BTreeMap<AccountId, OrgAccount> =
         listed.into_iter().map(|a| (a.id.clone(), a)).collect();
-
-    let mut sel = Selection {
-        counts: SelectionCounts {
-            listed: listed.len() as u64,
-            ..SelectionCounts::default()
-        },
-        ..Selection::default()
-    };
-    let named: BTreeSet<&AccountId> = req.accounts.iter().collect();
-    let skip = |sel: &mut Selection, id: &AccountId, reason, detail: Option<String>| {
-        if named.contains(id) {
-            sel.skipped.push(SkippedAccount {
-                account: id.clone(),
-                reason,
-                detail,
-            });
-        }
-    };
-    for id in &req.accounts {
-        if !listed.contains_key(id) {
-            let reason = if req.organizational_units.is_empty() {
-                AccountSkipReason::NotInOrganization
-            } else {
-                AccountSkipReason::OutsideRequestedUnits
-            };
-            skip(&mut sel, id, reason, None);
-        }
-    }
-    let mut candidates = Vec::new();
-    for (id, account) in &listed {
-        if (!named.is_empty() && !named.contains(id)) || req.exclude_accounts.contains(id) {
-            sel.counts.excluded += 1;
-        } else if account.status != AccountStatus::Active {
-            sel.counts.inactive += 1;
-            skip(&mut sel, id, AccountSkipReason::NotActive, None);
-        } else {
-            candidates.push(id.clone());
-        }
-    }
+    let (mut sel, candidates) = candidates(&listed, req);
     let tag_reads: Vec<_> = stream::iter(candidates)
         .map(|id| async move {
             let tags = retry.run(pause, || dir.account_tags(&id)).await;
@@ -114,33 +79,167 @@ pub async fn select_accounts(
         .await;
     for (id, tags) in tag_reads {
         match tags {
-            Err(e) => {
-                sel.counts.failed += 1;
-                sel.failed.push(AccountReport {
-                    account: id.clone(),
-                    regions: Vec::new(),
-                    skipped_regions: Vec::new(),
-                    error: Some(target_error("reading the account's tags", &e)),
-                });
-            }
-            Ok(tags) => match opt_in(&id, &tags, &settings.tags) {
-                Ok(target) => sel.accounts.push(target),
-                Err((AccountSkipReason::NotOptedIn, detail)) => {
-                    sel.counts.not_opted_in += 1;
-                    skip(&mut sel, &id, AccountSkipReason::NotOptedIn, detail);
-                }
-                Err((reason, detail)) => {
-                    // A malformed regions tag is the account owner's mistake: always report it.
-                    sel.counts.not_opted_in += 1;
-                    sel.skipped.push(SkippedAccount {
-                        account: id.clone(),
-                        reason,
-                        detail,
-                    });
-                }
-            },
+            Err(e) => fail(
+                &mut sel,
+                &id,
+                target_error("reading the account's tags", &e),
+            ),
+            Ok(tags) => decide(&mut sel, req, &id, &tags, settings),
         }
     }
     sel.counts.selected = sel.accounts.len() as u64;
     Ok(sel)
+}
+
+/// [`select_accounts`] from the account registry (ADR 0013) instead of Organizations: the
+/// same filters and opt-in rule, over the registry's present accounts (those under the
+/// requested OUs by their recorded paths). An account whose tags the registry has not read
+/// within `max_age` before `clock` (the real time, whatever the run's `now`) is not selected:
+/// it is reported failed with when its opt-in was last confirmed, so a registry that stopped
+/// being refreshed never acts on an opt-in that may have been withdrawn.
+pub fn select_from_registry(
+    registry: &Registry,
+    req: &RunRequest,
+    settings: &Settings,
+    clock: Timestamp,
+    max_age: SignedDuration,
+) -> Selection {
+    let listed: BTreeMap<AccountId, OrgAccount> = registry
+        .present()
+        .filter(|(_, e)| {
+            req.organizational_units.is_empty()
+                || req.organizational_units.iter().any(|u| e.under(u))
+        })
+        .map(|(id, e)| {
+            let account = OrgAccount {
+                id: id.clone(),
+                name: e.name.clone(),
+                status: e.status,
+            };
+            (id.clone(), account)
+        })
+        .collect();
+    let (mut sel, candidates) = candidates(&listed, req);
+    for id in candidates {
+        let Some(entry) = registry.accounts.get(&id) else {
+            continue;
+        };
+        match Registry::opt_in(entry, clock, max_age) {
+            OptInView::Fresh(tags) => decide(&mut sel, req, &id, tags, settings),
+            OptInView::Unconfirmed { read_at } => {
+                let when = match read_at {
+                    Some(at) => format!("were last read at {at}"),
+                    None => "were never read".to_owned(),
+                };
+                let minutes = max_age.as_mins();
+                let message = format!(
+                    "opt-in unconfirmed: the account registry's tags for this account {when}, \
+                     not within the last {minutes} minutes (OPT_IN_MAX_AGE_MINUTES); the \
+                     account is left alone until refresh-accounts reads them again"
+                );
+                fail(
+                    &mut sel,
+                    &id,
+                    TargetError {
+                        error: ErrorName::Misconfigured,
+                        message,
+                    },
+                );
+            }
+        }
+    }
+    sel.counts.selected = sel.accounts.len() as u64;
+    sel
+}
+
+/// The selection so far (counts, skipped named accounts) and the accounts whose opt-in
+/// decides: named (when the run names some), not excluded, active.
+fn candidates(
+    listed: &BTreeMap<AccountId, OrgAccount>,
+    req: &RunRequest,
+) -> (Selection, Vec<AccountId>) {
+    let mut sel = Selection {
+        counts: SelectionCounts {
+            listed: listed.len() as u64,
+            ..SelectionCounts::default()
+        },
+        ..Selection::default()
+    };
+    let named: BTreeSet<&AccountId> = req.accounts.iter().collect();
+    for id in &req.accounts {
+        if !listed.contains_key(id) {
+            let reason = if req.organizational_units.is_empty() {
+                AccountSkipReason::NotInOrganization
+            } else {
+                AccountSkipReason::OutsideRequestedUnits
+            };
+            skip_named(&mut sel, req, id, reason, None);
+        }
+    }
+    let mut out = Vec::new();
+    for (id, account) in listed {
+        if (!named.is_empty() && !named.contains(id)) || req.exclude_accounts.contains(id) {
+            sel.counts.excluded += 1;
+        } else if account.status != AccountStatus::Active {
+            sel.counts.inactive += 1;
+            skip_named(&mut sel, req, id, AccountSkipReason::NotActive, None);
+        } else {
+            out.push(id.clone());
+        }
+    }
+    (sel, out)
+}
+
+/// Records a skip when the run named the account (an Organization-wide run does not list
+/// every account it leaves out).
+fn skip_named(
+    sel: &mut Selection,
+    req: &RunRequest,
+    id: &AccountId,
+    reason: AccountSkipReason,
+    detail: Option<String>,
+) {
+    if req.accounts.contains(id) {
+        sel.skipped.push(SkippedAccount {
+            account: id.clone(),
+            reason,
+            detail,
+        });
+    }
+}
+
+fn fail(sel: &mut Selection, id: &AccountId, error: TargetError) {
+    sel.counts.failed += 1;
+    sel.failed.push(AccountReport {
+        account: id.clone(),
+        regions: Vec::new(),
+        skipped_regions: Vec::new(),
+        error: Some(error),
+    });
+}
+
+/// The opt-in rule on the account's tags.
+fn decide(
+    sel: &mut Selection,
+    req: &RunRequest,
+    id: &AccountId,
+    tags: &BTreeMap<String, String>,
+    settings: &Settings,
+) {
+    match opt_in(id, tags, &settings.tags) {
+        Ok(target) => sel.accounts.push(target),
+        Err((AccountSkipReason::NotOptedIn, detail)) => {
+            sel.counts.not_opted_in += 1;
+            skip_named(sel, req, id, AccountSkipReason::NotOptedIn, detail);
+        }
+        Err((reason, detail)) => {
+            // A malformed regions tag is the account owner's mistake: always report it.
+            sel.counts.not_opted_in += 1;
+            sel.skipped.push(SkippedAccount {
+                account: id.clone(),
+                reason,
+                detail,
+            });
+        }
+    }
 }
