@@ -24,15 +24,26 @@ locals {
   results_bucket          = coalesce(var.results_bucket_name, "${var.name_prefix}-results-${local.account_id}-${local.region}")
   member_stack_region     = coalesce(var.member_stack_region, local.region)
 
-  # Every function: its name in the repository (lambdas/<name>, target/lambda/<name>/bootstrap.zip)
-  # and its timeout.
-  functions = {
+  # The state machine's functions: their names in the repository (lambdas/<name>,
+  # target/lambda/<name>/bootstrap.zip), timeouts and descriptions. Only these are the
+  # definition's ${<name>_arn} and what the state machine role may invoke.
+  state_machine_functions = {
     "list-accounts"   = { timeout = var.lambda_timeouts.list_accounts, description = "Validates the execution input and lists the opted-in accounts of the Organization." }
     "prepare-account" = { timeout = var.lambda_timeouts.prepare_account, description = "Assumes the member role in one account and decides its regions." }
     "schedule-region" = { timeout = var.lambda_timeouts.schedule_region, description = "Stops or starts the scheduled instances of one account and region." }
     "summarize-run"   = { timeout = var.lambda_timeouts.summarize_run, description = "Folds the account reports into the run summary and its metrics, and publishes the run digest." }
     "verify-starts"   = { timeout = var.lambda_timeouts.verify_starts, description = "Plans a start run's verification and checks that the instances it started reached running." }
   }
+
+  # The account registry's function (ADR 0013), outside the state machine: EventBridge invokes
+  # it (registry.tf). Without the registry list-accounts reads Organizations itself, so the
+  # function would have nothing to keep and is not deployed.
+  registry_functions = var.account_registry ? {
+    "refresh-accounts" = { timeout = var.lambda_timeouts.refresh_accounts, description = "Keeps the account registry: walks the Organization and reads the accounts' opt-in tags, on a schedule and on Organizations' events." }
+  } : {}
+
+  # Every function the module deploys, all with the hub Lambda role.
+  functions = merge(local.state_machine_functions, local.registry_functions)
 
   # Accounts at once in the account and verification Maps (ADR 0012): by default half of the
   # Lambda concurrency quota, at up to 10 region tasks per account.
@@ -55,6 +66,14 @@ locals {
       CATCH_UP_MINUTES        = tostring(var.catch_up_minutes)
     },
     length(var.default_regions) > 0 ? { DEFAULT_REGIONS = join(",", var.default_regions) } : {},
+    # The account registry (ADR 0013): where refresh-accounts keeps it and list-accounts reads
+    # it instead of Organizations. Unset without the registry, so list-accounts reads the tags
+    # itself as before.
+    var.account_registry ? {
+      ACCOUNT_REGISTRY_BUCKET = local.results_bucket
+      OPT_IN_MAX_AGE_MINUTES  = tostring(var.opt_in_max_age_minutes)
+      REGISTRY_TAG_READS      = tostring(var.registry_tag_reads)
+    } : {},
   )
 
   # summarize-run's own settings: where the run digest goes (docs/digest.md).
@@ -65,7 +84,7 @@ locals {
 
   # What the definition's ${...} placeholders become.
   definition_variables = merge(
-    { for name in keys(local.functions) : "${replace(name, "-", "_")}_arn" => aws_lambda_function.this[name].arn },
+    { for name in keys(local.state_machine_functions) : "${replace(name, "-", "_")}_arn" => aws_lambda_function.this[name].arn },
     {
       results_bucket = aws_s3_bucket.results.bucket
       # The document as the body of a JSON string ("deployed_schedules": "${...}"): encoded

@@ -9,7 +9,7 @@ output "state_machine_name" {
 }
 
 output "function_arns" {
-  description = "ARN of each function, by function name (list-accounts, prepare-account, schedule-region, summarize-run, verify-starts)."
+  description = "ARN of each function, by function name (list-accounts, prepare-account, schedule-region, summarize-run, verify-starts, and refresh-accounts with the account registry)."
   value       = { for name, fn in aws_lambda_function.this : name => fn.arn }
 }
 
@@ -41,6 +41,16 @@ output "scheduler_role_arn" {
 output "results_bucket" {
   description = "Name of the bucket the Distributed Map writes its results to (under map-runs/)."
   value       = aws_s3_bucket.results.bucket
+}
+
+output "account_registry" {
+  description = "The account registry (ADR 0013): its bucket and key, the function that keeps it, and whether Organizations' events invoke it (only with the hub in us-east-1). Null when account_registry is false."
+  value = var.account_registry ? {
+    bucket                    = aws_s3_bucket.results.bucket
+    key                       = local.registry_key
+    refresh_function          = aws_lambda_function.this["refresh-accounts"].function_name
+    organizations_events_rule = local.registry_events_rule
+  } : null
 }
 
 output "schedule_arns" {

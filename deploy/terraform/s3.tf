@@ -2,7 +2,8 @@
 # under map-runs/ and a start run's verification results under verify-runs/; list-accounts writes
 # the run's selected accounts under account-lists/ and summarize-run a start run's verification
 # items under verify-plans/ (the Maps' ItemReaders read them), and summarize-run reads the
-# results back. Private, encrypted, TLS only, expiring.
+# results back. refresh-accounts keeps the account registry under account-registry/ (registry.tf).
+# Private, encrypted, TLS only, the run objects expiring.
 
 resource "aws_s3_bucket" "results" {
   #checkov:skip=CKV_AWS_21:No versioning: the bucket holds transient, machine-written run results that expire after results_expiration_days; nothing to restore.
@@ -44,6 +45,12 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "results" {
 
 resource "aws_s3_bucket_lifecycle_configuration" "results" {
   bucket = aws_s3_bucket.results.id
+
+  # No rule expires account-registry/, on purpose: the registry is one long-lived object that
+  # every refresh rewrites in place, not a run's leftover. Expired, it would be gone after a quiet
+  # spell, and the next refresh would have to read every account's tags again before a run could
+  # select any account. Each expiration below names its run prefix; the one bucket-wide rule only
+  # aborts incomplete multipart uploads.
 
   rule {
     id     = "expire-map-runs"

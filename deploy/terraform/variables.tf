@@ -66,13 +66,14 @@ variable "lambda_memory_size" {
 }
 
 variable "lambda_timeouts" {
-  description = "Timeout in seconds per function. The defaults stay below the state machine's TimeoutSeconds for the same task (ListAccounts 300, PrepareAccount 60, ScheduleRegion 90, SummarizeRun and SummarizeVerifiedRun 300, VerifyAccount 60), which keep an account's Express child execution within its 5 minutes."
+  description = "Timeout in seconds per function. The defaults stay below the state machine's TimeoutSeconds for the same task (ListAccounts 300, PrepareAccount 60, ScheduleRegion 90, SummarizeRun and SummarizeVerifiedRun 300, VerifyAccount 60), which keep an account's Express child execution within its 5 minutes. refresh-accounts is outside the state machine: Lambda's maximum, 900, by default."
   type = object({
-    list_accounts   = optional(number, 280)
-    prepare_account = optional(number, 50)
-    schedule_region = optional(number, 80)
-    summarize_run   = optional(number, 280)
-    verify_starts   = optional(number, 50)
+    list_accounts    = optional(number, 280)
+    prepare_account  = optional(number, 50)
+    schedule_region  = optional(number, 80)
+    summarize_run    = optional(number, 280)
+    verify_starts    = optional(number, 50)
+    refresh_accounts = optional(number, 900)
   })
   default = {}
 
@@ -257,6 +258,49 @@ variable "tag_read_concurrency" {
 }
 
 ################################################################################
+# Account registry (ADR 0013)
+################################################################################
+
+variable "account_registry" {
+  description = "Keep the account registry: the refresh-accounts function, on a schedule (registry_refresh_minutes) and on Organizations' events (hub in us-east-1 only), keeps account-registry/accounts.json in the results bucket, and list-accounts reads that one object instead of every account's tags (ACCOUNT_REGISTRY_BUCKET, OPT_IN_MAX_AGE_MINUTES, REGISTRY_TAG_READS). False: no refresh-accounts, no rules, and list-accounts reads Organizations on every run."
+  type        = bool
+  default     = true
+}
+
+variable "registry_refresh_minutes" {
+  description = "Minutes between two scheduled refresh-accounts invocations (an EventBridge rule, rate(N minutes)). Each walks the Organization and reads up to registry_tag_reads accounts' tags."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.registry_refresh_minutes >= 1 && var.registry_refresh_minutes <= 1440 && floor(var.registry_refresh_minutes) == var.registry_refresh_minutes
+    error_message = "registry_refresh_minutes must be a whole number of minutes from 1 to 1440."
+  }
+}
+
+variable "opt_in_max_age_minutes" {
+  description = "How old an account's tags in the registry may be, in minutes, for list-accounts to select the account (OPT_IN_MAX_AGE_MINUTES); an account read longer ago is reported failed, never scheduled on stale tags. Without Organizations' events (hub outside us-east-1) it is also how late a tag change may take effect."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.opt_in_max_age_minutes >= 5 && var.opt_in_max_age_minutes <= 10080 && floor(var.opt_in_max_age_minutes) == var.opt_in_max_age_minutes
+    error_message = "opt_in_max_age_minutes must be a whole number of minutes from 5 to 10080 (a week)."
+  }
+}
+
+variable "registry_tag_reads" {
+  description = "Accounts whose tags one refresh-accounts invocation reads at most (REGISTRY_TAG_READS; Organizations' ListTagsForResource), never-read and oldest reads first, so an invocation stays within its timeout."
+  type        = number
+  default     = 3000
+
+  validation {
+    condition     = var.registry_tag_reads >= 1 && var.registry_tag_reads <= 100000 && floor(var.registry_tag_reads) == var.registry_tag_reads
+    error_message = "registry_tag_reads must be a whole number from 1 to 100000."
+  }
+}
+
+################################################################################
 # Results bucket and state machine
 ################################################################################
 
@@ -272,7 +316,7 @@ variable "results_bucket_name" {
 }
 
 variable "results_expiration_days" {
-  description = "Days after which the run objects in the results bucket (map-runs/, account-lists/, verify-plans/, verify-runs/) are deleted."
+  description = "Days after which the run objects in the results bucket (map-runs/, account-lists/, verify-plans/, verify-runs/) are deleted. The account registry (account-registry/) never expires."
   type        = number
   default     = 14
 
