@@ -122,6 +122,7 @@ const LOG_DELIVERY: &[&str] = &[
 /// reports `*` on any action that has one). See "Resource *" in iam/README.md.
 const RESOURCE_STAR: &[(&str, &str)] = &[
     ("hub-lambda.policy.json", "organizations:ListAccounts"),
+    ("hub-lambda.policy.json", "organizations:ListRoots"),
     ("member.policy.json", "ec2:DescribeInstanceStatus"),
     ("member.policy.json", "ec2:DescribeInstances"),
     ("member.policy.json", "ec2:DescribeRegions"),
@@ -398,6 +399,7 @@ fn the_hub_lambda_policy_allows_exactly_what_the_hub_functions_call() {
     let mut expected = set(iam_actions::HUB.iter().copied());
     expected.extend(set(iam_actions::RESULTS.iter().copied()));
     expected.extend(set(iam_actions::RESULTS_WRITE.iter().copied()));
+    expected.extend(set(iam_actions::REGISTRY.iter().copied()));
     expected.extend(set(iam_actions::DIGEST.iter().copied()));
     expected.extend(set(LAMBDA_LOGS.iter().map(|(a, _why)| *a)));
     assert_eq!(actions(doc), expected);
@@ -436,26 +438,52 @@ fn the_hub_lambda_policy_allows_exactly_what_the_hub_functions_call() {
             "{a}: this organization's root and OUs"
         );
     }
+    // The walk of the whole tree (refresh-accounts) starts at the roots, which are `r-` ids:
+    // the same statement covers them.
+    assert!(
+        resources_of(doc, "organizations:ListAccountsForParent")
+            .contains(&format!("arn:{p}:organizations::*:root/{org}/r-*")),
+        "the roots ListRoots answers are parents the walk may list"
+    );
     let bucket = value(&values, "results_bucket");
-    let results: Vec<String> = result_writer_targets()
+    let registry = format!("arn:{p}:s3:::{bucket}/{}/*", registry_prefix());
+    let mut reads: Vec<String> = result_writer_targets()
         .into_iter()
         .map(|(b, prefix)| {
             format!("arn:{p}:s3:::{b}/{prefix}/*").replace("${results_bucket}", &bucket)
         })
         .collect();
+    reads.push(registry.clone());
     assert_eq!(
         resources_of(doc, "s3:GetObject"),
-        set(results.iter().map(String::as_str)),
-        "summarize-run reads the ResultWriters' prefixes only"
+        set(reads.iter().map(String::as_str)),
+        "summarize-run reads the ResultWriters' prefixes, refresh-accounts and list-accounts \
+         the registry, and nothing else"
     );
     assert_eq!(
         resources_of(doc, "s3:PutObject"),
         set([
             format!("arn:{p}:s3:::{bucket}/{}/*", account_list_prefix()).as_str(),
-            format!("arn:{p}:s3:::{bucket}/{}/*", verification_prefix()).as_str()
+            format!("arn:{p}:s3:::{bucket}/{}/*", verification_prefix()).as_str(),
+            registry.as_str(),
         ]),
-        "list-accounts and summarize-run write their items' prefixes only"
+        "list-accounts and summarize-run write their items' prefixes, refresh-accounts the \
+         registry, and nothing else"
     );
+    // The registry's two actions in one statement of their own, on its prefix only (the other
+    // prefixes keep their one-way grants).
+    let kept: Vec<Grant> = grants(doc)
+        .into_iter()
+        .filter(|g| g.resources.contains(&registry))
+        .collect();
+    assert_eq!(
+        kept.iter().map(|g| g.action.as_str()).collect::<BTreeSet<_>>(),
+        set_of(iam_actions::REGISTRY),
+        "the registry is read and written by the hub role"
+    );
+    assert!(kept
+        .iter()
+        .all(|g| g.resources == [registry.clone()] && g.condition.is_null()));
     // The digest: the default bus of the hub account and region, only events whose source and
     // detail-type are the digest's.
     assert_eq!(
@@ -644,6 +672,13 @@ fn result_writer_targets() -> Vec<(String, String)> {
 /// [`verification_key`], which the verification Map's ItemReader reads.
 fn account_list_prefix() -> String {
     let key = uptime_model::events::account_list_key("run-1");
+    key.rsplit_once('/').unwrap().0.to_owned()
+}
+
+/// Where the account registry lives: the prefix of its one object, which refresh-accounts
+/// reads and writes and list-accounts reads (ADR 0013).
+fn registry_prefix() -> String {
+    let key = uptime_model::registry::REGISTRY_KEY;
     key.rsplit_once('/').unwrap().0.to_owned()
 }
 
@@ -1273,6 +1308,7 @@ impl Env<'_> {
         let result: Result<(), PortError> = async {
             match action {
                 "organizations:ListAccounts" => dir.list_accounts().await.map(drop),
+                "organizations:ListRoots" => dir.roots().await.map(drop),
                 "organizations:ListAccountsForParent" => dir.accounts_under(&ou).await.map(drop),
                 "organizations:ListOrganizationalUnitsForParent" => {
                     dir.units_under(&ou).await.map(drop)
@@ -1475,7 +1511,7 @@ async fn moto_enforces_the_rendered_policies_in_a_run_of_the_core() {
     assert_eq!(
         hub_changed,
         set([
-            "WalkRequestedOrganizationalUnits",
+            "WalkTheOrganizationalUnits",
             "ReadAccountOptInTags",
             "PublishTheRunDigestOnTheDefaultBus"
         ])
@@ -1647,6 +1683,18 @@ async fn moto_enforces_the_rendered_policies_in_a_run_of_the_core() {
         .unwrap_err();
     eprintln!("s3:PutObject outside verify-plans/: {e:?}");
     assert_eq!(e.kind, ErrorKind::AccessDenied, "{e:?}");
+    // The account registry: written and read back by the hub role (refresh-accounts writes
+    // what it read, list-accounts reads it), under account-registry/ only.
+    let registry = uptime_model::registry::REGISTRY_KEY;
+    store
+        .put_object(&bucket, registry, b"{}".to_vec())
+        .await
+        .expect("refresh-accounts writes the registry");
+    assert_eq!(
+        store.get_object(&bucket, registry).await.unwrap(),
+        b"{}".to_vec(),
+        "the registry is read back"
+    );
 
     // 4b. summarize-run's digest: PutEvents on the default bus, Publish to the topic, with the
     //     rendered policies (moto ignores the source and detail-type conditions).
@@ -1716,17 +1764,50 @@ async fn moto_enforces_the_rendered_policies_in_a_run_of_the_core() {
         covered.insert(action);
     }
     assert_eq!(env.states(), before, "the refused runs changed nothing");
+    // organizations:ListRoots (the registry's walk of the tree; no scheduling run calls it):
+    // allowed as rendered, refused without the action.
+    let dir = AwsDirectory::new(&env.hub);
+    let roots = dir
+        .roots()
+        .await
+        .expect("ListRoots with the rendered hub policy");
+    assert_eq!(roots.len(), 1, "{roots:?}");
+    env.put(true, &without_action(&env.hub_policy, "organizations:ListRoots"));
+    let e = env.probe("organizations:ListRoots").await;
+    env.put(true, &env.hub_policy);
+    let shown = refusal(&e).unwrap_or_else(|| panic!("without organizations:ListRoots: {e:?}"));
+    eprintln!("without organizations:ListRoots, the call: {shown}");
+    assert!(
+        e.message
+            .contains("is not authorized to perform: organizations:ListRoots"),
+        "moto names the missing action: {e:?}"
+    );
+    covered.insert("organizations:ListRoots");
+    // The S3 actions: the probe's object, and the registry (the same actions on its own
+    // statement, removed with them).
     env.put(true, &without_action(&env.hub_policy, "s3:GetObject"));
     let e = env.probe("s3:GetObject").await;
+    let registry_read = store.get_object(&bucket, registry).await.map(drop);
     env.put(true, &env.hub_policy);
     eprintln!("without s3:GetObject: {}", e.message);
     assert_eq!(refusal(&e), Some("AccessDenied"), "{e:?}");
+    assert_eq!(
+        registry_read.unwrap_err().kind,
+        ErrorKind::AccessDenied,
+        "the registry is not readable without s3:GetObject"
+    );
     covered.insert("s3:GetObject");
     env.put(true, &without_action(&env.hub_policy, "s3:PutObject"));
     let e = env.probe("s3:PutObject").await;
+    let registry_write = store.put_object(&bucket, registry, b"{}".to_vec()).await;
     env.put(true, &env.hub_policy);
     eprintln!("without s3:PutObject: {}", e.message);
     assert_eq!(refusal(&e), Some("AccessDenied"), "{e:?}");
+    assert_eq!(
+        registry_write.unwrap_err().kind,
+        ErrorKind::AccessDenied,
+        "the registry is not writable without s3:PutObject"
+    );
     covered.insert("s3:PutObject");
     // The digest's two calls (no scheduling run makes them).
     env.put(true, &without_action(&env.hub_policy, "events:PutEvents"));
@@ -1802,6 +1883,7 @@ async fn moto_enforces_the_rendered_policies_in_a_run_of_the_core() {
     code_calls.extend(set_of(iam_actions::MEMBER));
     code_calls.extend(set_of(iam_actions::RESULTS));
     code_calls.extend(set_of(iam_actions::RESULTS_WRITE));
+    code_calls.extend(set_of(iam_actions::REGISTRY));
     code_calls.extend(set_of(iam_actions::DIGEST));
     assert_eq!(
         covered, code_calls,

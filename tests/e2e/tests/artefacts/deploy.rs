@@ -24,6 +24,40 @@ const MODULE: &str = "deploy/terraform";
 const EXAMPLE: &str = "deploy/terraform/examples/complete";
 const MEMBER_TEMPLATE: &str = "deploy/member-role.cfn.yaml";
 
+/// The functions the module deploys by default (the account registry on): the state machine's
+/// five and refresh-accounts, which keeps the registry (ADR 0013). Each is lambdas/<name>.
+const FUNCTIONS: &[&str] = &[
+    "list-accounts",
+    "prepare-account",
+    "refresh-accounts",
+    "schedule-region",
+    "summarize-run",
+    "verify-starts",
+];
+
+/// What the account registry adds to every function's environment, and only with it.
+const REGISTRY_ENVIRONMENT: &[&str] = &[
+    "ACCOUNT_REGISTRY_BUCKET",
+    "OPT_IN_MAX_AGE_MINUTES",
+    "REGISTRY_TAG_READS",
+];
+
+/// The Organizations events the registry's rule matches (deploy/terraform/registry.tf).
+const ORGANIZATIONS_EVENT_NAMES: &[&str] = &[
+    "TagResource",
+    "UntagResource",
+    "CreateAccountResult",
+    "AcceptHandshake",
+    "MoveAccount",
+    "RemoveAccountFromOrganization",
+    "LeaveOrganization",
+    "CloseAccount",
+];
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
@@ -272,23 +306,27 @@ impl Terraform {
     }
 
     /// Evaluates one expression in the module with `terraform console` (no AWS: data sources
-    /// and resources are unknown, names and templates are not).
-    fn console(&self, dir: &str, expression: &str) -> String {
-        let out = self.run(
-            dir,
-            &[
-                "console",
-                "-no-color",
-                "-var",
-                "organization_id=o-exampleorg1",
-                "-var",
-                "lambda_zip_dir=/nonexistent",
-            ],
-            Some(&format!("{expression}\n")),
-        );
+    /// and resources are unknown, names and templates are not), with these `-var name=value`
+    /// settings. The results bucket is named, so that what names it (the functions'
+    /// ACCOUNT_REGISTRY_BUCKET) is known without the account id.
+    fn console_with(&self, dir: &str, vars: &[&str], expression: &str) -> String {
+        let mut args = vec![
+            "console",
+            "-no-color",
+            "-var",
+            "organization_id=o-exampleorg1",
+            "-var",
+            "lambda_zip_dir=/nonexistent",
+            "-var",
+            "results_bucket_name=uptime-scheduler-results-console",
+        ];
+        for var in vars {
+            args.extend(["-var", *var]);
+        }
+        let out = self.run(dir, &args, Some(&format!("{expression}\n")));
         assert!(
             out.status.success(),
-            "terraform console `{expression}` failed:\n{}",
+            "terraform console `{expression}` ({vars:?}) failed:\n{}",
             text(&out)
         );
         String::from_utf8(out.stdout).unwrap().trim().to_owned()
@@ -296,7 +334,11 @@ impl Terraform {
 
     /// A console value that is `jsonencode(...)`d: the console prints it as an HCL string.
     fn console_json(&self, dir: &str, expression: &str) -> Value {
-        let printed = self.console(dir, &format!("jsonencode({expression})"));
+        self.console_json_with(dir, &[], expression)
+    }
+
+    fn console_json_with(&self, dir: &str, vars: &[&str], expression: &str) -> Value {
+        let printed = self.console_with(dir, vars, &format!("jsonencode({expression})"));
         let inner: String = serde_json::from_str(&printed)
             .unwrap_or_else(|e| panic!("console printed {printed:?}: {e}"));
         serde_json::from_str(&inner).unwrap()
@@ -395,7 +437,25 @@ fn the_module_validates_and_fills_every_placeholder() {
     // Every function of the workspace has a Lambda in the module, named as iam/ expects.
     let functions: BTreeSet<String> =
         serde_json::from_value(tf.console_json(MODULE, "keys(local.functions)")).unwrap();
-    assert_eq!(functions, workspace_lambdas());
+    assert_eq!(functions, set(FUNCTIONS), "the module's functions");
+    assert_eq!(
+        functions,
+        workspace_lambdas(),
+        "the module deploys exactly the workspace's lambdas/<name> crates"
+    );
+    // The state machine invokes the scheduler's functions only: no ${refresh_accounts_arn}.
+    let machine: BTreeSet<String> =
+        serde_json::from_value(tf.console_json(MODULE, "keys(local.state_machine_functions)"))
+            .unwrap();
+    assert_eq!(
+        &functions - &machine,
+        set(&["refresh-accounts"]),
+        "only refresh-accounts is outside the state machine"
+    );
+    assert!(
+        !given.contains("refresh_accounts_arn"),
+        "the definition is given no refresh-accounts ARN: {given:?}"
+    );
     let environment = tf.console_json(MODULE, "local.function_environment");
     for key in [
         "MEMBER_ROLE_NAME",
@@ -411,6 +471,51 @@ fn the_module_validates_and_fills_every_placeholder() {
         assert!(environment.get(key).is_some(), "no {key} in {environment}");
     }
     assert_eq!(environment["MEMBER_ROLE_NAME"], "UptimeSchedulerMember");
+    // The account registry (ADR 0013), on by default: every function knows where it is and how
+    // old its tags may be (one environment for all, main.tf).
+    assert_eq!(
+        environment["ACCOUNT_REGISTRY_BUCKET"],
+        "uptime-scheduler-results-console"
+    );
+    assert_eq!(environment["OPT_IN_MAX_AGE_MINUTES"], "60");
+    assert_eq!(environment["REGISTRY_TAG_READS"], "3000");
+    let timeouts = tf.console_json(MODULE, "var.lambda_timeouts");
+    assert_eq!(timeouts["refresh_accounts"], 900, "{timeouts}");
+    assert_eq!(
+        tf.console_json(MODULE, "local.registry_refresh_rate"),
+        "rate(10 minutes)"
+    );
+    assert_eq!(
+        tf.console_json_with(
+            MODULE,
+            &["registry_refresh_minutes=1"],
+            "local.registry_refresh_rate"
+        ),
+        "rate(1 minute)",
+        "EventBridge refuses rate(1 minutes)"
+    );
+    let tuned = tf.console_json_with(
+        MODULE,
+        &["opt_in_max_age_minutes=30", "registry_tag_reads=500"],
+        "local.function_environment",
+    );
+    assert_eq!(
+        (
+            &tuned["OPT_IN_MAX_AGE_MINUTES"],
+            &tuned["REGISTRY_TAG_READS"]
+        ),
+        (&json!("30"), &json!("500"))
+    );
+    // Without the registry: the five functions, none of its settings.
+    let off = ["account_registry=false"];
+    let without: BTreeSet<String> =
+        serde_json::from_value(tf.console_json_with(MODULE, &off, "keys(local.functions)"))
+            .unwrap();
+    assert_eq!(without, machine, "no refresh-accounts without the registry");
+    let plain = tf.console_json_with(MODULE, &off, "local.function_environment");
+    for key in REGISTRY_ENVIRONMENT {
+        assert!(plain.get(key).is_none(), "{key} without the registry: {plain}");
+    }
     // The run digest by default: the default bus, no topic (and so no topic policy).
     assert_eq!(
         tf.console_json(MODULE, "local.digest_environment"),
@@ -497,6 +602,30 @@ fn the_module_rejects_bad_schedules() {
         (
             r#"digest_sns_topic_arn = "ops-digest""#.to_owned(),
             "digest_sns_topic_arn must be the ARN",
+        ),
+        (
+            "registry_refresh_minutes = 0".to_owned(),
+            "registry_refresh_minutes must be a whole number of minutes from 1 to 1440",
+        ),
+        (
+            "registry_refresh_minutes = 2.5".to_owned(),
+            "registry_refresh_minutes must be",
+        ),
+        (
+            "opt_in_max_age_minutes = 4".to_owned(),
+            "opt_in_max_age_minutes must be a whole number of minutes from 5 to 10080",
+        ),
+        (
+            "opt_in_max_age_minutes = 10081".to_owned(),
+            "opt_in_max_age_minutes must be",
+        ),
+        (
+            "registry_tag_reads = 0".to_owned(),
+            "registry_tag_reads must be a whole number from 1 to 100000",
+        ),
+        (
+            "lambda_timeouts = { refresh_accounts = 901 }".to_owned(),
+            "Every Lambda timeout must be",
         ),
     ];
     let main = tf.root.join(dir).join("main.tf");
@@ -1085,7 +1214,7 @@ fn the_example_applies_to_moto_plans_clean_and_destroys() {
     );
     let org: Value = serde_json::from_str(&python(SEED_ORG, &[&moto.endpoint()])).unwrap();
     let zips = tmp.0.join("lambda");
-    let functions = workspace_lambdas();
+    let functions = set(FUNCTIONS);
     let mut zip_args = vec![zips.to_str().unwrap()];
     zip_args.extend(functions.iter().map(String::as_str));
     python(MAKE_ZIPS, &zip_args);
@@ -1095,6 +1224,7 @@ fn the_example_applies_to_moto_plans_clean_and_destroys() {
     let endpoints: String = [
         "cloudformation",
         "cloudwatch",
+        "events",
         "iam",
         "lambda",
         "logs",
@@ -1185,6 +1315,22 @@ fn the_example_applies_to_moto_plans_clean_and_destroys() {
         .filter(|r| r["type"] == "aws_lambda_function")
         .count();
     assert_eq!(lambdas, functions.len());
+    // The account registry in a hub outside us-east-1: the schedule and its permission, no
+    // Organizations events rule.
+    let refresh = find("module.uptime_scheduler.aws_cloudwatch_event_rule.registry_refresh[0]");
+    assert_eq!(refresh["values"]["schedule_expression"], "rate(10 minutes)");
+    let permission = find("module.uptime_scheduler.aws_lambda_permission.registry_refresh[0]");
+    assert_eq!(permission["values"]["source_arn"], refresh["values"]["arn"]);
+    assert_eq!(
+        permission["values"]["function_name"],
+        "uptime-scheduler-refresh-accounts"
+    );
+    assert!(
+        resources
+            .iter()
+            .all(|r| !r["address"].as_str().unwrap().contains("organizations_events")),
+        "no Organizations events rule in eu-west-1"
+    );
 
     // Reconcile: the example's schedules document reaches both region tasks, intact, as a JSON
     // string; a reconcile schedule every 5 minutes; the functions know the reconcile settings.
@@ -1333,6 +1479,254 @@ fn the_example_applies_to_moto_plans_clean_and_destroys() {
     let destroyed = run(with_vars(&["destroy", "-auto-approve", "-no-color"]));
     assert!(destroyed.contains("Destroy complete!"), "{destroyed}");
     drop(shim);
+    drop(moto);
+}
+
+/// The account registry's rules, from `terraform plan` of the module (moto answers the only
+/// call a plan makes, STS's GetCallerIdentity): the schedule and its permission wherever the hub
+/// is, the Organizations events rule only in us-east-1 (EventBridge delivers Organizations'
+/// events nowhere else), and nothing of the registry with `account_registry = false`.
+#[test]
+fn the_account_registry_rules_follow_the_hub_region() {
+    let tmp = TempDir::new("registry");
+    let Some(tf) = Terraform::prepare(&tmp, "terraform plan of the account registry's rules")
+    else {
+        return;
+    };
+    let moto_port = free_port();
+    let moto = Server::start(
+        &venv_bin("moto_server"),
+        &[
+            "-H".into(),
+            "127.0.0.1".into(),
+            "-p".into(),
+            moto_port.to_string(),
+        ],
+        &tmp.0.join("moto.log"),
+    );
+    let zips = tmp.0.join("lambda");
+    let mut zip_args = vec![zips.to_str().unwrap()];
+    zip_args.extend(FUNCTIONS.iter().copied());
+    python(MAKE_ZIPS, &zip_args);
+
+    let dir = "deploy/terraform/examples/registry-plan";
+    std::fs::create_dir_all(tf.root.join(dir)).unwrap();
+    let main = tf.root.join(dir).join("main.tf");
+    let write = |region: &str, arguments: &str| {
+        std::fs::write(
+            &main,
+            format!(
+                r#"provider "aws" {{
+  region                      = "{region}"
+  access_key                  = "testing"
+  secret_key                  = "testing"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  endpoints {{
+    sts = "{endpoint}"
+  }}
+}}
+
+module "m" {{
+  source             = "../.."
+  organization_id    = "o-exampleorg1"
+  lambda_zip_dir     = "{zips}"
+  deploy_member_role = false
+  {arguments}
+}}
+
+output "account_registry" {{
+  value = module.m.account_registry
+}}
+"#,
+                endpoint = moto.endpoint(),
+                zips = zips.display(),
+            ),
+        )
+        .unwrap();
+    };
+    write("us-east-1", "");
+    tf.ok(
+        dir,
+        &["init", "-backend=false", "-input=false", "-no-color"],
+    );
+    let plan = |region: &str, arguments: &str| -> Value {
+        write(region, arguments);
+        let file = tmp.0.join(format!("{region}.tfplan"));
+        tf.ok(
+            dir,
+            &[
+                "plan",
+                "-no-color",
+                "-input=false",
+                &format!("-out={}", file.display()),
+            ],
+        );
+        serde_json::from_str(&tf.ok(dir, &["show", "-json", file.to_str().unwrap()])).unwrap()
+    };
+    // Planned resources by address (module.m. left off), and what each configured expression
+    // of the module's resources refers to.
+    let created = |plan: &Value| -> BTreeMap<String, Value> {
+        plan["resource_changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["change"]["actions"] == json!(["create"]))
+            .map(|c| {
+                (
+                    c["address"]
+                        .as_str()
+                        .unwrap()
+                        .trim_start_matches("module.m.")
+                        .to_owned(),
+                    c["change"]["after"].clone(),
+                )
+            })
+            .collect()
+    };
+    let references = |plan: &Value, address: &str, attribute: &str| -> Vec<String> {
+        let resources = plan["configuration"]["root_module"]["module_calls"]["m"]["module"]
+            ["resources"]
+            .as_array()
+            .unwrap();
+        let r = resources
+            .iter()
+            .find(|r| r["address"] == address)
+            .unwrap_or_else(|| panic!("{address} is not in the configuration"));
+        serde_json::from_value(r["expressions"][attribute]["references"].clone())
+            .unwrap_or_else(|_| panic!("{address}.{attribute} refers to nothing: {r}"))
+    };
+    let functions_of = |resources: &BTreeMap<String, Value>| -> BTreeMap<String, Value> {
+        resources
+            .iter()
+            .filter_map(|(address, after)| {
+                let name = address
+                    .strip_prefix("aws_lambda_function.this[\"")?
+                    .strip_suffix("\"]")?;
+                Some((
+                    name.to_owned(),
+                    after["environment"][0]["variables"].clone(),
+                ))
+            })
+            .collect()
+    };
+
+    // The hub in us-east-1: both rules, each with its target and its own permission.
+    let east = plan("us-east-1", "");
+    let resources = created(&east);
+    let functions = functions_of(&resources);
+    assert_eq!(
+        functions.keys().cloned().collect::<BTreeSet<_>>(),
+        set(FUNCTIONS)
+    );
+    for (name, environment) in &functions {
+        assert_eq!(
+            environment["ACCOUNT_REGISTRY_BUCKET"], "uptime-scheduler-results-123456789012-us-east-1",
+            "{name}: the results bucket holds the registry"
+        );
+        assert_eq!(environment["OPT_IN_MAX_AGE_MINUTES"], "60", "{name}");
+        assert_eq!(environment["REGISTRY_TAG_READS"], "3000", "{name}");
+    }
+    let refresh = &resources["aws_lambda_function.this[\"refresh-accounts\"]"];
+    assert_eq!(refresh["function_name"], "uptime-scheduler-refresh-accounts");
+    assert_eq!(refresh["timeout"], 900);
+    assert_eq!(
+        refresh["description"],
+        "Keeps the account registry: walks the Organization and reads the accounts' opt-in tags, on a schedule and on Organizations' events."
+    );
+    let schedule = &resources["aws_cloudwatch_event_rule.registry_refresh[0]"];
+    assert_eq!(schedule["schedule_expression"], "rate(10 minutes)");
+    let events = &resources["aws_cloudwatch_event_rule.organizations_events[0]"];
+    let pattern: Value = serde_json::from_str(events["event_pattern"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        pattern,
+        json!({
+            "source": ["aws.organizations"],
+            "detail-type": ["AWS API Call via CloudTrail", "AWS Service Event via CloudTrail"],
+            "detail": {
+                "eventSource": ["organizations.amazonaws.com"],
+                "eventName": ORGANIZATIONS_EVENT_NAMES
+            }
+        })
+    );
+    for rule in ["registry_refresh", "organizations_events"] {
+        let permission = &resources[&format!("aws_lambda_permission.{rule}[0]")];
+        assert_eq!(permission["principal"], "events.amazonaws.com", "{rule}");
+        assert_eq!(permission["action"], "lambda:InvokeFunction", "{rule}");
+        assert!(
+            references(&east, &format!("aws_lambda_permission.{rule}"), "source_arn")
+                .contains(&format!("aws_cloudwatch_event_rule.{rule}[0].arn")),
+            "{rule}: the permission is for that rule only"
+        );
+        assert!(
+            references(&east, &format!("aws_lambda_permission.{rule}"), "function_name")
+                .contains(&"aws_lambda_function.this[\"refresh-accounts\"].function_name".to_owned()),
+            "{rule}: the permission is on refresh-accounts"
+        );
+        assert!(
+            resources.contains_key(&format!("aws_cloudwatch_event_target.{rule}[0]")),
+            "{rule} has a target"
+        );
+        let target = references(&east, &format!("aws_cloudwatch_event_target.{rule}"), "arn");
+        assert!(
+            target.contains(&"aws_lambda_function.this[\"refresh-accounts\"].arn".to_owned()),
+            "{rule} invokes refresh-accounts: {target:?}"
+        );
+    }
+    assert_eq!(
+        east["planned_values"]["outputs"]["account_registry"]["value"]["organizations_events_rule"],
+        true,
+        "{}",
+        east["planned_values"]["outputs"]["account_registry"]
+    );
+
+    // Elsewhere: the schedule alone.
+    let west = plan("eu-west-1", "registry_refresh_minutes = 1");
+    let resources = created(&west);
+    assert_eq!(
+        resources["aws_cloudwatch_event_rule.registry_refresh[0]"]["schedule_expression"],
+        "rate(1 minute)"
+    );
+    assert!(resources.contains_key("aws_lambda_permission.registry_refresh[0]"));
+    let organizations: Vec<&String> = resources
+        .keys()
+        .filter(|a| a.contains("organizations_events"))
+        .collect();
+    assert!(
+        organizations.is_empty(),
+        "no Organizations rule outside us-east-1: {organizations:?}"
+    );
+    assert_eq!(
+        west["planned_values"]["outputs"]["account_registry"]["value"]["organizations_events_rule"],
+        false
+    );
+
+    // Without the registry, even in us-east-1: the five functions, none of its settings, rules
+    // or permissions.
+    let off = plan("us-east-1", "account_registry = false");
+    let resources = created(&off);
+    let functions = functions_of(&resources);
+    assert_eq!(
+        functions.keys().cloned().collect::<BTreeSet<_>>(),
+        &set(FUNCTIONS) - &set(&["refresh-accounts"])
+    );
+    for (name, environment) in &functions {
+        for key in REGISTRY_ENVIRONMENT {
+            assert!(environment.get(key).is_none(), "{name}: {key} without the registry");
+        }
+    }
+    let registry: Vec<&String> = resources
+        .keys()
+        .filter(|a| {
+            a.starts_with("aws_cloudwatch_event_")
+                || a.starts_with("aws_lambda_permission.")
+                || a.contains("refresh-accounts")
+        })
+        .collect();
+    assert!(registry.is_empty(), "{registry:?}");
+    assert!(off["planned_values"]["outputs"]["account_registry"]
+        .get("value")
+        .is_none_or(Value::is_null));
     drop(moto);
 }
 
