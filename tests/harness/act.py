@@ -10,6 +10,16 @@
     {"op": "tag", ..., "tags": {"uptime-scheduler:override": "running until 2026-12-01T21:00Z"}}
     {"op": "untag", ..., "keys": ["uptime-scheduler:override"]}
 
+or name an account of the Organization, and change its own tags (Organizations TagResource and
+UntagResource, as the management account), as an account owner opts in or out:
+
+    {"op": "tag-account", "account": "210987654321", "tags": {"uptime-scheduler:enabled": "true"}}
+    {"op": "untag-account", "account": "210987654321", "keys": ["uptime-scheduler:enabled"]}
+
+or write an object (JSON) to a bucket of the hub account, as the scheduler's own state is written:
+
+    {"op": "put-object", "bucket": "uptime-scheduler-results", "key": "account-registry/accounts.json", "body": {...}}
+
 `describe` (optional) then reads every instance of those accounts and regions. Output (stdout):
 {"done": N, "instances": {"i-...": {"account", "region", "state", "tags": {...}}}} (`instances` only with
 `describe`). Member accounts are reached through sts:AssumeRole into OrganizationAccountAccessRole, as
@@ -33,7 +43,8 @@ MANAGEMENT_ACCOUNT = "123456789012"
 ACCESS_ROLE = "OrganizationAccountAccessRole"
 BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=120)
 PLAIN = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-OPS = {"stop", "start", "tag", "untag"}
+OPS = {"stop", "start", "tag", "untag", "tag-account", "untag-account", "put-object"}
+ACCOUNT_OPS = {"tag-account", "untag-account"}
 
 
 class BadInput(Exception):
@@ -59,6 +70,12 @@ class Moto:
             self._creds[account] = assumed_credentials(sts, account, ACCESS_ROLE, "by-hand")
         return self._creds[account]
 
+    def organizations(self):
+        """Organizations as the management account (it owns the accounts' tags)."""
+        return self.session.client(
+            "organizations", region_name="us-east-1", endpoint_url=self.endpoint, config=BOTO_CONFIG, **PLAIN
+        )
+
     def ec2(self, account: str, region: str):
         key = (account, region)
         if key not in self._ec2:
@@ -75,12 +92,30 @@ def check_op(n: int, op: Any) -> dict:
     kind = op.get("op")
     if kind not in OPS:
         raise BadInput(f"{where}: 'op' must be one of {sorted(OPS)}")
-    allowed = {"op", "account", "region", "instances"} | ({"tags"} if kind == "tag" else set())
-    allowed |= {"keys"} if kind == "untag" else set()
+    if kind == "put-object":
+        if set(op) != {"op", "bucket", "key", "body"}:
+            raise BadInput(f"{where}: put-object takes exactly 'bucket', 'key' and 'body'")
+        if not all(isinstance(op[k], str) and op[k] for k in ("bucket", "key")):
+            raise BadInput(f"{where}: 'bucket' and 'key' must be non-empty strings")
+        return op
+    base = {"op", "account"} if kind in ACCOUNT_OPS else {"op", "account", "region", "instances"}
+    allowed = base | ({"tags"} if kind in ("tag", "tag-account") else set())
+    allowed |= {"keys"} if kind in ("untag", "untag-account") else set()
     if set(op) - allowed:
         raise BadInput(f"{where}: unknown key(s) {sorted(set(op) - allowed)}")
     if not isinstance(op.get("account"), str) or not re.fullmatch(r"\d{12}", op["account"]):
         raise BadInput(f"{where}: 'account' must be a 12-digit account id")
+    if kind in ACCOUNT_OPS:
+        kind = kind.removesuffix("-account")
+        if kind == "tag" and not (
+            isinstance(op.get("tags"), dict) and op["tags"] and all(isinstance(v, str) for v in op["tags"].values())
+        ):
+            raise BadInput(f"{where}: 'tags' must be a non-empty object of string values")
+        if kind == "untag" and not (
+            isinstance(op.get("keys"), list) and op["keys"] and all(isinstance(k, str) for k in op["keys"])
+        ):
+            raise BadInput(f"{where}: 'keys' must be a non-empty list of tag keys")
+        return op
     if not isinstance(op.get("region"), str) or not op["region"]:
         raise BadInput(f"{where}: 'region' is required")
     ids = op.get("instances")
@@ -98,6 +133,17 @@ def check_op(n: int, op: Any) -> dict:
 
 
 def apply(moto: Moto, op: dict) -> None:
+    if op["op"] == "put-object":
+        s3 = moto.session.client("s3", region_name="us-east-1", endpoint_url=moto.endpoint, config=BOTO_CONFIG, **PLAIN)
+        s3.put_object(Bucket=op["bucket"], Key=op["key"], Body=json.dumps(op["body"]).encode())
+        return
+    if op["op"] in ACCOUNT_OPS:
+        org = moto.organizations()
+        if op["op"] == "tag-account":
+            org.tag_resource(ResourceId=op["account"], Tags=[{"Key": k, "Value": v} for k, v in op["tags"].items()])
+        else:
+            org.untag_resource(ResourceId=op["account"], TagKeys=op["keys"])
+        return
     ec2 = moto.ec2(op["account"], op["region"])
     ids = op["instances"]
     if op["op"] == "stop":

@@ -55,6 +55,9 @@ pub struct SelectionCounts {
     pub inactive: u64,
     pub excluded: u64,
     pub failed: u64,
+    /// Accounts the account registry has not read the tags of yet (ADR 0013), left alone.
+    #[serde(default)]
+    pub not_yet_read: u64,
 }
 
 /// `list-accounts` response.

@@ -100,8 +100,14 @@ impl Entry {
 pub enum OptInView<'a> {
     /// Tags read within the bound.
     Fresh(&'a BTreeMap<String, String>),
-    /// Never read, or read longer ago than the bound: the run must not act on them.
-    Unconfirmed { read_at: Option<Timestamp> },
+    /// Read longer ago than the bound: the run must not act on them. `tags` are what the
+    /// last read said (an account that had opted out then is simply not selected).
+    Stale {
+        read_at: Timestamp,
+        tags: &'a BTreeMap<String, String>,
+    },
+    /// Never read (new to the registry).
+    NotYetRead,
 }
 
 /// The result of a walk of the Organization's tree.
@@ -243,7 +249,8 @@ impl Registry {
     pub fn opt_in(entry: &Entry, now: Timestamp, max_age: SignedDuration) -> OptInView<'_> {
         match (&entry.tags, entry.tags_read_at) {
             (Some(tags), Some(at)) if now.duration_since(at) <= max_age => OptInView::Fresh(tags),
-            (_, read_at) => OptInView::Unconfirmed { read_at },
+            (Some(tags), Some(read_at)) => OptInView::Stale { read_at, tags },
+            _ => OptInView::NotYetRead,
         }
     }
 
@@ -391,16 +398,14 @@ mod tests {
             Registry::opt_in(one, t("11:00:00"), bound),
             OptInView::Fresh(_)
         ));
-        assert_eq!(
+        assert!(matches!(
             Registry::opt_in(one, t("11:00:01"), bound),
-            OptInView::Unconfirmed {
-                read_at: Some(t("10:00:00"))
-            }
-        );
+            OptInView::Stale { read_at, .. } if read_at == t("10:00:00")
+        ));
         let two = &r.accounts[&id(2)];
         assert_eq!(
             Registry::opt_in(two, t("10:00:00"), bound),
-            OptInView::Unconfirmed { read_at: None }
+            OptInView::NotYetRead
         );
         assert_eq!(r.tag_read_order(), [id(2), id(1)], "never read first");
         assert_eq!(r.oldest_tag_read(), Some(None));

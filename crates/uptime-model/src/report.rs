@@ -486,6 +486,9 @@ pub enum AccountSkipReason {
     OutsideRequestedUnits,
     /// The account's regions tag is malformed; the account is left alone.
     InvalidRegionsTag,
+    /// The account registry (ADR 0013) has not read the account's tags yet (an account new
+    /// to it): left alone until it has.
+    OptInNotYetRead,
 }
 
 impl AccountSkipReason {
@@ -497,6 +500,7 @@ impl AccountSkipReason {
             Self::NotOptedIn => "not-opted-in",
             Self::OutsideRequestedUnits => "outside-requested-units",
             Self::InvalidRegionsTag => "invalid-regions-tag",
+            Self::OptInNotYetRead => "opt-in-not-yet-read",
         }
     }
 }
@@ -1035,6 +1039,7 @@ mod tests {
             AccountSkipReason::NotOptedIn,
             AccountSkipReason::OutsideRequestedUnits,
             AccountSkipReason::InvalidRegionsTag,
+            AccountSkipReason::OptInNotYetRead,
         ] {
             assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
         }

@@ -14,7 +14,9 @@ pub mod process;
 
 pub use digests::FakeDigests;
 pub use fake::{Call, FakeCloud, FakeCompute, Launch, Op, RecordingPause};
-pub use local::{run_state_machine, FaultProxy, LambdaEmulator, LocalExecution, PriceListStub};
+pub use local::{
+    run_state_machine, FaultProxy, LambdaEmulator, LocalExecution, PriceListStub, REGISTRY_FUNCTION,
+};
 pub use objects::FakeObjects;
 pub use output::Captured;
 pub use process::spawn_fed;

@@ -29,6 +29,10 @@ pub const FUNCTIONS: [&str; 5] = [
     "verify-starts",
 ];
 
+/// The function that keeps the account registry (ADR 0013): not a state of the state machine,
+/// started only where the functions' environment names a registry bucket.
+pub const REGISTRY_FUNCTION: &str = "refresh-accounts";
+
 /// Where the Lambda binaries are: `UPTIME_BIN_DIR`, else the cargo target directory's `debug`.
 pub fn binary_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("UPTIME_BIN_DIR") {
@@ -87,8 +91,9 @@ pub struct LambdaEmulator {
 }
 
 impl LambdaEmulator {
-    /// Starts the emulator and `copies` processes of each function in [`FUNCTIONS`], with `env`
-    /// (the AWS endpoint, the function configuration) on top of the Lambda runtime variables.
+    /// Starts the emulator and `copies` processes of each function in [`FUNCTIONS`] (and one
+    /// of [`REGISTRY_FUNCTION`] when `env` sets `ACCOUNT_REGISTRY_BUCKET`), with `env` (the AWS
+    /// endpoint, the function configuration) on top of the Lambda runtime variables.
     pub fn start(env: &[(&str, String)], copies: usize) -> LambdaEmulator {
         let watch_bin = venv_bin("cargo-lambda");
         assert!(
@@ -118,7 +123,12 @@ impl LambdaEmulator {
             logs: vec![log_path],
         };
         wait_for_port(port, "cargo lambda watch");
-        for name in FUNCTIONS {
+        let registry = env.iter().any(|(k, _)| *k == "ACCOUNT_REGISTRY_BUCKET");
+        let functions = FUNCTIONS
+            .iter()
+            .map(|name| (*name, copies))
+            .chain(registry.then_some((REGISTRY_FUNCTION, 1)));
+        for (name, copies) in functions {
             let bin = binary_dir().join(name);
             assert!(
                 bin.exists(),
@@ -153,6 +163,23 @@ impl LambdaEmulator {
     /// The Invoke API base URL.
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Invokes `function` with `payload` through the Invoke API, as EventBridge invokes
+    /// refresh-accounts: `Ok(response)`, or `Err(error)` when the function failed (its error
+    /// name and message, as Lambda reports a function error).
+    pub fn invoke(&self, function: &str, payload: &Value) -> Result<Value, Value> {
+        let path = format!("/2015-03-31/functions/{function}/invocations");
+        let (status, head, body) = http_exchange(self.port, "POST", &path, Some(payload));
+        assert!(status == 200, "invoking {function}: HTTP {status}: {body}");
+        let value: Value = serde_json::from_str(&body).unwrap_or_else(|e| {
+            panic!("invoking {function}: the answer is not JSON ({e}): {body}")
+        });
+        if head.to_ascii_lowercase().contains("x-amz-function-error") {
+            Err(value)
+        } else {
+            Ok(value)
+        }
     }
 
     /// The tail of every log, for a failure message.
@@ -308,6 +335,17 @@ impl Drop for HarnessServer {
 
 /// A minimal HTTP/1.1 exchange on loopback (control endpoints only).
 fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> (u16, String) {
+    let (status, _, body) = http_exchange(port, method, path, body);
+    (status, body)
+}
+
+/// [`http`] with the response's head, a chunked body decoded.
+fn http_exchange(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> (u16, String, String) {
     let body = body.map(Value::to_string).unwrap_or_default();
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to the proxy");
     write!(
@@ -323,11 +361,35 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> (u16, Stri
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let body = response
+    let (head, body) = response
         .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
+        .map(|(h, b)| (h.to_owned(), b.to_owned()))
         .unwrap_or_default();
-    (status, body)
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(&body)
+    } else {
+        body
+    };
+    (status, head, body)
+}
+
+/// A chunked HTTP/1.1 body's content.
+fn dechunk(mut rest: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if n == 0 || tail.len() < n {
+            break;
+        }
+        out.push_str(&tail[..n]);
+        rest = tail[n..].trim_start_matches("\r\n");
+    }
+    out
 }
 
 /// The result of one local execution (see `tests/sfn/run-execution.mjs`).

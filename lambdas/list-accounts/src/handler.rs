@@ -50,6 +50,7 @@ pub async fn handle(
         selected = selection.counts.selected,
         not_opted_in = selection.counts.not_opted_in,
         failed = selection.counts.failed,
+        not_yet_read = selection.counts.not_yet_read,
         "accounts selected"
     );
     // The selection goes to S3, not into the state: the account Map reads it with its
@@ -400,7 +401,7 @@ mod tests {
             .collect();
         r.apply_walk(walked, clock());
         let keys = ["uptime-scheduler:enabled", "uptime-scheduler:regions"];
-        for (id, tags, at) in accounts {
+        for (id, tags, at) in accounts.iter().filter(|(_, _, at)| !at.is_empty()) {
             let tags = tags
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -448,6 +449,10 @@ mod tests {
                 ("222222222222", off, "2026-11-24T18:30:00Z"),
                 // Opted in, but read 61 minutes before the clock: unconfirmed.
                 ("333333333333", on, "2026-11-24T17:59:00Z"),
+                // Opted out when read as long ago: simply not opted in.
+                ("444444444444", off, "2026-11-24T17:59:00Z"),
+                // New to the registry, never read: left alone, counted.
+                ("555555555555", on, ""),
             ]),
         );
         let r = list_from_registry(&cloud, &store, event(json!({"action": "stop"})))
@@ -458,8 +463,9 @@ mod tests {
             store.get("results", "account-lists/nightly.json").unwrap(),
             json!(["111111111111"])
         );
-        assert_eq!(r.counts.listed, 3);
-        assert_eq!(r.counts.not_opted_in, 1);
+        assert_eq!(r.counts.listed, 5);
+        assert_eq!(r.counts.not_opted_in, 2);
+        assert_eq!(r.counts.not_yet_read, 1);
         assert_eq!(r.counts.failed, 1);
         let failed = &r.failed_accounts[0];
         assert_eq!(failed.account.as_str(), "333333333333");

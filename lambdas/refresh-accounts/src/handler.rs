@@ -518,4 +518,42 @@ mod tests {
         assert!(e.message.contains("listing the roots"), "{}", e.message);
         assert!(store.get("results", REGISTRY_KEY).is_none());
     }
+
+    /// The examples of docs/lambda-contracts.md's refresh-accounts section: its events are
+    /// accepted as what they say, and its response has exactly the fields a refresh answers.
+    #[tokio::test]
+    async fn the_documented_events_and_response_are_the_contract() {
+        let doc = include_str!("../../../docs/lambda-contracts.md");
+        let section = doc
+            .split("\n## refresh-accounts\n")
+            .nth(1)
+            .expect("the section");
+        let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+        let examples: Vec<Value> = section
+            .split("```json\n")
+            .skip(1)
+            .map(|b| serde_json::from_str(&b[..b.find("```").unwrap()]).unwrap())
+            .collect();
+        assert_eq!(examples.len(), 4);
+        assert_eq!(trigger(examples[0].clone()).unwrap(), Trigger::Scheduled);
+        assert_eq!(trigger(examples[1].clone()).unwrap(), Trigger::Scheduled);
+        let Trigger::Organizations { event, work } = trigger(examples[2].clone()).unwrap() else {
+            panic!("an Organizations event");
+        };
+        assert_eq!(event, "UntagResource");
+        assert!(!work.walk && work.tags_of.len() == 1);
+        let cloud = FakeCloud::new();
+        cloud.add_enabled_account("111111111111");
+        let r = run(
+            &cloud,
+            &FakeObjects::default(),
+            clock(),
+            examples[0].clone(),
+        )
+        .await
+        .unwrap();
+        let got = serde_json::to_value(&r).unwrap();
+        let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(&got), keys(&examples[3]));
+    }
 }

@@ -11,6 +11,9 @@ use uptime_testkit::{run_state_machine, FaultProxy, LambdaEmulator, LocalExecuti
 /// The regions the functions use when neither the input nor an account tag names any.
 pub const DEFAULT_REGIONS: &str = "eu-west-1,us-east-1";
 
+/// The results bucket seed.py creates (the deployment's `results_bucket`).
+pub const RESULTS_BUCKET: &str = "uptime-scheduler-results";
+
 #[derive(Debug)]
 pub struct Stack {
     // Field order is drop order: functions first, then the proxy, then moto.
@@ -25,6 +28,18 @@ impl Stack {
     /// Starts moto, seeds `spec` (see tests/harness/seed.py), and starts the Lambdas, talking to
     /// moto through the fault proxy when `with_proxy`.
     pub fn start(spec: &Value, with_proxy: bool) -> Stack {
+        Self::start_with(spec, with_proxy, &[])
+    }
+
+    /// [`Stack::start`] with the account registry (ADR 0013) in the seeded results bucket:
+    /// list-accounts reads it, and refresh-accounts runs to keep it ([`Stack::refresh`]).
+    pub fn start_with_registry(spec: &Value) -> Stack {
+        let bucket = ("ACCOUNT_REGISTRY_BUCKET", RESULTS_BUCKET.to_owned());
+        Self::start_with(spec, false, &[bucket])
+    }
+
+    /// [`Stack::start`] with more function settings.
+    pub fn start_with(spec: &Value, with_proxy: bool, extra: &[(&'static str, String)]) -> Stack {
         let moto = Moto::start();
         let inventory = moto.seed(spec);
         let proxy = with_proxy.then(|| FaultProxy::start(&moto.endpoint()));
@@ -32,7 +47,8 @@ impl Stack {
             .as_ref()
             .map(FaultProxy::endpoint)
             .unwrap_or_else(|| moto.endpoint());
-        let env = lambda_env(aws_endpoint, DEFAULT_REGIONS);
+        let mut env = lambda_env(aws_endpoint, DEFAULT_REGIONS);
+        env.extend(extra.iter().cloned());
         let mut lambdas = LambdaEmulator::start(&env, 2);
         // Step Functions reads an ItemReader's object itself, not through the functions' proxy.
         lambdas.s3_endpoint = Some(moto.endpoint());
@@ -42,6 +58,13 @@ impl Stack {
             moto,
             inventory,
         }
+    }
+
+    /// Invokes refresh-accounts with `event` (an EventBridge schedule's or an Organizations
+    /// event), as EventBridge would; its answer, or its error.
+    pub fn refresh(&self, event: &Value) -> Result<Value, Value> {
+        self.lambdas
+            .invoke(uptime_testkit::REGISTRY_FUNCTION, event)
     }
 
     /// The account id seeded under `name`.

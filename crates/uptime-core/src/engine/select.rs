@@ -94,9 +94,10 @@ pub async fn select_accounts(
 /// [`select_accounts`] from the account registry (ADR 0013) instead of Organizations: the
 /// same filters and opt-in rule, over the registry's present accounts (those under the
 /// requested OUs by their recorded paths). An account whose tags the registry has not read
-/// within `max_age` before `clock` (the real time, whatever the run's `now`) is not selected:
-/// it is reported failed with when its opt-in was last confirmed, so a registry that stopped
-/// being refreshed never acts on an opt-in that may have been withdrawn.
+/// within `max_age` before `clock` (the real time, whatever the run's `now`) is never
+/// selected: when the last read said opted in it is reported failed with when that was, so
+/// a registry that stopped being refreshed never acts on an opt-in that may have been
+/// withdrawn. An account the registry never read is left alone and counted (`not_yet_read`).
 pub fn select_from_registry(
     registry: &Registry,
     req: &RunRequest,
@@ -126,16 +127,22 @@ pub fn select_from_registry(
         };
         match Registry::opt_in(entry, clock, max_age) {
             OptInView::Fresh(tags) => decide(&mut sel, req, &id, tags, settings),
-            OptInView::Unconfirmed { read_at } => {
-                let when = match read_at {
-                    Some(at) => format!("were last read at {at}"),
-                    None => "were never read".to_owned(),
-                };
+            OptInView::NotYetRead => {
+                sel.counts.not_yet_read += 1;
+                skip_named(&mut sel, req, &id, AccountSkipReason::OptInNotYetRead, None);
+            }
+            // Opted out when last read: not selected, whatever its age.
+            OptInView::Stale { tags, .. } if opt_in(&id, tags, &settings.tags).is_err() => {
+                decide(&mut sel, req, &id, tags, settings)
+            }
+            // Opted in when last read, but too long ago to act on.
+            OptInView::Stale { read_at, .. } => {
                 let minutes = max_age.as_mins();
                 let message = format!(
-                    "opt-in unconfirmed: the account registry's tags for this account {when}, \
-                     not within the last {minutes} minutes (OPT_IN_MAX_AGE_MINUTES); the \
-                     account is left alone until refresh-accounts reads them again"
+                    "opt-in unconfirmed: the account registry last read this account's tags \
+                     (opted in) at {read_at}, not within the last {minutes} minutes \
+                     (OPT_IN_MAX_AGE_MINUTES); the account is left alone until \
+                     refresh-accounts reads them again"
                 );
                 fail(
                     &mut sel,

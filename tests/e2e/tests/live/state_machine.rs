@@ -548,3 +548,186 @@ fn a_start_that_falls_back_to_stopped_is_reported_as_kms_access() {
     // A stop run never waits or verifies.
     assert_eq!(evening.invocations("verify-starts"), 0);
 }
+
+/// An Organizations event as CloudTrail delivers it on EventBridge (us-east-1).
+fn organizations_event(name: &str, request: Value) -> Value {
+    json!({"version": "0", "id": "7", "detail-type": "AWS API Call via CloudTrail",
+           "source": "aws.organizations", "account": "123456789012", "region": "us-east-1",
+           "time": "2026-12-04T10:00:00Z", "resources": [],
+           "detail": {"eventSource": "organizations.amazonaws.com", "eventName": name,
+                      "requestParameters": request}})
+}
+
+/// EventBridge's scheduled event, as the registry's refresh rule sends it.
+fn scheduled_event() -> Value {
+    json!({"version": "0", "id": "8", "detail-type": "Scheduled Event", "source": "aws.events",
+           "account": "123456789012", "region": "us-east-1", "time": "2026-12-04T10:00:00Z",
+           "resources": ["arn:aws:events:us-east-1:123456789012:rule/uptime-scheduler-refresh-accounts"],
+           "detail": {}})
+}
+
+/// The opt-in bound (ADR 0013) end to end, with the account registry: the run reads one
+/// object and calls Organizations not at all; an account that opts out (its untag event) is
+/// not touched by the next run, one that opts in (its tag event) is; and an opt-in the
+/// registry last confirmed longer ago than OPT_IN_MAX_AGE_MINUTES is never acted on, even if
+/// it still says "opted in" (the event path broke), until a refresh reads it again.
+#[test]
+fn the_account_registry_bounds_how_long_an_opt_out_can_be_missed() {
+    let stack = Stack::start_with_registry(&scenario_org());
+    let (qa, sandbox) = (stack.account("qa"), stack.account("sandbox"));
+    let input = json!({"action": "stop", "schedule": "office-hours"});
+
+    // A new deployment before its first refresh: the run fails at once, nothing contacted.
+    stack.record();
+    let early = stack.run("before-the-first-refresh", input.clone());
+    let calls = stack.recorded();
+    assert_eq!(early.status(), "FAILED", "{}", early.raw);
+    assert_eq!(early.error(), Some("Misconfigured"));
+    assert!(early
+        .cause()
+        .unwrap_or_default()
+        .contains("does not exist yet"));
+    assert_eq!(calls["mutating"], json!([]), "{calls}");
+    assert_eq!(early.invocations("prepare-account"), 0);
+
+    // The first scheduled refresh walks the Organization and reads every account's tags.
+    let first = stack
+        .refresh(&scheduled_event())
+        .expect("the refresh succeeds");
+    assert_eq!(first["walked"], true, "{first}");
+    assert_eq!(
+        first["accounts"], 6,
+        "5 seeded and the management account: {first}"
+    );
+    assert_eq!(
+        (first["tags_read"].as_u64(), first["never_read"].as_u64()),
+        (Some(6), Some(0))
+    );
+
+    stack.record();
+    let run = stack.run("nightly-stop", input.clone());
+    let calls = stack.recorded();
+    assert_eq!(run.status(), "SUCCEEDED", "{}", run.raw);
+    let by_action = calls["by_action"].as_object().unwrap();
+    assert!(
+        !by_action.keys().any(|a| a.starts_with("organizations:")),
+        "the run read the registry, not Organizations: {calls}"
+    );
+    let summary = summary_of(&run);
+    assert_eq!(
+        summary["accounts"]["total"], 3,
+        "dev, staging, qa: {summary}"
+    );
+    assert_eq!(summary["instances"]["stopped"], 9);
+
+    // qa opts out and sandbox opts in; their events reach the registry. Someone starts qa's
+    // instances by hand: a stop that still took qa for opted in would stop them again.
+    let qa_instances = stack.instances("qa", |_| true);
+    stack.act(&json!([
+        {"op": "start", "account": qa, "region": "eu-west-1", "instances": qa_instances},
+        {"op": "untag-account", "account": qa, "keys": ["uptime-scheduler:enabled"]},
+        {"op": "tag-account", "account": sandbox, "tags": {"uptime-scheduler:enabled": "true"}},
+    ]));
+    let untag = organizations_event(
+        "UntagResource",
+        json!({"resourceId": qa, "tagKeys": ["uptime-scheduler:enabled"]}),
+    );
+    let r = stack.refresh(&untag).expect("the untag event is applied");
+    assert_eq!(
+        (r["walked"].as_bool(), r["tags_read"].as_u64()),
+        (Some(false), Some(1)),
+        "{r}"
+    );
+    let tag = organizations_event(
+        "TagResource",
+        json!({"resourceId": sandbox, "tags": [{"key": "uptime-scheduler:enabled", "value": "true"}]}),
+    );
+    stack.refresh(&tag).expect("the tag event is applied");
+
+    stack.record();
+    let run = stack.run("after-the-events", input.clone());
+    let calls = stack.recorded();
+    assert_eq!(run.status(), "SUCCEEDED", "{}", run.raw);
+    let states = stack.states();
+    assert!(
+        all(&states_of(&states, &qa_instances), "running"),
+        "qa untouched: {states}"
+    );
+    let sandbox_instances = stack.instances("sandbox", |_| true);
+    assert!(
+        all(&states_of(&states, &sandbox_instances), "stopped"),
+        "{states}"
+    );
+    let stopped: Vec<&str> = calls["mutating"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["instance_ids"].as_array().unwrap().iter())
+        .map(|i| i.as_str().unwrap())
+        .collect();
+    assert_eq!(stopped, [sandbox_instances[0].as_str()], "{calls}");
+
+    // The event path broke: the registry still says qa opted in, from a read 61 minutes ago
+    // (the default bound is 60); every other account read now, none opted in. The run leaves
+    // qa alone and reports why.
+    let now = jiff::Timestamp::now();
+    let mut registry = uptime_model::registry::Registry::default();
+    let accounts: Vec<uptime_model::registry::Walked> = stack.inventory["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| uptime_model::registry::Walked {
+            account: uptime_model::OrgAccount {
+                id: uptime_model::AccountId::parse(a["id"].as_str().unwrap()).unwrap(),
+                name: a["name"].as_str().unwrap().to_owned(),
+                status: uptime_model::AccountStatus::Active,
+            },
+            path: Vec::new(),
+        })
+        .collect();
+    registry.apply_walk(accounts, now);
+    let on = [("uptime-scheduler:enabled".to_owned(), "true".to_owned())].into();
+    let keys = ["uptime-scheduler:enabled"];
+    let none = std::collections::BTreeMap::new();
+    let ids: Vec<uptime_model::AccountId> = registry.accounts.keys().cloned().collect();
+    for id in ids {
+        if id.as_str() == qa {
+            registry.record_tags(&id, &on, &keys, now - jiff::SignedDuration::from_mins(61));
+        } else {
+            registry.record_tags(&id, &none, &keys, now);
+        }
+    }
+    stack.act(
+        &json!([{"op": "put-object", "bucket": uptime_e2e::RESULTS_BUCKET,
+        "key": uptime_model::registry::REGISTRY_KEY,
+        "body": serde_json::from_slice::<Value>(&registry.to_json()).unwrap()}]),
+    );
+    stack.record();
+    let run = stack.run("with-a-stale-opt-in", input.clone());
+    let calls = stack.recorded();
+    assert_eq!(run.status(), "FAILED", "{}", run.raw);
+    assert_eq!(run.error(), Some("RunCompletedWithFailures"));
+    assert_eq!(calls["mutating"], json!([]), "{calls}");
+    let summary = summary_of(&run);
+    assert_eq!(
+        summary["accounts"],
+        json!({"total": 1, "succeeded": 0, "failed": 1}),
+        "{summary}"
+    );
+    let text = summary.to_string();
+    assert!(
+        text.contains(&qa) && text.contains("opt-in unconfirmed"),
+        "{summary}"
+    );
+
+    // The next scheduled refresh reads qa's tags again: opted out, no longer a failure.
+    let r = stack
+        .refresh(&scheduled_event())
+        .expect("the refresh succeeds");
+    assert_eq!(r["never_read"], 0, "{r}");
+    let run = stack.run("after-the-refresh", input);
+    assert_eq!(run.status(), "SUCCEEDED", "{}", run.raw);
+    let summary = summary_of(&run);
+    assert_eq!(summary["accounts"]["failed"], 0, "{summary}");
+    assert!(all(&states_of(&stack.states(), &qa_instances), "running"));
+}

@@ -378,6 +378,7 @@ fn list_accounts(event: &Value, run: &mut RunFacts) -> Value {
         inactive: 100,
         excluded: 50,
         failed: 350,
+        not_yet_read: 0,
     };
     let response = ListAccountsResponse {
         request,
