@@ -377,6 +377,14 @@ async fn the_result_store_reads_objects_from_s3() {
     assert_eq!(serde_json::from_slice::<Value>(&bytes).unwrap(), manifest);
     let missing = store.get_object("results", "nope.json").await.unwrap_err();
     assert_eq!(missing.kind, ErrorKind::NotFound, "{missing:?}");
+    // The account registry's read-modify-write (ADR 0013): S3's If-None-Match and If-Match,
+    // as the fake store honours them.
+    uptime_testkit::contract::check_conditional_writes(
+        &store,
+        "results",
+        "account-registry/accounts.json",
+    )
+    .await;
 }
 
 /// EC2's state transition reason after a stop (`User initiated (… UTC)` on the emulator, GMT on

@@ -2,7 +2,7 @@
 //! the real AWS adapter on moto_server, so the fake cannot drift from what the adapter does.
 
 use std::collections::BTreeSet;
-use uptime_core::{Compute, Connect, Directory, Discovery, ErrorKind};
+use uptime_core::{Compute, Connect, Directory, Discovery, ErrorKind, Precondition, ResultStore};
 use uptime_model::{AccountId, AccountStatus, InstanceId, InstanceState, Lifecycle, Region};
 
 /// The schedule tag value the contract fleet uses.
@@ -42,6 +42,18 @@ pub async fn check_ports<D: Directory, C: Connect>(dir: &D, connect: &C, fleet: 
         .find(|a| a.id == fleet.account)
         .expect("the seeded account is listed");
     assert_eq!(me.status, AccountStatus::Active, "seeded account is ACTIVE");
+    // The registry's walk: from the roots down, every account is found under one of them or
+    // their OUs (the contract fleet's account sits directly under the root).
+    let roots = dir.roots().await.expect("roots");
+    assert_eq!(roots.len(), 1, "one root: {roots:?}");
+    let under = dir
+        .accounts_under(&roots[0])
+        .await
+        .expect("accounts_under the root");
+    assert!(
+        under.iter().any(|a| a.id == fleet.account),
+        "the seeded account is under the root"
+    );
     let tags = dir
         .account_tags(&fleet.account)
         .await
@@ -271,4 +283,59 @@ pub async fn check_ports<D: Directory, C: Connect>(dir: &D, connect: &C, fleet: 
     // Not in the contract: a tag call with an unknown id. EC2 answers InvalidInstanceID.NotFound
     // (the fake does too, see its own test); moto 5.2 accepts it and stores a tag for an
     // instance that does not exist.
+}
+
+/// The conditional writes the account registry relies on (ADR 0013), on `bucket` (existing,
+/// without `key`): a first write only where there is no object, a later one only at the version
+/// read, a lost race answered `false` with nothing written.
+pub async fn check_conditional_writes(store: &impl ResultStore, bucket: &str, key: &str) {
+    assert_eq!(
+        store.get_versioned(bucket, key).await.expect("read"),
+        None,
+        "no object yet"
+    );
+    let first = br#"{"n": 1}"#.to_vec();
+    assert!(
+        store
+            .put_object_if(bucket, key, first.clone(), &Precondition::Absent)
+            .await
+            .expect("first write"),
+        "a first write where there is none holds"
+    );
+    assert!(
+        !store
+            .put_object_if(bucket, key, b"{}".to_vec(), &Precondition::Absent)
+            .await
+            .expect("second first write"),
+        "a second 'first' write loses"
+    );
+    let v1 = store
+        .get_versioned(bucket, key)
+        .await
+        .expect("read")
+        .expect("the object");
+    assert_eq!(v1.body, first);
+    let second = br#"{"n": 2}"#.to_vec();
+    let at_v1 = Precondition::Matches(v1.etag.clone());
+    assert!(
+        store
+            .put_object_if(bucket, key, second.clone(), &at_v1)
+            .await
+            .expect("write at v1"),
+        "a write at the version read holds"
+    );
+    assert!(
+        !store
+            .put_object_if(bucket, key, b"{}".to_vec(), &at_v1)
+            .await
+            .expect("stale write"),
+        "a write at a version since replaced loses"
+    );
+    let v2 = store
+        .get_versioned(bucket, key)
+        .await
+        .expect("read")
+        .expect("the object");
+    assert_eq!(v2.body, second, "the lost writes wrote nothing");
+    assert_ne!(v2.etag, v1.etag);
 }

@@ -120,3 +120,14 @@ async fn tag_calls_are_recorded_with_their_tag_and_can_be_failed() {
     }
     assert!(tagged[0].failed && !tagged[1].failed);
 }
+
+#[tokio::test]
+async fn the_fake_object_store_honours_conditional_writes() {
+    let store = uptime_testkit::FakeObjects::default();
+    uptime_testkit::contract::check_conditional_writes(
+        &store,
+        "results",
+        "account-registry/accounts.json",
+    )
+    .await;
+}
