@@ -12,6 +12,8 @@ pub struct FakeObjects {
     reads: AtomicUsize,
     /// Every write fails with this kind (see [`FakeObjects::refuse_writes`]).
     refused: Mutex<Option<ErrorKind>>,
+    /// A missing object is AccessDenied, not NotFound (see [`FakeObjects::deny_missing`]).
+    deny_missing: std::sync::atomic::AtomicBool,
 }
 
 impl FakeObjects {
@@ -44,6 +46,28 @@ impl FakeObjects {
         format!("\"{:016x}\"", h.finish())
     }
 
+    /// Answers a read of a missing object AccessDenied, as S3 does to a caller without
+    /// `s3:ListBucket` on the bucket (the hub role has none).
+    pub fn deny_missing(&self) {
+        self.deny_missing.store(true, Ordering::SeqCst);
+    }
+
+    fn missing(&self, bucket: &str, key: &str) -> PortError {
+        if self.deny_missing.load(Ordering::SeqCst) {
+            PortError::new(
+                ErrorKind::AccessDenied,
+                Some("AccessDenied"),
+                "Access Denied",
+            )
+        } else {
+            PortError::new(
+                ErrorKind::NotFound,
+                Some("NoSuchKey"),
+                format!("s3://{bucket}/{key} does not exist"),
+            )
+        }
+    }
+
     /// How many reads were answered (found or not).
     pub fn reads(&self) -> usize {
         self.reads.load(Ordering::SeqCst)
@@ -58,13 +82,7 @@ impl ResultStore for FakeObjects {
             .unwrap()
             .get(&(bucket.to_owned(), key.to_owned()))
             .cloned()
-            .ok_or_else(|| {
-                PortError::new(
-                    ErrorKind::NotFound,
-                    Some("NoSuchKey"),
-                    format!("s3://{bucket}/{key} does not exist"),
-                )
-            })
+            .ok_or_else(|| self.missing(bucket, key))
     }
 
     async fn put_object(&self, bucket: &str, key: &str, body: Vec<u8>) -> Result<(), PortError> {
@@ -85,12 +103,14 @@ impl ResultStore for FakeObjects {
     async fn get_versioned(&self, bucket: &str, key: &str) -> Result<Option<Versioned>, PortError> {
         self.reads.fetch_add(1, Ordering::SeqCst);
         let objects = self.objects.lock().unwrap();
-        Ok(objects
-            .get(&(bucket.to_owned(), key.to_owned()))
-            .map(|body| Versioned {
+        match objects.get(&(bucket.to_owned(), key.to_owned())) {
+            Some(body) => Ok(Some(Versioned {
                 body: body.clone(),
                 etag: Self::etag(body),
-            }))
+            })),
+            None if self.deny_missing.load(Ordering::SeqCst) => Err(self.missing(bucket, key)),
+            None => Ok(None),
+        }
     }
 
     async fn put_object_if(

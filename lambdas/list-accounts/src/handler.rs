@@ -110,6 +110,17 @@ async fn read_registry(
                 ),
             ))
         }
+        // S3 answers 403 for a missing object to a role without s3:ListBucket (the hub role
+        // has none): say that this is what a registry not written yet looks like too.
+        Err(e) if e.kind == ErrorKind::AccessDenied => {
+            let mut error = target_error("reading the account registry", &e);
+            error.message.push_str(&format!(
+                " (S3 also answers a missing object so to a role without s3:ListBucket: if \
+                 refresh-accounts has not run yet, s3://{bucket}/{REGISTRY_KEY} does not exist; \
+                 no account was contacted)"
+            ));
+            return Err(error.into());
+        }
         Err(e) => return Err(target_error("reading the account registry", &e).into()),
     };
     Registry::from_json(&bytes).map_err(|m| LambdaError::new(ErrorName::Misconfigured, m))
@@ -490,6 +501,18 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.name, ErrorName::Misconfigured);
         assert!(e.message.contains("does not exist yet"), "{}", e.message);
+        assert!(cloud.calls().is_empty());
+        let denying = FakeObjects::default();
+        denying.deny_missing();
+        let e = list_from_registry(&cloud, &denying, event(json!({"action": "stop"})))
+            .await
+            .unwrap_err();
+        assert_eq!(e.name, ErrorName::AccessDenied);
+        assert!(
+            e.message.contains("refresh-accounts has not run yet"),
+            "{}",
+            e.message
+        );
         assert!(cloud.calls().is_empty());
         store.put("results", REGISTRY_KEY, json!({"version": 7}));
         let e = list_from_registry(&cloud, &store, event(json!({"action": "stop"})))

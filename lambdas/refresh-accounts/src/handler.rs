@@ -7,7 +7,10 @@ use serde::Serialize;
 use serde_json::Value;
 use uptime_core::config::RegistryConfig;
 use uptime_core::engine::registry::{apply_event, refresh_registry, EventWork, RefreshReport};
-use uptime_core::{engine::target_error, Directory, Pause, Precondition, ResultStore, Settings};
+use uptime_core::{
+    engine::target_error, Directory, ErrorKind, Pause, PortError, Precondition, ResultStore,
+    Settings,
+};
 use uptime_lambda::LambdaError;
 use uptime_model::json::StrictValue;
 use uptime_model::registry::{Registry, REGISTRY_KEY};
@@ -126,7 +129,7 @@ pub async fn handle(
         }
     };
     let bucket = registry.bucket.as_str();
-    let (base, _) = read(store, bucket).await?;
+    let (base, _, _) = read(store, bucket).await?;
     let mut mine = base;
     let report = match &trigger {
         Trigger::Organizations { work, .. } => {
@@ -155,7 +158,7 @@ pub async fn handle(
     };
     let mut write_conflicts = 0;
     for _ in 0..WRITE_ATTEMPTS {
-        let (current, expected) = read(store, bucket).await?;
+        let (current, expected, denied) = read(store, bucket).await?;
         let merged = current.merge(mine.clone(), clock);
         let written = store
             .put_object_if(bucket, REGISTRY_KEY, merged.to_json(), &expected)
@@ -182,6 +185,11 @@ pub async fn handle(
             );
             return Ok(response);
         }
+        if let Some(denied) = denied {
+            // The object exists (the write that expected none lost), yet reading it is
+            // denied: a real denial, not the 403 S3 gives for a missing object.
+            return Err(target_error("reading the account registry", &denied).into());
+        }
         write_conflicts += 1;
     }
     Err(LambdaError::new(
@@ -194,21 +202,27 @@ pub async fn handle(
 }
 
 /// The stored registry and the precondition a write of it must meet (a new one when there
-/// is none yet).
+/// is none yet). S3 answers a read of a missing object 403, not 404, to a role without
+/// `s3:ListBucket` (the hub role has none): a denied read is taken for "none yet", with the
+/// denial kept; the write that expects none then tells the two apart (it holds only if there
+/// was none).
 async fn read(
     store: &impl ResultStore,
     bucket: &str,
-) -> Result<(Registry, Precondition), LambdaError> {
-    let stored = store
-        .get_versioned(bucket, REGISTRY_KEY)
-        .await
-        .map_err(|e| LambdaError::from(target_error("reading the account registry", &e)))?;
+) -> Result<(Registry, Precondition, Option<PortError>), LambdaError> {
+    let stored = match store.get_versioned(bucket, REGISTRY_KEY).await {
+        Ok(stored) => stored,
+        Err(e) if e.kind == ErrorKind::AccessDenied => {
+            return Ok((Registry::default(), Precondition::Absent, Some(e)))
+        }
+        Err(e) => return Err(target_error("reading the account registry", &e).into()),
+    };
     match stored {
-        None => Ok((Registry::default(), Precondition::Absent)),
+        None => Ok((Registry::default(), Precondition::Absent, None)),
         Some(v) => {
             let registry = Registry::from_json(&v.body)
                 .map_err(|m| LambdaError::new(ErrorName::Misconfigured, m))?;
-            Ok((registry, Precondition::Matches(v.etag)))
+            Ok((registry, Precondition::Matches(v.etag), None))
         }
     }
 }
@@ -555,5 +569,76 @@ mod tests {
         let got = serde_json::to_value(&r).unwrap();
         let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
         assert_eq!(keys(&got), keys(&examples[3]));
+    }
+
+    /// Without s3:ListBucket, S3 answers the first refresh's read 403: the registry is still
+    /// created (the write that expects no object holds). Once it exists, a denied read is a
+    /// denial: the write that expects none loses, and the refresh fails AccessDenied.
+    #[tokio::test]
+    async fn a_403_for_a_missing_registry_does_not_stop_the_first_refresh() {
+        let cloud = FakeCloud::new();
+        cloud.add_enabled_account("111111111111");
+        let store = FakeObjects::default();
+        store.deny_missing();
+        run(&cloud, &store, clock(), scheduled()).await.unwrap();
+        assert_eq!(stored(&store).accounts.len(), 1);
+
+        struct Denied<'a>(&'a FakeObjects);
+        impl ResultStore for Denied<'_> {
+            async fn get_object(&self, _: &str, _: &str) -> Result<Vec<u8>, PortError> {
+                Err(PortError::new(
+                    ErrorKind::AccessDenied,
+                    Some("AccessDenied"),
+                    "Access Denied",
+                ))
+            }
+            async fn put_object(&self, b: &str, k: &str, body: Vec<u8>) -> Result<(), PortError> {
+                self.0.put_object(b, k, body).await
+            }
+            async fn get_versioned(
+                &self,
+                _: &str,
+                _: &str,
+            ) -> Result<Option<uptime_core::Versioned>, PortError> {
+                Err(PortError::new(
+                    ErrorKind::AccessDenied,
+                    Some("AccessDenied"),
+                    "Access Denied",
+                ))
+            }
+            async fn put_object_if(
+                &self,
+                b: &str,
+                k: &str,
+                body: Vec<u8>,
+                expected: &Precondition,
+            ) -> Result<bool, PortError> {
+                self.0.put_object_if(b, k, body, expected).await
+            }
+        }
+        let before = store.get("results", REGISTRY_KEY);
+        let pause = RecordingPause::default();
+        let e = handle(
+            &cloud,
+            &pause,
+            &Denied(&store),
+            &settings(),
+            &config(),
+            clock(),
+            scheduled(),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.name, ErrorName::AccessDenied);
+        assert!(
+            e.message.contains("reading the account registry"),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            store.get("results", REGISTRY_KEY),
+            before,
+            "nothing overwritten"
+        );
     }
 }
