@@ -145,12 +145,15 @@ pub async fn handle(
             .await?
         }
         _ => {
+            // Re-read tags once older than half the opt-in bound.
+            let due = clock - registry.max_age / 2;
             refresh_registry(
                 directory,
                 pause,
                 settings,
                 &mut mine,
                 registry.tag_reads,
+                due,
                 clock,
             )
             .await?
@@ -311,14 +314,21 @@ mod tests {
             (3, 2, 1)
         );
         assert_eq!(cloud.count(Op::AccountTags), 2);
+        // Ten minutes later: only the one never read (the others are fresh: tags are re-read
+        // once older than half the 60-minute bound).
         let later = clock() + jiff::SignedDuration::from_mins(10);
         let r = run(&cloud, &store, later, scheduled()).await.unwrap();
-        assert_eq!((r.report.tags_read, r.report.never_read), (2, 0));
+        assert_eq!((r.report.tags_read, r.report.never_read), (1, 0));
         let registry = stored(&store);
         assert_eq!(enabled(&registry, "333333333333").as_deref(), Some("true"));
         assert_eq!(registry.walked_at, Some(later));
         assert_eq!(r.report.oldest_tag_read, Some(clock()));
         assert_eq!(r.write_conflicts, 0);
+        // Past half the bound: the two oldest again, within the budget of two.
+        let much_later = clock() + jiff::SignedDuration::from_mins(31);
+        let r = run(&cloud, &store, much_later, scheduled()).await.unwrap();
+        assert_eq!(r.report.tags_read, 2);
+        assert_eq!(r.report.oldest_tag_read, Some(later));
     }
 
     /// An untag event re-reads that one account (one tag read, no walk); a removal walks.
@@ -437,7 +447,7 @@ mod tests {
         run(
             &cloud,
             &objects,
-            clock() - jiff::SignedDuration::from_mins(10),
+            clock() - jiff::SignedDuration::from_mins(40),
             scheduled(),
         )
         .await

@@ -29,7 +29,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
-use uptime_testkit::local::{binary_dir, lambda_env, FUNCTIONS};
+use uptime_testkit::local::{binary_dir, lambda_env, FUNCTIONS, REGISTRY_FUNCTION};
 use uptime_testkit::moto::{repo_root, Moto};
 use uptime_testkit::{run_state_machine, LambdaEmulator};
 
@@ -222,10 +222,14 @@ impl Size {
     /// account list list-accounts writes and the account Map's ItemReader reads (ADR 0012), the
     /// Map's ResultWriter's result file and manifest that summarize-run reads back; and the run
     /// digest, except on a steady-state tick (nothing to say).
+    ///
+    /// No Organizations call: list-accounts reads the account registry instead (one more
+    /// s3:GetObject, ADR 0013).
     fn state_machine_floor(&self, assume_per_account: u64, kind: RunKind) -> BTreeMap<String, u64> {
         let mut floor = self.floor(assume_per_account, kind);
+        floor.retain(|action, _| !action.starts_with("organizations:"));
         floor.insert("s3:PutObject".to_owned(), 3);
-        floor.insert("s3:GetObject".to_owned(), 3);
+        floor.insert("s3:GetObject".to_owned(), 4);
         if kind != RunKind::Steady {
             floor.insert("events:PutEvents".to_owned(), 1);
         }
@@ -301,7 +305,7 @@ fn bench(args: &Args) -> Result<(), String> {
         "sizes": runs,
         "lambdas": lambdas,
         "notes": {
-            "floor": "ListAccounts: ceil((members + management)/20) pages; ListTagsForResource: one per listed account (management included); AssumeRole: one per member account for the CLI, one per Lambda function (prepare-account, schedule-region) per account for the state machine; DescribeRegions: one per account; DescribeInstances: one page per 1,000 instances per account-region; StopInstances: one per 1,000 instances per account-region (BATCH_SIZE's default)",
+            "floor": "ListAccounts: ceil((members + management)/20) pages; ListTagsForResource: one per listed account (management included), the CLI only (the state machine reads the account registry: one s3:GetObject, ADR 0013); AssumeRole: one per member account for the CLI, one per Lambda function (prepare-account, schedule-region) per account for the state machine; DescribeRegions: one per account; DescribeInstances: one page per 1,000 instances per account-region; StopInstances: one per 1,000 instances per account-region (BATCH_SIZE's default)",
         },
     });
     let mut results = results;
@@ -705,12 +709,31 @@ fn reconcile_input(now: &str) -> Value {
 /// first poll before any clock starts.
 /// The functions log JSON, as Lambda's JSON log format asks them to (one line per decision), so
 /// the log bytes measured are the ones CloudWatch Logs would ingest from the functions.
+///
+/// As the Terraform module deploys it, list-accounts reads the account registry (ADR 0013):
+/// refresh-accounts writes it once here, before any clock starts, as its schedule would have
+/// in a deployment. Its calls are not a run's.
 fn emulator(moto: &Moto, regions: &str) -> LambdaEmulator {
-    let mut env = lambda_env(moto.endpoint(), regions);
+    let mut env = registry_env(lambda_env(moto.endpoint(), regions));
     env.push(("AWS_LAMBDA_LOG_FORMAT", "JSON".to_owned()));
     let lambdas = LambdaEmulator::start(&env, COPIES);
     std::thread::sleep(Duration::from_millis(500));
+    if let Err(e) = lambdas.invoke(REGISTRY_FUNCTION, &json!({"action": "refresh"})) {
+        panic!(
+            "refresh-accounts could not write the account registry: {e}\n{}",
+            lambdas.log_tails()
+        );
+    }
     lambdas
+}
+
+/// The results bucket tests/harness/seed.py creates (the deployment's `results_bucket`).
+const RESULTS_BUCKET: &str = "uptime-scheduler-results";
+
+/// The functions' environment with the account registry in the seeded results bucket.
+fn registry_env(mut env: Vec<(&'static str, String)>) -> Vec<(&'static str, String)> {
+    env.push(("ACCOUNT_REGISTRY_BUCKET", RESULTS_BUCKET.to_owned()));
+    env
 }
 
 /// One size: stop, reconcile transition and reconcile steady state, each through the CLI and
@@ -1001,7 +1024,7 @@ fn markdown(results: &Value) -> String {
         })
         .sum();
     md.push_str(&format!(
-        "\nCalls per instance anywhere (an action called at least once per instance at any size, run or runner): {}. The floor column is the CLI's (one AssumeRole per account); the state machine's allows one per function (prepare-account, schedule-region) per account, and counts the run's fixed calls of the hub: its results bucket (the account list list-accounts writes and the ItemReader reads; the ResultWriter's result file and manifest, which summarize-run reads back: 3 s3:PutObject, 3 s3:GetObject) and the run digest (events:PutEvents; none on a steady-state tick).\n",
+        "\nCalls per instance anywhere (an action called at least once per instance at any size, run or runner): {}. The floor column is the CLI's (one AssumeRole per account); the state machine's allows one per function (prepare-account, schedule-region) per account, has no Organizations call (list-accounts reads the account registry, which refresh-accounts wrote before the runs, ADR 0013), and counts the run's fixed calls of the hub: its results bucket (the registry list-accounts reads; the account list it writes and the ItemReader reads; the ResultWriter's result file and manifest, which summarize-run reads back: 3 s3:PutObject, 4 s3:GetObject) and the run digest (events:PutEvents; none on a steady-state tick).\n",
         if per_instance == 0 { "none" } else { "SOME (see the last column)" }
     ));
 
@@ -1349,10 +1372,13 @@ fn lambda_events(captured: &Value) -> BTreeMap<&'static str, Value> {
         (
             "list-accounts",
             json!({"input": first("ListAccounts"), "execution_start": jiff::Timestamp::now().to_string(),
-                   "execution": "bench-lambda", "results_bucket": "uptime-scheduler-results"}),
+                   "execution": "bench-lambda", "results_bucket": RESULTS_BUCKET}),
         ),
         ("prepare-account", first("PrepareAccount")),
         ("schedule-region", first("ScheduleRegion")),
+        // A scheduled refresh: the walk and every account's tags (the bench's sizes are under
+        // one refresh's 3,000 reads).
+        (REGISTRY_FUNCTION, json!({"action": "refresh"})),
         ("summarize-run", {
             let input = first("SummarizeRun");
             let keys = [
@@ -1419,10 +1445,10 @@ fn measure_lambdas(
     regions: &str,
     captured: &Value,
 ) -> Value {
-    let env = lambda_env(aws_endpoint, regions);
+    let env = registry_env(lambda_env(aws_endpoint, regions));
     let events = lambda_events(captured);
     let mut out = Map::new();
-    for name in FUNCTIONS {
+    for name in FUNCTIONS.into_iter().chain([REGISTRY_FUNCTION]) {
         let (bin, build) = lambda_binary(release_dir, name);
         let event = events.get(name).cloned().unwrap_or(Value::Null);
         progress(format!("measuring {name} ({build})…"));

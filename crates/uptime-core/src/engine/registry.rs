@@ -149,14 +149,17 @@ async fn read_tags(
 }
 
 /// A scheduled refresh: walks the tree, then reads the tags of at most `tag_reads`
-/// accounts, those never read first, then the least recently read. Fails only when the walk
-/// does (nothing is then written).
+/// accounts among those never read or last read before `due` (half the opt-in bound: each
+/// account is re-read well within it, and the Organization's tag-read quota, shared with every
+/// other tool, is not spent re-reading fresh tags), those never read first, then the least
+/// recently read. Fails only when the walk does (nothing is then written).
 pub async fn refresh_registry(
     dir: &impl Directory,
     pause: &impl Pause,
     settings: &Settings,
     registry: &mut Registry,
     tag_reads: usize,
+    due: Timestamp,
     now: Timestamp,
 ) -> Result<RefreshReport, TargetError> {
     let walked = walk(dir, pause).await?;
@@ -168,6 +171,12 @@ pub async fn refresh_registry(
     let next: Vec<AccountId> = registry
         .tag_read_order()
         .into_iter()
+        .filter(|id| {
+            registry
+                .accounts
+                .get(id)
+                .is_some_and(|e| e.tags_read_at.is_none_or(|at| at < due))
+        })
         .take(tag_reads)
         .collect();
     read_tags(dir, pause, settings, registry, next, now, &mut report).await;
