@@ -15,7 +15,7 @@ resource "aws_lambda_function" "this" {
   for_each = local.functions
 
   #checkov:skip=CKV_AWS_50:X-Ray tracing is not enabled: the hub Lambda role (iam/hub-lambda.policy.json) grants no xray:PutTraceSegments, and the state machine's execution history already traces every invocation.
-  #checkov:skip=CKV_AWS_115:No reserved concurrency: the Distributed Map's MaxConcurrency (20 accounts x 5 regions) bounds the fan-out, and reserving concurrency would fail in accounts with a low concurrency quota.
+  #checkov:skip=CKV_AWS_115:No reserved concurrency: the account Map's MaxConcurrency (account_concurrency, one schedule-account invocation per account) bounds the fan-out, and reserving concurrency would fail in accounts with a low concurrency quota.
   #checkov:skip=CKV_AWS_116:No dead-letter queue: Step Functions invokes the functions synchronously and retries and catches their errors; a DLQ applies only to asynchronous invocations.
   #checkov:skip=CKV_AWS_117:Not in a VPC: the functions call only AWS APIs (Organizations, STS, EC2, S3) and need no private network; a VPC would need NAT or endpoints in every region.
   #checkov:skip=CKV_AWS_173:The environment holds only tag keys, a role name, regions and numbers, no secrets; Lambda encrypts it at rest with an AWS managed key.

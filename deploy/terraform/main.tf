@@ -28,11 +28,10 @@ locals {
   # target/lambda/<name>/bootstrap.zip), timeouts and descriptions. Only these are the
   # definition's ${<name>_arn} and what the state machine role may invoke.
   state_machine_functions = {
-    "list-accounts"   = { timeout = var.lambda_timeouts.list_accounts, description = "Validates the execution input and lists the opted-in accounts of the Organization." }
-    "prepare-account" = { timeout = var.lambda_timeouts.prepare_account, description = "Assumes the member role in one account and decides its regions." }
-    "schedule-region" = { timeout = var.lambda_timeouts.schedule_region, description = "Stops or starts the scheduled instances of one account and region." }
-    "summarize-run"   = { timeout = var.lambda_timeouts.summarize_run, description = "Folds the account reports into the run summary and its metrics, and publishes the run digest." }
-    "verify-starts"   = { timeout = var.lambda_timeouts.verify_starts, description = "Plans a start run's verification and checks that the instances it started reached running." }
+    "list-accounts"    = { timeout = var.lambda_timeouts.list_accounts, description = "Validates the execution input and lists the opted-in accounts of the Organization." }
+    "schedule-account" = { timeout = var.lambda_timeouts.schedule_account, description = "Assumes the member role in one account and schedules its regions at once, each region on its own." }
+    "summarize-run"    = { timeout = var.lambda_timeouts.summarize_run, description = "Folds the account reports into the run summary and its metrics, and publishes the run digest." }
+    "verify-starts"    = { timeout = var.lambda_timeouts.verify_starts, description = "Plans a start run's verification and checks that the instances it started reached running." }
   }
 
   # The account registry's function (ADR 0013), outside the state machine: EventBridge invokes

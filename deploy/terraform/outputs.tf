@@ -9,12 +9,12 @@ output "state_machine_name" {
 }
 
 output "function_arns" {
-  description = "ARN of each function, by function name (list-accounts, prepare-account, schedule-region, summarize-run, verify-starts, and refresh-accounts with the account registry)."
+  description = "ARN of each function, by function name (list-accounts, schedule-account, summarize-run, verify-starts, and refresh-accounts with the account registry)."
   value       = { for name, fn in aws_lambda_function.this : name => fn.arn }
 }
 
 output "function_log_group_names" {
-  description = "CloudWatch log group of each function, by function name (schedule-region: a JSON line per change, failure or skip that needs attention, one per region naming the rest)."
+  description = "CloudWatch log group of each function, by function name (schedule-account: a JSON line per change, failure or skip that needs attention, one per region naming the rest)."
   value       = { for name, lg in aws_cloudwatch_log_group.function : name => lg.name }
 }
 

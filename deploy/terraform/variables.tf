@@ -66,11 +66,10 @@ variable "lambda_memory_size" {
 }
 
 variable "lambda_timeouts" {
-  description = "Timeout in seconds per function. The defaults stay below the state machine's TimeoutSeconds for the same task (ListAccounts 300, PrepareAccount 60, ScheduleRegion 90, SummarizeRun and SummarizeVerifiedRun 300, VerifyAccount 60), which keep an account's Express child execution within its 5 minutes. refresh-accounts is outside the state machine: Lambda's maximum, 900, by default."
+  description = "Timeout in seconds per function. The defaults stay below the state machine's TimeoutSeconds for the same task (ListAccounts 300, ScheduleAccount 240, SummarizeRun and SummarizeVerifiedRun 300, VerifyAccount 60), which keep an account's Express child execution within its 5 minutes. schedule-account keeps its regions' attempts within its own time budget (190 s, lambdas/schedule-account), which its default leaves room for. refresh-accounts is outside the state machine: Lambda's maximum, 900, by default."
   type = object({
     list_accounts    = optional(number, 280)
-    prepare_account  = optional(number, 50)
-    schedule_region  = optional(number, 80)
+    schedule_account = optional(number, 240)
     summarize_run    = optional(number, 280)
     verify_starts    = optional(number, 50)
     refresh_accounts = optional(number, 900)

@@ -77,8 +77,7 @@ const PLACEHOLDERS: &[&str] = &[
 /// these and nothing else.
 const FUNCTIONS: &[&str] = &[
     "list-accounts",
-    "prepare-account",
-    "schedule-region",
+    "schedule-account",
     "summarize-run",
     "verify-starts",
 ];
@@ -838,8 +837,7 @@ fn the_state_machine_policy_is_what_the_definition_needs() {
     for (a, r) in &needs {
         assert!(resources_of(doc, a).contains(r), "{a} must allow {r}");
     }
-    // Lambda: exactly the scheduler's five functions (verify-starts included before the
-    // definition has its Task), each unqualified and qualified.
+    // Lambda: exactly the scheduler's four functions, each unqualified and qualified.
     let p = value(&values, "partition");
     let base = format!(
         "arn:{p}:lambda:{}:{}:function:{}-",
@@ -858,6 +856,14 @@ fn the_state_machine_policy_is_what_the_definition_needs() {
             "the definition invokes {f}, which is not one of the scheduler's functions"
         );
     }
+    // And the other way: a function the definition no longer invokes (a removed Task) is not
+    // left invocable.
+    let invoked: BTreeSet<&str> = functions.iter().map(String::as_str).collect();
+    let listed: BTreeSet<&str> = FUNCTIONS.iter().copied().collect();
+    assert_eq!(
+        invoked, listed,
+        "the scheduler's functions are the ones the definition invokes"
+    );
     // Everything else: exactly the derived resources, nothing more.
     for a in needed_actions
         .iter()

@@ -25,12 +25,12 @@ const EXAMPLE: &str = "deploy/terraform/examples/complete";
 const MEMBER_TEMPLATE: &str = "deploy/member-role.cfn.yaml";
 
 /// The functions the module deploys by default (the account registry on): the state machine's
-/// five and refresh-accounts, which keeps the registry (ADR 0013). Each is lambdas/<name>.
+/// four (one schedule-account per account, its regions inside it: ADR 0014) and
+/// refresh-accounts, which keeps the registry (ADR 0013). Each is lambdas/<name>.
 const FUNCTIONS: &[&str] = &[
     "list-accounts",
-    "prepare-account",
     "refresh-accounts",
-    "schedule-region",
+    "schedule-account",
     "summarize-run",
     "verify-starts",
 ];
@@ -452,6 +452,11 @@ fn the_module_validates_and_fills_every_placeholder() {
         set(&["refresh-accounts"]),
         "only refresh-accounts is outside the state machine"
     );
+    assert_eq!(
+        (machine.len(), functions.len()),
+        (4, 5),
+        "the state machine's four functions and refresh-accounts: {functions:?}"
+    );
     assert!(
         !given.contains("refresh_accounts_arn"),
         "the definition is given no refresh-accounts ARN: {given:?}"
@@ -481,6 +486,24 @@ fn the_module_validates_and_fills_every_placeholder() {
     assert_eq!(environment["REGISTRY_TAG_READS"], "3000");
     let timeouts = tf.console_json(MODULE, "var.lambda_timeouts");
     assert_eq!(timeouts["refresh_accounts"], 900, "{timeouts}");
+    // schedule-account's default leaves room for its own budget (190 s of region attempts).
+    assert_eq!(timeouts["schedule_account"], 240, "{timeouts}");
+    // One timeout per function the module deploys, named after it, and no other.
+    let timeout_keys: BTreeSet<String> = timeouts
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.replace('_', "-"))
+        .collect();
+    assert_eq!(timeout_keys, set(FUNCTIONS), "lambda_timeouts' keys");
+    let function_timeouts = tf.console_json(
+        MODULE,
+        "{ for name, f in local.functions : name => f.timeout }",
+    );
+    assert_eq!(
+        function_timeouts["schedule-account"], 240,
+        "{function_timeouts}"
+    );
     assert_eq!(
         tf.console_json(MODULE, "local.registry_refresh_rate"),
         "rate(10 minutes)"
@@ -506,7 +529,7 @@ fn the_module_validates_and_fills_every_placeholder() {
         ),
         (&json!("30"), &json!("500"))
     );
-    // Without the registry: the five functions, none of its settings.
+    // Without the registry: the state machine's four functions, none of its settings.
     let off = ["account_registry=false"];
     let without: BTreeSet<String> =
         serde_json::from_value(tf.console_json_with(MODULE, &off, "keys(local.functions)"))
@@ -625,6 +648,10 @@ fn the_module_rejects_bad_schedules() {
         ),
         (
             "lambda_timeouts = { refresh_accounts = 901 }".to_owned(),
+            "Every Lambda timeout must be",
+        ),
+        (
+            "lambda_timeouts = { schedule_account = 2 }".to_owned(),
             "Every Lambda timeout must be",
         ),
     ];
@@ -1332,18 +1359,16 @@ fn the_example_applies_to_moto_plans_clean_and_destroys() {
         "no Organizations events rule in eu-west-1"
     );
 
-    // Reconcile: the example's schedules document reaches both region tasks, intact, as a JSON
-    // string; a reconcile schedule every 5 minutes; the functions know the reconcile settings.
+    // Reconcile: the example's schedules document reaches both tasks that read instances'
+    // schedules, intact, as a JSON string; a reconcile schedule every 5 minutes; the functions
+    // know the reconcile settings.
     let document: Value = serde_json::from_str(
         &std::fs::read_to_string(repo_root().join("examples/schedules.json")).unwrap(),
     )
     .unwrap();
     let account_states = &definition["States"]["ForEachAccount"]["ItemProcessor"]["States"];
     for (task, state) in [
-        (
-            "ScheduleRegion",
-            &account_states["ForEachRegion"]["ItemProcessor"]["States"]["ScheduleRegion"],
-        ),
+        ("ScheduleAccount", &account_states["ScheduleAccount"]),
         (
             "VerifyAccount",
             &definition["States"]["VerifyEachAccount"]["ItemProcessor"]["States"]["VerifyAccount"],
@@ -1367,7 +1392,7 @@ fn the_example_applies_to_moto_plans_clean_and_destroys() {
         serde_json::from_str(reconcile["values"]["target"][0]["input"].as_str().unwrap()).unwrap();
     assert_eq!(input, json!({"action": "reconcile"}));
     let environment =
-        &find("module.uptime_scheduler.aws_lambda_function.this[\"schedule-region\"]")["values"]
+        &find("module.uptime_scheduler.aws_lambda_function.this[\"schedule-account\"]")["values"]
             ["environment"][0]["variables"];
     assert_eq!(environment["CATCH_UP_MINUTES"], "60");
     assert_eq!(
@@ -1634,6 +1659,17 @@ output "account_registry" {{
         refresh["description"],
         "Keeps the account registry: walks the Organization and reads the accounts' opt-in tags, on a schedule and on Organizations' events."
     );
+    // One function per account, its regions inside it (ADR 0014).
+    let per_account = &resources["aws_lambda_function.this[\"schedule-account\"]"];
+    assert_eq!(
+        per_account["function_name"],
+        "uptime-scheduler-schedule-account"
+    );
+    assert_eq!(per_account["timeout"], 240);
+    assert_eq!(
+        per_account["description"],
+        "Assumes the member role in one account and schedules its regions at once, each region on its own."
+    );
     let schedule = &resources["aws_cloudwatch_event_rule.registry_refresh[0]"];
     assert_eq!(schedule["schedule_expression"], "rate(10 minutes)");
     let events = &resources["aws_cloudwatch_event_rule.organizations_events[0]"];
@@ -1701,8 +1737,8 @@ output "account_registry" {{
         false
     );
 
-    // Without the registry, even in us-east-1: the five functions, none of its settings, rules
-    // or permissions.
+    // Without the registry, even in us-east-1: the state machine's four functions, none of its
+    // settings, rules or permissions.
     let off = plan("us-east-1", "account_registry = false");
     let resources = created(&off);
     let functions = functions_of(&resources);
@@ -1750,8 +1786,8 @@ fn the_dashboard_body_follows_the_documented_structure_and_uses_real_metrics_and
         ),
         ("region", "eu-west-1"),
         (
-            "schedule_region_log_group",
-            "/aws/lambda/uptime-scheduler-schedule-region",
+            "schedule_account_log_group",
+            "/aws/lambda/uptime-scheduler-schedule-account",
         ),
         (
             "summarize_run_log_group",
@@ -1798,7 +1834,7 @@ fn the_dashboard_body_follows_the_documented_structure_and_uses_real_metrics_and
     }
     assert!(ours >= 7, "the run metrics are graphed ({ours})");
     let functions = std::fs::read_to_string(repo_root().join(MODULE).join("main.tf")).unwrap();
-    for group in ["schedule-region", "summarize-run"] {
+    for group in ["schedule-account", "summarize-run"] {
         assert!(
             functions.contains(&format!("\"{group}\"")),
             "the module deploys {group}"
