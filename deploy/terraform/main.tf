@@ -45,8 +45,8 @@ locals {
   functions = merge(local.state_machine_functions, local.registry_functions)
 
   # Accounts at once in the account and verification Maps (ADR 0012): by default half of the
-  # Lambda concurrency quota, at up to 10 region tasks per account.
-  account_concurrency = coalesce(var.account_concurrency, max(1, floor(var.lambda_concurrency_quota / 20)))
+  # Lambda concurrency quota, at one schedule-account invocation per account (ADR 0014).
+  account_concurrency = coalesce(var.account_concurrency, max(1, floor(var.lambda_concurrency_quota / 2)))
 
   # One configuration for every function (docs/lambda-contracts.md); each reads what it needs.
   function_environment = merge(

@@ -69,7 +69,7 @@ variable "lambda_timeouts" {
   description = "Timeout in seconds per function. The defaults stay below the state machine's TimeoutSeconds for the same task (ListAccounts 300, ScheduleAccount 240, SummarizeRun and SummarizeVerifiedRun 300, VerifyAccount 60), which keep an account's Express child execution within its 5 minutes. schedule-account keeps its regions' attempts within its own time budget (190 s, lambdas/schedule-account), which its default leaves room for. refresh-accounts is outside the state machine: Lambda's maximum, 900, by default."
   type = object({
     list_accounts    = optional(number, 280)
-    schedule_account = optional(number, 240)
+    schedule_account = optional(number, 220)
     summarize_run    = optional(number, 280)
     verify_starts    = optional(number, 50)
     refresh_accounts = optional(number, 900)
@@ -224,7 +224,7 @@ variable "batch_size" {
 }
 
 variable "lambda_concurrency_quota" {
-  description = "The hub account's Lambda concurrent executions quota in the hub region (1,000 by default on AWS). The default account_concurrency is derived from it: half of it, at up to 10 region tasks per account."
+  description = "The hub account's Lambda concurrent executions quota in the hub region (1,000 by default on AWS). The default account_concurrency is derived from it: half of it, at one schedule-account invocation per account (ADR 0014)."
   type        = number
   default     = 1000
 
@@ -235,7 +235,7 @@ variable "lambda_concurrency_quota" {
 }
 
 variable "account_concurrency" {
-  description = "Accounts the state machine schedules at once (the account and verification Maps; ACCOUNT_CONCURRENCY). Each runs up to 10 region tasks at once, so the peak Lambda concurrency is about 10 times this. null: lambda_concurrency_quota / 20 (50 at the default quota)."
+  description = "Accounts the state machine schedules at once (the account and verification Maps; ACCOUNT_CONCURRENCY). Each account is one schedule-account invocation (its regions run inside it), so the peak Lambda concurrency is about this. null: lambda_concurrency_quota / 2 (500 at the default quota)."
   type        = number
   default     = null
 

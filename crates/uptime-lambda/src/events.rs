@@ -98,17 +98,12 @@ mod tests {
             "list-accounts",
         )
         .unwrap();
-        let p: PrepareAccountEvent = decode(
+        let p: ScheduleAccountEvent = decode(
             json!({"request": {"action": "stop", "now": "2026-11-24T19:00:00Z"}, "account": "111111111111:eu-west-1", "execution": "nightly-stop-2026-11-24"}),
-            "prepare-account",
+            "schedule-account",
         )
         .unwrap();
         assert_eq!(p.account.regions.unwrap().len(), 1);
-        let _: ScheduleRegionEvent = decode(
-            json!({"request": {"action": "stop", "now": "2026-11-24T19:00:00Z"}, "account": "111111111111", "region": "eu-west-1", "execution": "x"}),
-            "schedule-region",
-        )
-        .unwrap();
     }
 
     /// The runtime hands the handler what `StrictValue`'s `Deserialize` built from the payload
@@ -121,7 +116,7 @@ mod tests {
         assert_eq!(e.name, ErrorName::InvalidInput);
         assert!(e.message.contains("`input.dry_run`"), "{}", e.message);
         let huge = json!({"request": {"action": "stop", "pad": "x".repeat(270_000)}, "account": "111111111111", "execution": "x"});
-        let e = decode::<PrepareAccountEvent>(huge, "prepare-account").unwrap_err();
+        let e = decode::<ScheduleAccountEvent>(huge, "schedule-account").unwrap_err();
         assert_eq!(e.name, ErrorName::InvalidInput);
         assert!(e.message.contains("262144"), "{}", e.message);
     }
@@ -130,9 +125,9 @@ mod tests {
     /// again with the epoch as the default); it is refused before anything is contacted.
     #[test]
     fn a_task_whose_request_has_no_now_is_invalid_input() {
-        let e = decode::<ScheduleRegionEvent>(
-            json!({"request": {"action": "stop"}, "account": "111111111111", "region": "eu-west-1", "execution": "x"}),
-            "schedule-region",
+        let e = decode::<ScheduleAccountEvent>(
+            json!({"request": {"action": "stop"}, "account": "111111111111", "execution": "x"}),
+            "schedule-account",
         )
         .unwrap_err();
         assert_eq!(e.name, ErrorName::InvalidInput);
@@ -141,15 +136,15 @@ mod tests {
 
     #[test]
     fn unknown_fields_and_bad_ids_are_invalid_input() {
-        let e = decode::<PrepareAccountEvent>(
+        let e = decode::<ScheduleAccountEvent>(
             json!({"request": {}, "account": "1", "execution": "x"}),
-            "prepare-account",
+            "schedule-account",
         )
         .unwrap_err();
         assert_eq!(e.name, uptime_model::ErrorName::InvalidInput);
-        let e = decode::<ScheduleRegionEvent>(
-            json!({"request": {}, "account": "111111111111", "region": "eu-west-1", "execution": "x", "extra": 1}),
-            "schedule-region",
+        let e = decode::<ScheduleAccountEvent>(
+            json!({"request": {}, "account": "111111111111", "execution": "x", "extra": 1}),
+            "schedule-account",
         )
         .unwrap_err();
         assert!(e.message.contains("extra"));

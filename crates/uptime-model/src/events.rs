@@ -8,7 +8,9 @@
 //! validate the execution input again.
 
 use crate::report::{RunStatus, SkippedAccount, SkippedRegion};
-use crate::{AccountId, AccountReport, AccountTarget, Region, RunRequest, RunSummary};
+use crate::{
+    AccountId, AccountReport, AccountTarget, Region, RegionReport, RunRequest, RunSummary,
+};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -97,8 +99,10 @@ impl Default for Concurrency {
 }
 
 /// Accounts at once by default: half of Lambda's default 1,000 concurrent executions per
-/// region, at up to 10 region tasks per account (ADR 0012).
-pub const DEFAULT_ACCOUNT_CONCURRENCY: u64 = 50;
+/// region, at one schedule-account invocation per account (ADR 0014; it was 50 while each
+/// account ran up to 10 region tasks at once, ADR 0012). The other half is left to the run's
+/// other functions and to whatever else the hub account runs.
+pub const DEFAULT_ACCOUNT_CONCURRENCY: u64 = 500;
 
 /// The most accounts at once: a Distributed Map runs at most 10,000 child executions at once.
 pub const MAX_ACCOUNT_CONCURRENCY: u64 = 10_000;
@@ -111,39 +115,41 @@ pub const MAX_LISTED_SKIPPED_ACCOUNTS: usize = 100;
 /// response (the rest are counted), so that its payload stays bounded at 10,000 accounts.
 pub const MAX_LISTED_FAILED_ACCOUNTS: usize = 100;
 
-/// `prepare-account` event.
+/// `schedule-account` event: one account of the account Map (ADR 0014).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PrepareAccountEvent {
+pub struct ScheduleAccountEvent {
     pub request: RunRequest,
     pub account: AccountTarget,
     /// `$$.Execution.Name`: names the STS session, so CloudTrail shows the run.
     pub execution: String,
+    /// The deployed schedules document, as a JSON string (the state machine's definition holds
+    /// it; the function parses it and lays the request's own over it).
+    #[serde(default)]
+    pub deployed_schedules: Option<String>,
 }
 
-/// `prepare-account` response: an account ready to schedule, access proven, regions decided.
+/// An account ready to schedule, access proven, regions decided (the first step of
+/// `schedule-account`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PreparedAccount {
     pub account: AccountId,
     pub regions: Vec<Region>,
-    /// Always present (possibly empty): the state machine reads it by path.
+    /// Always present (possibly empty).
     #[serde(default)]
     pub skipped_regions: Vec<SkippedRegion>,
 }
 
-/// `schedule-region` event. Its response is a [`crate::RegionReport`].
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// `schedule-account` response: the account report as the account Map's child ends with it,
+/// one region report per region (a region that failed as a whole carries its `error`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ScheduleRegionEvent {
-    pub request: RunRequest,
-    pub account: AccountTarget,
-    pub region: Region,
-    pub execution: String,
-    /// The deployed schedules document, as a JSON string (the state machine's definition holds
-    /// it; the Lambdas parse it and lay the request's own over it).
+pub struct ScheduledAccount {
+    pub account: AccountId,
+    pub regions: Vec<RegionReport>,
     #[serde(default)]
-    pub deployed_schedules: Option<String>,
+    pub skipped_regions: Vec<SkippedRegion>,
 }
 
 /// What `summarize-run` answers, the first time, in a start run some of whose accounts started
@@ -344,32 +350,29 @@ mod tests {
     }
 
     #[test]
-    fn the_documented_prepare_account_event_and_response_are_the_contract() {
-        let [event, response] = &examples("prepare-account")[..] else {
-            panic!("prepare-account documents one event and one response")
+    fn the_documented_schedule_account_event_and_response_are_the_contract() {
+        let [event, response] = &examples("schedule-account")[..] else {
+            panic!("schedule-account documents one event and one response")
         };
-        let e: PrepareAccountEvent = decode(event, "prepare-account event");
+        let e: ScheduleAccountEvent = decode(event, "schedule-account event");
         assert_eq!(e.request.now, now());
-        assert_eq!(e.account.regions.as_ref().map(Vec::len), Some(2));
-        let r: PreparedAccount = round_trips(response, "prepare-account response");
-        assert_eq!(r.account, e.account.id);
-        assert_eq!(r.regions.len() + r.skipped_regions.len(), 2);
-    }
-
-    #[test]
-    fn the_documented_schedule_region_event_and_response_are_the_contract() {
-        let [event, response] = &examples("schedule-region")[..] else {
-            panic!("schedule-region documents one event and one response")
-        };
-        let e: ScheduleRegionEvent = decode(event, "schedule-region event");
         assert_eq!(
             e.request.schedule.as_ref().map(|s| s.as_str()),
             Some("office-hours")
         );
         assert!(e.deployed_schedules.is_some());
-        let r: RegionReport = round_trips(response, "schedule-region response");
-        assert_eq!((r.account, r.region), (e.account.id, e.region));
-        assert_eq!(r.failures.len() as u64, r.counts.failed);
+        let r: ScheduledAccount = round_trips(response, "schedule-account response");
+        assert_eq!(r.account, e.account.id);
+        assert_eq!(r.regions.len() + r.skipped_regions.len(), 3);
+        let failed = r.regions.iter().filter(|r| r.error.is_some()).count();
+        assert_eq!(
+            failed, 1,
+            "the example shows a region that failed as a whole"
+        );
+        for region in &r.regions {
+            assert_eq!(region.account, r.account);
+            assert_eq!(region.failures.len() as u64, region.counts.failed);
+        }
     }
 
     #[test]
@@ -420,7 +423,7 @@ mod tests {
     #[test]
     fn a_task_event_without_now_or_with_an_unknown_request_field_is_refused() {
         let event = |request: Value| {
-            serde_json::from_value::<PrepareAccountEvent>(serde_json::json!({
+            serde_json::from_value::<ScheduleAccountEvent>(serde_json::json!({
                 "request": request, "account": "111111111111", "execution": "x"
             }))
         };
@@ -438,9 +441,9 @@ mod tests {
     #[test]
     fn a_requests_schedules_document_is_parsed_when_the_request_is_decoded() {
         let event = |schedules: Value| {
-            serde_json::from_value::<ScheduleRegionEvent>(serde_json::json!({
+            serde_json::from_value::<ScheduleAccountEvent>(serde_json::json!({
                 "request": {"action": "reconcile", "now": "2026-11-24T19:00:00Z", "schedules": schedules},
-                "account": "111111111111", "region": "eu-west-1", "execution": "x"
+                "account": "111111111111", "execution": "x"
             }))
         };
         let e = event(serde_json::json!({"schedules": {"office": "25:00-"}})).unwrap_err();

@@ -21,10 +21,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The Lambda functions of the state machine, by binary name.
-pub const FUNCTIONS: [&str; 5] = [
+pub const FUNCTIONS: [&str; 4] = [
     "list-accounts",
-    "prepare-account",
-    "schedule-region",
+    "schedule-account",
     "summarize-run",
     "verify-starts",
 ];

@@ -167,7 +167,7 @@ mod tests {
                "execution": "nightly", "results_bucket": "results"})
     }
 
-    /// The deployment's ACCOUNT_CONCURRENCY reaches the Maps through the response (default 50).
+    /// The deployment's ACCOUNT_CONCURRENCY reaches the Maps through the response (default 500).
     #[tokio::test]
     async fn the_deployments_account_concurrency_is_handed_to_the_state_machine() {
         let cloud = FakeCloud::new();
@@ -175,7 +175,7 @@ mod tests {
         let r = list(&cloud, event(json!({"action": "stop"})))
             .await
             .unwrap();
-        assert_eq!(r.concurrency.accounts, 50);
+        assert_eq!(r.concurrency.accounts, 500);
         let config = Config::from_lookup(|k| match k {
             "AWS_REGION" => Some("us-east-1".to_owned()),
             "ACCOUNT_CONCURRENCY" => Some("400".to_owned()),

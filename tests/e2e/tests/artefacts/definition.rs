@@ -104,7 +104,9 @@ fn one_failed_account_or_region_never_stops_the_others() {
     let machine = definition();
     let all = states(&machine);
     let find = |n: &str| all.iter().find(|(name, _)| name == n).unwrap().1.clone();
-    for task in ["PrepareAccount", "ScheduleRegion"] {
+    // A region's failure is its own report inside ScheduleAccount (ADR 0014); an account's
+    // failure is caught into its report.
+    for task in ["ScheduleAccount", "VerifyAccount"] {
         let catches = find(task)["Catch"].clone();
         assert_eq!(catches[0]["ErrorEquals"][0], "States.ALL", "{task}");
     }
@@ -119,7 +121,7 @@ fn one_failed_account_or_region_never_stops_the_others() {
 /// results to S3) and on the local interpreter (which runs a Distributed Map inline; the runner
 /// reads an `ItemReader`'s S3 object itself, and only `s3:getObject` of JSON).
 #[test]
-fn the_account_maps_are_distributed_with_items_from_s3_and_the_region_map_inline() {
+fn the_account_maps_are_distributed_with_items_from_s3_and_one_task_per_account() {
     let machine = definition();
     let accounts = &machine["States"]["ForEachAccount"];
     assert_eq!(
@@ -155,11 +157,16 @@ fn the_account_maps_are_distributed_with_items_from_s3_and_the_region_map_inline
         accounts["ResultWriter"]["Resource"],
         "arn:aws:states:::s3:putObject"
     );
-    let regions = &accounts["ItemProcessor"]["States"]["ForEachRegion"];
-    assert_eq!(
-        regions["ItemProcessor"]["ProcessorConfig"]["Mode"],
-        "INLINE"
-    );
+    // One invocation per account, its regions inside it (ADR 0014): no region Map.
+    let child = accounts["ItemProcessor"]["States"].as_object().unwrap();
+    let mut names: Vec<&String> = child.keys().collect();
+    names.sort();
+    assert_eq!(names, ["AccountFailed", "ScheduleAccount"]);
+    assert_eq!(child["ScheduleAccount"]["Type"], "Task");
+    // Its task timeout stays inside the Express child's 5 minutes, with the one retry (only
+    // when the account could not be prepared, which fails within 40 s) and its backoff.
+    let task = &child["ScheduleAccount"];
+    assert!(task["TimeoutSeconds"].as_u64().unwrap() + 40 + 20 < 300);
     for (name, state) in states(&machine) {
         let distributed = state["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED";
         for field in [
@@ -187,8 +194,7 @@ fn the_placeholders_are_the_deployment_variables() {
     }
     let want: BTreeSet<String> = [
         "list_accounts_arn",
-        "prepare_account_arn",
-        "schedule_region_arn",
+        "schedule_account_arn",
         "summarize_run_arn",
         "verify_starts_arn",
         "results_bucket",
@@ -222,7 +228,7 @@ fn the_region_tasks_get_the_deployed_schedules_document_as_a_string() {
         }
     }
     tasks.sort();
-    assert_eq!(tasks, ["ScheduleRegion", "VerifyAccount"]);
+    assert_eq!(tasks, ["ScheduleAccount", "VerifyAccount"]);
 
     // Rendered as the module renders it, the field holds the document.
     let doc =
@@ -301,5 +307,5 @@ fn the_modules_lambda_timeouts_are_below_the_task_timeouts() {
         checked += 1;
     }
     // summarize-run serves two Tasks (SummarizeRun and SummarizeVerifiedRun).
-    assert_eq!(checked, 6);
+    assert_eq!(checked, 5);
 }

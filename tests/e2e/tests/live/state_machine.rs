@@ -160,8 +160,8 @@ fn org_wide_stop_then_an_identical_run_changes_nothing() {
     want.sort();
     assert_eq!(got, want);
     assert_eq!(first.invocations("list-accounts"), 1);
-    assert_eq!(first.invocations("prepare-account"), 3);
-    assert_eq!(first.invocations("schedule-region"), 5);
+    // One invocation per account, its regions inside it (ADR 0014).
+    assert_eq!(first.invocations("schedule-account"), 3);
     assert_eq!(first.invocations("summarize-run"), 1);
     // One digest, sent once (and not counted as a change to the fleet).
     assert_eq!(calls["by_action"]["events:PutEvents"], 1, "{calls}");
@@ -224,7 +224,7 @@ fn a_manual_run_narrowed_to_an_account_a_region_and_a_schedule() {
     assert_eq!(summary["accounts"]["total"], 1);
     assert_eq!(summary["regions"]["total"], 1);
     assert_eq!(summary["instances"]["stopped"], 2);
-    assert_eq!(execution.invocations("schedule-region"), 1);
+    assert_eq!(execution.invocations("schedule-account"), 1);
 }
 
 #[test]
@@ -305,7 +305,7 @@ fn malformed_inputs_fail_with_invalid_input_before_anything_is_contacted() {
             "{input}: cause {cause}"
         );
         assert_eq!(execution.invocations("list-accounts"), 1);
-        assert_eq!(execution.invocations("prepare-account"), 0);
+        assert_eq!(execution.invocations("schedule-account"), 0);
         assert_eq!(execution.invocations("summarize-run"), 0);
     }
     let calls = stack.recorded();
@@ -351,7 +351,7 @@ fn an_account_whose_role_cannot_be_assumed_is_reported_and_the_others_finish() {
         .unwrap()
         .contains("AssumeRole"));
     // AccessDenied is not retried.
-    assert_eq!(execution.invocations("prepare-account"), 3);
+    assert_eq!(execution.invocations("schedule-account"), 3);
 }
 
 #[test]
@@ -359,9 +359,10 @@ fn a_burst_of_throttling_is_absorbed_by_the_retries() {
     let stack = Stack::start(&scenario_org(), true);
     let dev = stack.account("dev");
     let proxy = stack.proxy.as_ref().unwrap();
-    // Enough throttles on dev's DescribeInstances to outlast the SDK's and the function's own
-    // retries (3 x 4 attempts), so the state machine's Retry must take over; plus throttled
-    // Organizations and STS calls that the in-function retries absorb.
+    // Enough throttles on dev's DescribeInstances to outlast the SDK's and the calls' own
+    // retries (3 x 4 attempts), so the region's next attempt inside schedule-account must take
+    // over (what the state machine's Retry of ScheduleRegion did before ADR 0014); plus
+    // throttled Organizations and STS calls that the in-function retries absorb.
     proxy.set_rules(&json!([
         {"name": "describe", "service": "ec2", "action": "DescribeInstances", "account": dev, "region": "eu-west-1", "fault": "throttle", "times": 14},
         {"name": "list", "service": "organizations", "action": "ListAccounts", "fault": "throttle", "times": 2},
@@ -394,12 +395,13 @@ fn a_burst_of_throttling_is_absorbed_by_the_retries() {
     assert_eq!(fired("describe"), 14, "{stats}");
     assert_eq!(fired("list"), 2);
     assert_eq!(fired("assume"), 2);
+    // Absorbed inside each account's one invocation: no task was retried.
+    assert_eq!(execution.invocations("schedule-account"), 3);
+    assert_eq!(execution.retries(), 0, "{}", execution.raw["events"]);
     assert!(
-        execution.retries() >= 1,
-        "the state machine retried ScheduleRegion: {}",
-        execution.raw["events"]
+        stack.lambdas.log_tails().contains("region retried"),
+        "dev's eu-west-1 took a second attempt"
     );
-    assert!(execution.invocations("schedule-region") > 5);
 }
 
 /// EC2's token buckets, per account and region and per API as AWS applies them (a request
@@ -588,7 +590,7 @@ fn the_account_registry_bounds_how_long_an_opt_out_can_be_missed() {
         .unwrap_or_default()
         .contains("does not exist yet"));
     assert_eq!(calls["mutating"], json!([]), "{calls}");
-    assert_eq!(early.invocations("prepare-account"), 0);
+    assert_eq!(early.invocations("schedule-account"), 0);
 
     // The first scheduled refresh walks the Organization and reads every account's tags.
     let first = stack

@@ -1,10 +1,11 @@
 //! Scale limits on paper: Lambda concurrency and run time at 10,000 accounts × 20 regions.
 //!
 //! A pure computation, no servers. It reads the state machine definition (the account Map's
-//! concurrency, `ACCOUNT_CONCURRENCY` at its default through `MaxConcurrencyPath`, the region
-//! Map's `MaxConcurrency`, the Tasks' `TimeoutSeconds`, the parent's one `WaitForStarts`)
-//! and prints, per deployment, the peak Lambda concurrency of the fan-out and the minimum wall
-//! time of a run under the request-rate quotas below. `docs/cost-model.md` ("Scale limits")
+//! concurrency, `ACCOUNT_CONCURRENCY` at its default through `MaxConcurrencyPath`, one
+//! `ScheduleAccount` task per account with its regions at once inside it (ADR 0014), the Tasks'
+//! `TimeoutSeconds`, the parent's one `WaitForStarts`) and prints, per deployment, the peak
+//! Lambda concurrency of the fan-out and the minimum wall time of a run under the request-rate
+//! quotas below. The opt-in is read from the account registry (ADR 0013): one object. `docs/cost-model.md` ("Scale limits")
 //! states each quota's source and which figures are assumptions.
 //!
 //! It asserts only structural facts: peak concurrency within the default 1,000 concurrent
@@ -21,12 +22,12 @@ const LAMBDA_CONCURRENCY_QUOTA: u64 = 1_000;
 /// Step Functions: Standard execution maximum duration (1 year), Express (5 minutes).
 const STANDARD_MAX_SECONDS: f64 = 365.0 * 24.0 * 3_600.0;
 const EXPRESS_MAX_SECONDS: f64 = 300.0;
-/// list-accounts reads one tag set per listed account, this many at a time (TAG_READ_CONCURRENCY).
-const TAG_READ_CONCURRENCY: f64 = 8.0;
-/// ASSUMPTION: Organizations request rate, account-wide for the whole organization.
-const ORGANIZATIONS_RPS: f64 = 10.0;
-/// ASSUMPTION: STS AssumeRole requests per second from the scheduler's account.
-const STS_ASSUME_ROLE_RPS: f64 = 100.0;
+/// ASSUMPTION: list-accounts reads the account registry (one S3 object, about 2 MB at 10,000
+/// accounts) and writes the account list: seconds, whatever the Organization's size.
+const REGISTRY_READ_SECONDS: f64 = 2.0;
+/// STS AssumeRole requests per second from the hub account (../shared/notes/aws-quotas.md: about
+/// 600 per account per region).
+const STS_ASSUME_ROLE_RPS: f64 = 600.0;
 /// EC2 non-mutating (DescribeInstances, DescribeRegions) bucket and refill, per account per region.
 const EC2_DESCRIBE_BUCKET: f64 = 100.0;
 const EC2_DESCRIBE_REFILL: f64 = 20.0;
@@ -34,7 +35,6 @@ const EC2_DESCRIBE_REFILL: f64 = 20.0;
 const EC2_MUTATING_BUCKET: f64 = 200.0;
 const EC2_MUTATING_REFILL: f64 = 5.0;
 /// ASSUMPTION: latencies of one API call and of each function's invocation on AWS.
-const TAG_READ_SECONDS: f64 = 0.1;
 const PREPARE_ACCOUNT_SECONDS: f64 = 1.0;
 const SCHEDULE_REGION_SECONDS: f64 = 2.0;
 const VERIFY_STARTS_SECONDS: f64 = 1.0;
@@ -49,10 +49,8 @@ const STOP_BATCH: u64 = uptime_core::engine::DEFAULT_BATCH_SIZE as u64;
 
 struct Definition {
     accounts_in_flight: u64,
-    regions_in_flight: u64,
     wait_for_starts: f64,
-    prepare_timeout: f64,
-    region_timeout: f64,
+    account_timeout: f64,
     verify_timeout: f64,
     list_timeout: f64,
 }
@@ -86,23 +84,14 @@ fn definition() -> Definition {
         "$.verify.concurrency.accounts"
     );
     let verify_task = &verify["ItemProcessor"]["States"]["VerifyAccount"];
-    let regions = &child["ForEachRegion"];
-    assert_eq!(
-        regions["ItemProcessor"]["ProcessorConfig"]["Mode"],
-        "INLINE"
-    );
-    let region_task = &regions["ItemProcessor"]["States"]["ScheduleRegion"];
+    // One task per account: its regions run inside the invocation, not in a region Map.
+    let account_task = &child["ScheduleAccount"];
+    assert_eq!(account_task["Type"], "Task");
+    assert!(child.get("ForEachRegion").is_none());
     Definition {
         accounts_in_flight: uptime_model::events::DEFAULT_ACCOUNT_CONCURRENCY,
-        regions_in_flight: regions["MaxConcurrency"]
-            .as_u64()
-            .expect("ForEachRegion MaxConcurrency"),
         wait_for_starts: number(&states["WaitForStarts"]["Seconds"], "WaitForStarts Seconds"),
-        prepare_timeout: number(
-            &child["PrepareAccount"]["TimeoutSeconds"],
-            "PrepareAccount timeout",
-        ),
-        region_timeout: number(&region_task["TimeoutSeconds"], "ScheduleRegion timeout"),
+        account_timeout: number(&account_task["TimeoutSeconds"], "ScheduleAccount timeout"),
         verify_timeout: number(&verify_task["TimeoutSeconds"], "VerifyAccount timeout"),
         list_timeout: number(
             &states["ListAccounts"]["TimeoutSeconds"],
@@ -137,18 +126,16 @@ fn bucket_seconds(calls: f64, bucket: f64, refill: f64) -> f64 {
 }
 
 fn model(d: &Definition, accounts: u64, regions: u64) -> Row {
-    let regions_in_flight = regions.min(d.regions_in_flight);
     let accounts_in_flight = accounts.min(d.accounts_in_flight);
-    // list-accounts or summarize-run, one each, around the fan-out (counted as if overlapping).
-    let peak_concurrency = accounts_in_flight * regions_in_flight.max(1) + 2;
+    // One schedule-account per account in flight, plus list-accounts or summarize-run.
+    let peak_concurrency = accounts_in_flight + 2;
 
-    // list-accounts: one tag read per account, bounded by its own concurrency and by the
-    // organization-wide Organizations rate.
-    let tag_rate = ORGANIZATIONS_RPS.min(TAG_READ_CONCURRENCY / TAG_READ_SECONDS);
-    let list_seconds = accounts as f64 / tag_rate;
+    // list-accounts: the registry, not Organizations.
+    let list_seconds = REGISTRY_READ_SECONDS;
 
-    // One account's child: per region, DescribeInstances pages and StopInstances batches; EC2
-    // buckets are per account per region, so they never add up across accounts or regions.
+    // One account's invocation: prepare, then every region at once; per region DescribeInstances
+    // pages and StopInstances batches; EC2 buckets are per account per region, so they never
+    // add up across accounts or regions.
     let pages = INSTANCES_PER_REGION.div_ceil(DESCRIBE_PAGE) as f64;
     let batches = INSTANCES_PER_REGION.div_ceil(STOP_BATCH) as f64;
     let ec2_region_seconds = bucket_seconds(pages + 1.0, EC2_DESCRIBE_BUCKET, EC2_DESCRIBE_REFILL)
@@ -157,34 +144,34 @@ fn model(d: &Definition, accounts: u64, regions: u64) -> Row {
             EC2_MUTATING_BUCKET,
             EC2_MUTATING_REFILL,
         ));
-    let waves = regions.div_ceil(d.regions_in_flight) as f64;
-    let child_stop =
-        PREPARE_ACCOUNT_SECONDS + waves * (SCHEDULE_REGION_SECONDS + ec2_region_seconds);
+    let child_stop = PREPARE_ACCOUNT_SECONDS + SCHEDULE_REGION_SECONDS + ec2_region_seconds;
     // The child does not wait for its starts: the parent waits once, then verifies each
     // account with starts in a child of its own (one verify-starts invocation).
     let child_start = child_stop;
-    let child_start_timeouts = d.prepare_timeout + waves * d.region_timeout;
+    let child_start_timeouts = d.account_timeout;
 
-    // AssumeRole: one per function container: prepare-account, each schedule-region in flight.
-    let assume_roles = accounts * (1 + regions_in_flight);
+    // AssumeRole: one per account (schedule-account; its regions share the credentials), and
+    // one more per account in a start run (verify-starts).
+    let assume_roles = accounts;
     let assume_role_seconds = assume_roles as f64 / STS_ASSUME_ROLE_RPS;
 
     let account_waves = accounts.div_ceil(d.accounts_in_flight) as f64;
     let children_stop = account_waves * child_stop;
     let children_start = account_waves * child_start;
-    let verification =
-        PLAN_VERIFICATION_SECONDS + d.wait_for_starts + account_waves * VERIFY_STARTS_SECONDS;
+    let verification = PLAN_VERIFICATION_SECONDS
+        + d.wait_for_starts
+        + (account_waves * VERIFY_STARTS_SECONDS).max(assume_role_seconds);
     let run_stop = list_seconds + children_stop.max(assume_role_seconds) + SUMMARIZE_RUN_SECONDS;
     let run_start = list_seconds
         + children_start.max(assume_role_seconds)
         + verification
         + SUMMARIZE_RUN_SECONDS;
-    let dominant = if assume_role_seconds > children_stop.max(list_seconds) {
+    let dominant = if assume_role_seconds > children_stop {
         "STS AssumeRole rate"
-    } else if list_seconds > children_stop {
-        "Organizations rate (list-accounts)"
+    } else if account_waves > 1.0 {
+        "ACCOUNT_CONCURRENCY (Lambda concurrency quota / 2)"
     } else {
-        "ACCOUNT_CONCURRENCY (ForEachAccount)"
+        "latency of one account"
     };
     Row {
         accounts,
@@ -211,14 +198,12 @@ fn minutes(seconds: f64) -> String {
 fn scale_limits_at_ten_thousand_accounts() {
     let d = definition();
     println!(
-        "definition: ACCOUNT_CONCURRENCY {} (default), ForEachRegion MaxConcurrency {}, WaitForStarts {} s \
-         (once per run), timeouts ListAccounts {} s, PrepareAccount {} s, ScheduleRegion {} s, VerifyAccount {} s",
+        "definition: ACCOUNT_CONCURRENCY {} (default), one ScheduleAccount per account (regions inside), \
+         WaitForStarts {} s (once per run), timeouts ListAccounts {} s, ScheduleAccount {} s, VerifyAccount {} s",
         d.accounts_in_flight,
-        d.regions_in_flight,
         d.wait_for_starts,
         d.list_timeout,
-        d.prepare_timeout,
-        d.region_timeout,
+        d.account_timeout,
         d.verify_timeout
     );
     println!();
@@ -228,7 +213,7 @@ fn scale_limits_at_ten_thousand_accounts() {
          EC2 throttle wait per region | run stop / start | dominant bound |"
     );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-    for (accounts, regions) in [(2, 2), (100, 4), (1_000, 10), (10_000, 20)] {
+    for (accounts, regions) in [(2, 2), (100, 4), (1_000, 10), (10_000, 20), (50_000, 20)] {
         let r = model(&d, accounts, regions);
         println!(
             "| {} × {} | {} | {:.0} s{} | {:.0} s / {:.0} s | {:.0} s | {} ({:.0} s) | {:.0} s | {} / {} | {} |",
