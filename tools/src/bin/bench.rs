@@ -15,7 +15,7 @@
 //! Each run's outcome is **verified** (exactly the seeded instances stopped and tagged, once
 //! each, with the right value, nothing else touched; no mutating call at all in steady state)
 //! and moto's API call counts are recorded against the floor with the wall times. It then
-//! measures each Lambda binary (init, per-invocation time, peak RSS, zip size; schedule-region
+//! measures each Lambda binary (init, per-invocation time, peak RSS, zip size; schedule-account
 //! also on a reconcile transition and a steady-state tick) and prints the cost model of
 //! `docs/cost-model.md` from the figures. Writes `results.json` and `results.md` to `--out`.
 //!
@@ -188,8 +188,8 @@ impl Size {
         json!({"accounts": accounts})
     }
     /// The fewest calls a run can make (see docs/cost-model.md for how they are counted).
-    /// `assume_per_account`: AssumeRole calls per account (the CLI: 1; the state machine: one
-    /// per function container that touches the account). A stop adds one StopInstances per 50
+    /// `assume_per_account`: AssumeRole calls per account (the CLI and the state machine's
+    /// schedule-account: 1; a start run's verify-starts one more). A stop adds one StopInstances per 50
     /// instances per account-region; a reconcile transition the same plus one CreateTags per 50
     /// (one last-action value per account-region); a steady-state tick only discovers.
     fn floor(&self, assume_per_account: u64, kind: RunKind) -> BTreeMap<String, u64> {
@@ -239,7 +239,7 @@ impl Size {
     /// StopInstances, every region described twice (to schedule, then to verify after the
     /// run's one wait), and one more AssumeRole per account (verify-starts' container).
     fn start_floor(&self) -> BTreeMap<String, u64> {
-        let mut floor = self.state_machine_floor(3, RunKind::Stop);
+        let mut floor = self.state_machine_floor(2, RunKind::Stop);
         // Its verification items (summarize-run writes them, the ItemReader reads them), the
         // verification Map's result file and manifest (written, read back), and the account
         // Map's, which summarize-run's first call reads too.
@@ -305,7 +305,7 @@ fn bench(args: &Args) -> Result<(), String> {
         "sizes": runs,
         "lambdas": lambdas,
         "notes": {
-            "floor": "ListAccounts: ceil((members + management)/20) pages; ListTagsForResource: one per listed account (management included), the CLI only (the state machine reads the account registry: one s3:GetObject, ADR 0013); AssumeRole: one per member account for the CLI, one per Lambda function (prepare-account, schedule-region) per account for the state machine; DescribeRegions: one per account; DescribeInstances: one page per 1,000 instances per account-region; StopInstances: one per 1,000 instances per account-region (BATCH_SIZE's default)",
+            "floor": "ListAccounts: ceil((members + management)/20) pages; ListTagsForResource: one per listed account (management included), the CLI only (the state machine reads the account registry: one s3:GetObject, ADR 0013); AssumeRole: one per member account (the CLI; the state machine's schedule-account, ADR 0014), one more per account in a state machine start run (verify-starts); DescribeRegions: one per account; DescribeInstances: one page per 1,000 instances per account-region; StopInstances: one per 1,000 instances per account-region (BATCH_SIZE's default)",
         },
     });
     let mut results = results;
@@ -631,12 +631,7 @@ fn run_cli(moto: &Moto, regions: &str, input: &Value) -> Result<(f64, Value), St
 }
 
 /// The states whose task inputs and outputs a state machine run keeps (for the Lambda events).
-const CAPTURE: [&str; 4] = [
-    "ListAccounts",
-    "PrepareAccount",
-    "ScheduleRegion",
-    "SummarizeRun",
-];
+const CAPTURE: [&str; 3] = ["ListAccounts", "ScheduleAccount", "SummarizeRun"];
 
 /// One local state machine run with moto's recorder around it.
 struct SfnRun {
@@ -824,7 +819,7 @@ fn run_size(size: Size, lambda_figures: Option<Option<&Path>>) -> Result<(Value,
         "instances_per_region": size.per_region,
         "instances": n,
         "cli": {"wall_s": cli_wall, "calls": compare(&cli_calls, &size.floor(1, RunKind::Stop), n)},
-        "state_machine": sfn.figures(&size.state_machine_floor(2, RunKind::Stop), n),
+        "state_machine": sfn.figures(&size.state_machine_floor(1, RunKind::Stop), n),
         "state_machine_start": start.figures(&size.start_floor(), n),
         "reconcile": reconcile,
     });
@@ -832,7 +827,7 @@ fn run_size(size: Size, lambda_figures: Option<Option<&Path>>) -> Result<(Value,
 }
 
 /// Reconcile at one size: a transition tick and a steady-state tick through the CLI, then on a
-/// freshly seeded moto through the state machine. With `measure`, schedule-region is also
+/// freshly seeded moto through the state machine. With `measure`, schedule-account is also
 /// measured on a steady-state tick and on a replayed transition (added to the figures).
 fn reconcile_size(
     size: &Size,
@@ -909,12 +904,12 @@ fn reconcile_size(
     ));
     drop(lambdas);
     let sfn = json!({
-        "transition": transition.figures(&size.state_machine_floor(2, RunKind::Transition), n),
-        "steady": steady.figures(&size.state_machine_floor(2, RunKind::Steady), n),
+        "transition": transition.figures(&size.state_machine_floor(1, RunKind::Transition), n),
+        "steady": steady.figures(&size.state_machine_floor(1, RunKind::Steady), n),
     });
 
     if let Some((release_dir, figures)) = measure {
-        let event = transition.execution.captured("ScheduleRegion")[0]["input"].clone();
+        let event = transition.execution.captured("ScheduleAccount")[0]["input"].clone();
         // Steady state first (moto is in it now), then the transition replayed: every instance
         // running again with the day before's last-action tag.
         let steady_fig = measure_reconcile(*release_dir, &moto, regions, &event);
@@ -938,28 +933,28 @@ fn reconcile_size(
     Ok(json!({"cli": cli, "state_machine": sfn}))
 }
 
-/// schedule-region measured on a reconcile event: the first invocation is whatever tick moto's
-/// fleet calls for, the following ones are steady state.
+/// schedule-account measured on a reconcile event (one account, all its regions): the first
+/// invocation is whatever tick moto's fleet calls for, the following ones are steady state.
 fn measure_reconcile(
     release_dir: Option<&Path>,
     moto: &Moto,
     regions: &str,
     event: &Value,
 ) -> Value {
-    let (bin, build) = lambda_binary(release_dir, "schedule-region");
+    let (bin, build) = lambda_binary(release_dir, "schedule-account");
     let mut m = measure_binary(
         &bin,
-        "schedule-region",
+        "schedule-account",
         &lambda_env(moto.endpoint(), regions),
         event,
     );
     m["build"] = json!(build);
-    with_targets(m, release_dir, "schedule-region")
+    with_targets(m, release_dir, "schedule-account")
 }
 
-/// The figures' keys for schedule-region on reconcile ticks.
-const RECONCILE_TRANSITION: &str = "schedule-region (reconcile transition)";
-const RECONCILE_STEADY: &str = "schedule-region (reconcile steady state)";
+/// The figures' keys for schedule-account on reconcile ticks.
+const RECONCILE_TRANSITION: &str = "schedule-account (reconcile transition)";
+const RECONCILE_STEADY: &str = "schedule-account (reconcile steady state)";
 
 /// Bytes the function processes have logged so far (the emulator's own log excluded).
 fn log_bytes(lambdas: &LambdaEmulator) -> u64 {
@@ -1024,7 +1019,7 @@ fn markdown(results: &Value) -> String {
         })
         .sum();
     md.push_str(&format!(
-        "\nCalls per instance anywhere (an action called at least once per instance at any size, run or runner): {}. The floor column is the CLI's (one AssumeRole per account); the state machine's allows one per function (prepare-account, schedule-region) per account, has no Organizations call (list-accounts reads the account registry, which refresh-accounts wrote before the runs, ADR 0013), and counts the run's fixed calls of the hub: its results bucket (the registry list-accounts reads; the account list it writes and the ItemReader reads; the ResultWriter's result file and manifest, which summarize-run reads back: 3 s3:PutObject, 4 s3:GetObject) and the run digest (events:PutEvents; none on a steady-state tick).\n",
+        "\nCalls per instance anywhere (an action called at least once per instance at any size, run or runner): {}. The floor column is the CLI's (one AssumeRole per account); the state machine's is the same (one schedule-account invocation per account, ADR 0014), has no Organizations call (list-accounts reads the account registry, which refresh-accounts wrote before the runs, ADR 0013), and counts the run's fixed calls of the hub: its results bucket (the registry list-accounts reads; the account list it writes and the ItemReader reads; the ResultWriter's result file and manifest, which summarize-run reads back: 3 s3:PutObject, 4 s3:GetObject) and the run digest (events:PutEvents; none on a steady-state tick).\n",
         if per_instance == 0 { "none" } else { "SOME (see the last column)" }
     ));
 
@@ -1374,8 +1369,7 @@ fn lambda_events(captured: &Value) -> BTreeMap<&'static str, Value> {
             json!({"input": first("ListAccounts"), "execution_start": jiff::Timestamp::now().to_string(),
                    "execution": "bench-lambda", "results_bucket": RESULTS_BUCKET}),
         ),
-        ("prepare-account", first("PrepareAccount")),
-        ("schedule-region", first("ScheduleRegion")),
+        ("schedule-account", first("ScheduleAccount")),
         // A scheduled refresh: the walk and every account's tags (the bench's sizes are under
         // one refresh's 3,000 reads).
         (REGISTRY_FUNCTION, json!({"action": "refresh"})),
@@ -1395,14 +1389,14 @@ fn lambda_events(captured: &Value) -> BTreeMap<&'static str, Value> {
             )
         }),
     ]);
-    // verify-starts runs after a start: the region reports of a start of the same region.
-    let region = first("ScheduleRegion");
-    let mut request = region["request"].clone();
+    // verify-starts runs after a start: the region reports of a start of the same account.
+    let account = first("ScheduleAccount");
+    let mut request = account["request"].clone();
     request["action"] = json!("start");
-    let report = captured["ScheduleRegion"][0]["output"].clone();
+    let reports = captured["ScheduleAccount"][0]["output"]["regions"].clone();
     events.insert(
         "verify-starts",
-        json!({"request": request, "account": region["account"], "execution": region["execution"], "reports": [report]}),
+        json!({"request": request, "account": account["account"], "execution": account["execution"], "reports": reports}),
     );
     events
 }
@@ -1454,6 +1448,13 @@ fn measure_lambdas(
         progress(format!("measuring {name} ({build})…"));
         let mut m = measure_binary(&bin, name, &env, &event);
         m["build"] = json!(build);
+        if name == "schedule-account" {
+            // How many regions the measured invocation scheduled (the cost model scales by it).
+            let regions = captured["ScheduleAccount"][0]["output"]["regions"]
+                .as_array()
+                .map_or(1, Vec::len);
+            m["regions"] = json!(regions);
+        }
         out.insert(name.to_owned(), with_targets(m, release_dir, name));
     }
     Value::Object(out)
@@ -1534,8 +1535,7 @@ const PARENT_TRANSITIONS: f64 = 5.0;
 /// is not billed by the second), VerifyEachAccount, SummarizeVerifiedRun, VerifiedRunFinished,
 /// then Succeeded: 9 transitions.
 const PARENT_TRANSITIONS_START: f64 = 9.0;
-/// The region Map's MaxConcurrency.
-const REGIONS_IN_FLIGHT: f64 = 10.0;
+
 const DAYS: f64 = 30.0;
 /// Lambda's own START, END and REPORT lines per invocation: an estimate (about 300 bytes in
 /// text format), not measured, because the local emulator does not write them.
@@ -1575,7 +1575,7 @@ fn cost_model(results: &Value) -> Value {
                 .unwrap_or(0.0))
         .max(1.0)
     };
-    // schedule-region on a reconcile tick: cold start plus the first invocation on a fleet in
+    // schedule-account on a reconcile tick: cold start plus the first invocation on a fleet in
     // that state (runs 5-15 minutes apart may find a warm container; cold is the upper bound).
     let reconcile_ms = |key: &str| {
         let m = &l[key];
@@ -1583,9 +1583,14 @@ fn cost_model(results: &Value) -> Value {
             (Some(i), Some(f)) if m["errors"].as_array().is_none_or(Vec::is_empty) => {
                 (i + f).max(1.0)
             }
-            _ => ms("schedule-region"),
+            _ => ms("schedule-account"),
         }
     };
+    // The regions of the measured schedule-account event (one account of the largest size):
+    // an account of more regions is billed for proportionally more, as if the regions beyond
+    // those measured at once ran one after another (an upper bound: they run at once).
+    let measured_regions = l["schedule-account"]["regions"].as_f64().unwrap_or(1.0).max(1.0);
+    let account_ms = |region_ms: f64, r: f64| region_ms * (r / measured_regions).max(1.0);
     // Log bytes per instance by run kind, from the largest size's state machine runs.
     let largest = results["sizes"]
         .as_array()
@@ -1617,7 +1622,7 @@ fn cost_model(results: &Value) -> Value {
 
     let run = |kind: Billed, a: f64, r: f64| -> Value {
         let (region_ms, log_key) = match kind {
-            Billed::Stop | Billed::Start => (ms("schedule-region"), "stop"),
+            Billed::Stop | Billed::Start => (ms("schedule-account"), "stop"),
             Billed::Transition => (reconcile_ms(RECONCILE_TRANSITION), "transition"),
             Billed::Steady => (reconcile_ms(RECONCILE_STEADY), "steady"),
         };
@@ -1627,11 +1632,12 @@ fn cost_model(results: &Value) -> Value {
         // fleet), each in its own Express child.
         let verify = if start { a } else { 0.0 };
         let summarize = if start { 2.0 } else { 1.0 };
-        let invocations = 1.0 + summarize + a + a * r + verify;
+        // One schedule-account invocation per account, its regions inside (ADR 0014).
+        let child_ms = account_ms(region_ms, r);
+        let invocations = 1.0 + summarize + a + verify;
         let lambda_ms = ms("list-accounts")
             + summarize * ms("summarize-run")
-            + a * ms("prepare-account")
-            + a * r * region_ms
+            + a * child_ms
             + verify * ms("verify-starts");
         let lambda_gb_s = lambda_ms / 1000.0 * LAMBDA_GB;
         let lambda = lambda_gb_s * price::LAMBDA_GB_S + invocations * price::LAMBDA_REQUEST;
@@ -1641,10 +1647,9 @@ fn cost_model(results: &Value) -> Value {
             PARENT_TRANSITIONS
         };
         let standard = transitions * price::SFN_TRANSITION;
-        // One Express child per account: prepare-account and the region Map (10 at a time);
-        // on a start run one more per account, its verification (the parent waits once, not
-        // the children); each rounded up to 100 ms.
-        let child_ms = ms("prepare-account") + (r / REGIONS_IN_FLIGHT).ceil() * region_ms;
+        // One Express child per account: its one schedule-account task; on a start run one
+        // more per account, its verification (the parent waits once, not the children); each
+        // rounded up to 100 ms.
         let child_s = (child_ms / 100.0).ceil() / 10.0;
         let verify_child_s = (ms("verify-starts") / 100.0).ceil() / 10.0;
         let (children, children_s) = if start {
@@ -1661,12 +1666,15 @@ fn cost_model(results: &Value) -> Value {
         // summarize-run; a start run adds the verification items (the results read, the
         // items written), the ItemReader's read and the verification Map's ResultWriter,
         // read back too.
+        // And the account registry list-accounts reads (ADR 0013), the account list it writes
+        // and the account Map's ItemReader reads.
         let s3 = if start {
-            5.0 * price::S3_PUT + 7.0 * price::S3_GET
+            6.0 * price::S3_PUT + 9.0 * price::S3_GET
         } else {
-            2.0 * price::S3_PUT + 2.0 * price::S3_GET
+            3.0 * price::S3_PUT + 4.0 * price::S3_GET
         };
-        // The free API calls at the floor (state machine: AssumeRole per function per account).
+        // The free API calls at the floor (state machine: no Organizations call, the account
+        // registry is read instead; one AssumeRole per account, two in a start run).
         let batches = a * r * (REFERENCE_INSTANCES_PER_REGION / BATCH as f64).ceil();
         let changes = if matches!(kind, Billed::Steady) {
             0.0
@@ -1678,9 +1686,7 @@ fn cost_model(results: &Value) -> Value {
         } else {
             0.0
         };
-        let api_calls = ((a + 1.0) / LIST_ACCOUNTS_PAGE as f64).ceil()
-            + (a + 1.0)
-            + 2.0 * a
+        let api_calls = if start { 2.0 * a } else { a }
             + a
             + a * r * (REFERENCE_INSTANCES_PER_REGION / DESCRIBE_PAGE as f64).ceil()
             + changes
