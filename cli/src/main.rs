@@ -532,7 +532,7 @@ async fn run(args: RunArgs) -> ExitCode {
     let counts = Arc::new(RunCounts::default());
     let observe = |task: &RegionTask, records: &[InstanceRecord]| {
         counts.regions_done.fetch_add(1, Ordering::Relaxed);
-        // Identity on the span, as in the schedule-region Lambda; the line is the same one.
+        // Identity on the span, as in the schedule-account Lambda; the line is the same one.
         let span =
             tracing::info_span!("schedule_region", account = %task.account, region = %task.region);
         let _entered = span.enter();

@@ -35,8 +35,8 @@ fn https_client() -> aws_sdk_ec2::config::SharedHttpClient {
 ///
 /// The defaults (3 s, 10 s, 20 s) are far above what any call the scheduler makes takes (a
 /// DescribeInstances page of 1,000 instances answers in about a second), and keep each Lambda
-/// within its task timeout: `prepare-account` makes two calls in a row in at most 40 s of its
-/// 60, and a region run stops calling its account-region after the first call that timed out.
+/// within its limits: preparing an account makes two calls in a row in at most 40 s (schedule-account's
+/// limit for it), and a region run stops calling its account-region after the first call that timed out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CallTimeouts {
     pub connect: Duration,

@@ -1,4 +1,4 @@
-//! The log of a region run, written by the `schedule-region` Lambda and by the CLI's `run -v`:
+//! The log of a region run, written by the `schedule-account` Lambda and by the CLI's `run -v`:
 //! one line per instance that something happened to, and one summary line per region that
 //! counts the rest and names them. Dashboards and Logs Insights queries read these fields, so
 //! they are written here once, and pinned by tests.

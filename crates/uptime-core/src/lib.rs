@@ -16,7 +16,7 @@
 //! - [`retry`]: bounded retries of throttled/transient calls.
 //! - [`engine`]: account selection, account preparation, the per-region run, and the
 //!   in-process organization run the CLI uses.
-//! - [`decision_log`]: the per-instance decision log line, written by the `schedule-region`
+//! - [`decision_log`]: the per-instance decision log line, written by the `schedule-account`
 //!   Lambda and the CLI alike (through the `tracing` facade: the binaries own the subscriber).
 
 pub mod config;

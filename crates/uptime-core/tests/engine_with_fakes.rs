@@ -239,7 +239,7 @@ async fn throttling_on_the_first_calls_is_retried_then_succeeds() {
     assert_eq!(pause.pauses().len(), 5, "one back-off per retry");
 }
 
-/// As the state machine retries a throttled ScheduleRegion or PrepareAccount task, an
+/// As schedule-account retries a throttled region (and the state machine its task), an
 /// in-process run runs a throttled region or account again (2 s, 4 s, … at most 20 s), so a
 /// burst that outlasts the calls' own retries is absorbed in the CLI too; one that outlasts
 /// those as well fails the region, and the other regions go on.
@@ -902,7 +902,7 @@ async fn a_start_counts_the_hours_each_started_instance_had_been_stopped() {
     assert_eq!(c.minutes_avoided, 96 * 60 + 12 * 60, "{c:?}");
     assert_eq!(out.accounts[0].regions[0].counts.minutes_avoided, 108 * 60);
 
-    // The region run's breakdown (schedule-region's metrics), on the same fleet stopped again.
+    // The region run's breakdown (schedule-account's metrics), on the same fleet stopped again.
     let cloud = FakeCloud::new();
     let a = cloud.add_enabled_account("111111111111");
     cloud.launch(

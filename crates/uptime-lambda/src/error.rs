@@ -3,7 +3,7 @@
 use lambda_runtime::Diagnostic;
 use uptime_model::{ErrorName, InputError, TargetError};
 
-/// The names the account and region tasks (list-accounts, prepare-account, schedule-region)
+/// The names the tasks (list-accounts, schedule-account, verify-starts)
 /// can fail with (summarize-run: `InvalidInput`, and these when reading results from S3). The state machine's Retry and
 /// Catch must cover exactly these.
 pub const TASK_ERRORS: &[ErrorName] = &[

@@ -71,7 +71,7 @@ mod tests {
         lambda_runtime::tracing::dispatcher::with_default(
             &lambda_runtime::tracing::Dispatch::new(subscriber),
             || {
-                // As the runtime and the schedule-region handler nest them.
+                // As the runtime and the schedule-account handler nest them.
                 let invoke = lambda_runtime::tracing::info_span!(
                     "Lambda runtime invoke",
                     requestId = "8476a536-e9f4-11e8-9739-2dfe598c3fcd",

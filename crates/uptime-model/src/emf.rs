@@ -22,7 +22,7 @@ pub const METRICS: [&str; 12] = [
     // 1 when the run's digest could not be published (ADR 0009), else 0.
     "DigestsFailed",
     // Hours the instances this run started had been stopped (Counts::minutes_avoided ÷ 60);
-    // schedule-region also emits it by Schedule and by InstanceType (`avoided_metrics`).
+    // schedule-account also emits it by Schedule and by InstanceType (`avoided_metrics`).
     "InstanceHoursAvoided",
     // Throttled calls the region runs retried after the SDK's own retries (Counts::throttles_retried).
     "ThrottlesRetried",

@@ -185,7 +185,7 @@ pub struct Counts {
     pub notes: BTreeMap<String, u64>,
     /// Instance-minutes avoided: for each instance the run started, how long it had been
     /// stopped (see [`crate::savings::minutes_avoided`]). By schedule and instance type only in
-    /// the region run's [`Avoided`], which schedule-region emits as metrics: names in every
+    /// the region run's [`Avoided`], which schedule-account emits as metrics: names in every
     /// region report would not fit a child's 256 KiB at 20 regions.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub minutes_avoided: u64,
@@ -215,7 +215,7 @@ fn add_capped(map: &mut BTreeMap<String, u64>, key: &str, minutes: u64) {
 }
 
 /// The avoided minutes of one region run by schedule name (`inline` for an expression in the
-/// tag) and by instance type: what schedule-region emits as `InstanceHoursAvoided` metrics
+/// tag) and by instance type: what schedule-account emits as `InstanceHoursAvoided` metrics
 /// with a `Schedule` or an `InstanceType` dimension. Not part of the region report.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Avoided {

@@ -4,8 +4,8 @@
 //! - [`select`]: the accounts a run covers (list-accounts), read live or from the account
 //!   registry.
 //! - [`registry`]: keeping the account registry (refresh-accounts).
-//! - [`prepare`]: an account's access and regions (prepare-account).
-//! - [`region`]: one region's discovery and decisions (schedule-region), carried out by
+//! - [`prepare`]: an account's access and regions (schedule-account, first).
+//! - [`region`]: one region's discovery and decisions (schedule-account, each region), carried out by
 //!   `apply`: batches, bisection, the last-action tags.
 //! - [`verify`]: whether the starts held (verify-starts).
 //! - [`org`]: the whole organization in-process (the CLI).

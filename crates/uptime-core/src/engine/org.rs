@@ -87,8 +87,8 @@ pub struct OrgRun {
 }
 
 /// How an in-process run retries an account or a region that failed as `Throttled` once its
-/// calls' own retries ran out: as the state machine retries the PrepareAccount and
-/// ScheduleRegion tasks (4 more attempts, 2 s doubling, at most 20 s; re-running a region is
+/// calls' own retries ran out: as schedule-account retries a region and the state machine its
+/// task (4 more attempts, 2 s doubling, at most 20 s; re-running a region is
 /// idempotent, ADR 0004). A `Transient` failure is not retried here, unlike in the state
 /// machine: in the CLI it is mostly a call that got no answer in time, which already waited its
 /// limit.

@@ -171,7 +171,7 @@ fn skip_reasons() -> Vec<SkipReason> {
     SkipReason::ALL.to_vec()
 }
 
-/// The largest region report schedule-region returns: every counter large, every reason
+/// The largest region report one region of schedule-account returns: every counter large, every reason
 /// present, the most failures it lists (20, messages clipped to 300 characters), the rest
 /// counted.
 fn worst_region_report(account: AccountId, region: Region) -> RegionReport {
@@ -394,7 +394,7 @@ fn list_accounts(event: &Value, run: &mut RunFacts) -> Value {
     to_value(response).unwrap()
 }
 
-/// 20 regions scheduled, each with the largest report schedule-region's work can produce, and
+/// 20 regions scheduled, each with the largest report a region run can produce, and
 /// every other known region skipped: more than one input can produce (a run naming 20 regions
 /// leaves at most 20 between the two lists), a bound.
 fn schedule_account(event: &Value) -> Value {
