@@ -476,7 +476,9 @@ fn the_hub_lambda_policy_allows_exactly_what_the_hub_functions_call() {
         .filter(|g| g.resources.contains(&registry))
         .collect();
     assert_eq!(
-        kept.iter().map(|g| g.action.as_str()).collect::<BTreeSet<_>>(),
+        kept.iter()
+            .map(|g| g.action.as_str())
+            .collect::<BTreeSet<_>>(),
         set_of(iam_actions::REGISTRY),
         "the registry is read and written by the hub role"
     );
@@ -1778,7 +1780,10 @@ async fn moto_enforces_the_rendered_policies_in_a_run_of_the_core() {
         .await
         .expect("ListRoots with the rendered hub policy");
     assert_eq!(roots.len(), 1, "{roots:?}");
-    env.put(true, &without_action(&env.hub_policy, "organizations:ListRoots"));
+    env.put(
+        true,
+        &without_action(&env.hub_policy, "organizations:ListRoots"),
+    );
     let e = env.probe("organizations:ListRoots").await;
     env.put(true, &env.hub_policy);
     let shown = refusal(&e).unwrap_or_else(|| panic!("without organizations:ListRoots: {e:?}"));

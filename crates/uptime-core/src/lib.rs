@@ -28,8 +28,8 @@ pub mod retry;
 pub use decision_log::{log_decision, log_region};
 pub use engine::{
     inventory_organization, prepare_account, run_organization, schedule_region, schedules_for,
-    select_accounts, select_from_registry, verify_organization_starts, verify_starts, Concurrency, Found, OrgRun,
-    Progress, RegionRun, RegionTask, RunOptions, Selection, Settings,
+    select_accounts, select_from_registry, verify_organization_starts, verify_starts, Concurrency,
+    Found, OrgRun, Progress, RegionRun, RegionTask, RunOptions, Selection, Settings,
 };
 pub use ports::{
     Compute, Connect, CountingPause, DigestSink, Directory, Discovered, Discovery, ErrorKind,

@@ -397,7 +397,10 @@ mod tests {
     }
 
     /// A registry of `accounts` (id, tags, when read), walked at the clock.
-    fn registry_of(accounts: &[(&str, &[(&str, &str)], &str)]) -> Value {
+    /// An account of a test registry: its id, its tags, when they were read ("" for never).
+    type Listed<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+
+    fn registry_of(accounts: &[Listed]) -> Value {
         let mut r = Registry::default();
         let walked = accounts
             .iter()

@@ -159,8 +159,7 @@ pub async fn handle(
             .await?
         }
     };
-    let mut write_conflicts = 0;
-    for _ in 0..WRITE_ATTEMPTS {
+    for write_conflicts in 0..WRITE_ATTEMPTS as u64 {
         let (current, expected, denied) = read(store, bucket).await?;
         let merged = current.merge(mine.clone(), clock);
         let written = store
@@ -193,7 +192,6 @@ pub async fn handle(
             // denied: a real denial, not the 403 S3 gives for a missing object.
             return Err(target_error("reading the account registry", &denied).into());
         }
-        write_conflicts += 1;
     }
     Err(LambdaError::new(
         ErrorName::Transient,
