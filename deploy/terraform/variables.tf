@@ -66,7 +66,7 @@ variable "lambda_memory_size" {
 }
 
 variable "lambda_timeouts" {
-  description = "Timeout in seconds per function. The defaults stay below the state machine's TimeoutSeconds for the same task (ListAccounts 300, ScheduleAccount 240, SummarizeRun and SummarizeVerifiedRun 300, VerifyAccount 60), which keep an account's Express child execution within its 5 minutes. schedule-account keeps its regions' attempts within its own time budget (190 s, lambdas/schedule-account), which its default leaves room for. refresh-accounts is outside the state machine: Lambda's maximum, 900, by default."
+  description = "Timeout in seconds per function. The defaults stay below the state machine's TimeoutSeconds for the same task (ListAccounts 300, ScheduleAccount 230, SummarizeRun and SummarizeVerifiedRun 300, VerifyAccount 60), which keep an account's Express child execution within its 5 minutes. schedule-account keeps its regions' attempts within its own time budget (180 s, lambdas/schedule-account), which its default leaves room for. refresh-accounts is outside the state machine: Lambda's maximum, 900, by default."
   type = object({
     list_accounts    = optional(number, 280)
     schedule_account = optional(number, 220)

@@ -31,7 +31,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 use uptime_testkit::local::{binary_dir, lambda_env, FUNCTIONS, REGISTRY_FUNCTION};
 use uptime_testkit::moto::{repo_root, Moto};
-use uptime_testkit::{run_state_machine, LambdaEmulator};
+use uptime_testkit::{run_state_machine, FaultProxy, LambdaEmulator};
 
 /// Regions in the order sizes take them.
 const REGIONS: [&str; 4] = ["eu-west-1", "us-east-1", "us-west-2", "eu-central-1"];
@@ -115,7 +115,47 @@ struct Args {
     /// are checked to answer, but their times and RSS are the emulator's, labelled so.
     #[arg(long, value_enum, default_value_t = Arch::X86_64)]
     arch: Arch,
+    /// The state machine runs go through tests/harness/fault_proxy.py enforcing EC2's default
+    /// token buckets per account and region, as AWS documents them (`AWS_BUCKETS`): every
+    /// throttle must be absorbed, every outcome is still verified.
+    #[arg(long)]
+    aws_buckets: bool,
 }
+
+/// EC2's default token buckets per account and region (issue 13's table, from the EC2
+/// Developer Guide's "Request throttling for the Amazon EC2 API"): a request bucket per action
+/// (capacity, refill per second) and, for StartInstances and StopInstances, a resource bucket
+/// counting instances (1,000; refill 2 and 20 a second).
+const AWS_BUCKETS: [(&str, &str, f64, f64, &str); 7] = [
+    (
+        "describe-instances",
+        "DescribeInstances",
+        100.0,
+        20.0,
+        "request",
+    ),
+    (
+        "describe-regions",
+        "DescribeRegions",
+        100.0,
+        20.0,
+        "request",
+    ),
+    ("start", "StartInstances", 5.0, 2.0, "request"),
+    (
+        "start-instances",
+        "StartInstances",
+        1000.0,
+        2.0,
+        "instances",
+    ),
+    ("stop", "StopInstances", 50.0, 5.0, "request"),
+    ("stop-instances", "StopInstances", 1000.0, 20.0, "instances"),
+    ("create-tags", "CreateTags", 100.0, 10.0, "request"),
+];
+
+/// Whether the state machine runs go through the bucket-enforcing proxy, set once.
+static BUCKETS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Arch {
@@ -275,6 +315,7 @@ fn progress(message: impl AsRef<str>) {
 fn main() -> ExitCode {
     let args = Args::parse();
     let _ = ARCH.set(args.arch);
+    let _ = BUCKETS.set(args.aws_buckets);
     match bench(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -708,10 +749,30 @@ fn reconcile_input(now: &str) -> Value {
 /// As the Terraform module deploys it, list-accounts reads the account registry (ADR 0013):
 /// refresh-accounts writes it once here, before any clock starts, as its schedule would have
 /// in a deployment. Its calls are not a run's.
-fn emulator(moto: &Moto, regions: &str) -> LambdaEmulator {
-    let mut env = registry_env(lambda_env(moto.endpoint(), regions));
+///
+/// With `--aws-buckets` the functions talk to moto through the fault proxy enforcing
+/// [`AWS_BUCKETS`]; the local runner's ItemReader and ResultWriter go to moto directly, as Step
+/// Functions reads and writes S3 itself.
+fn emulator(moto: &Moto, regions: &str) -> (LambdaEmulator, Option<FaultProxy>) {
+    let proxy = BUCKETS.get().copied().unwrap_or(false).then(|| {
+        let proxy = FaultProxy::start(&moto.endpoint());
+        let rules: Vec<Value> = AWS_BUCKETS
+            .iter()
+            .map(|(name, action, capacity, refill, cost)| {
+                json!({"name": name, "service": "ec2", "action": action, "fault": "bucket",
+                       "capacity": capacity, "refill": refill, "cost": cost})
+            })
+            .collect();
+        proxy.set_rules(&Value::Array(rules));
+        proxy
+    });
+    let endpoint = proxy
+        .as_ref()
+        .map_or_else(|| moto.endpoint(), FaultProxy::endpoint);
+    let mut env = registry_env(lambda_env(endpoint, regions));
     env.push(("AWS_LAMBDA_LOG_FORMAT", "JSON".to_owned()));
-    let lambdas = LambdaEmulator::start(&env, COPIES);
+    let mut lambdas = LambdaEmulator::start(&env, COPIES);
+    lambdas.s3_endpoint = Some(moto.endpoint());
     std::thread::sleep(Duration::from_millis(500));
     if let Err(e) = lambdas.invoke(REGISTRY_FUNCTION, &json!({"action": "refresh"})) {
         panic!(
@@ -719,7 +780,60 @@ fn emulator(moto: &Moto, regions: &str) -> LambdaEmulator {
             lambdas.log_tails()
         );
     }
-    lambdas
+    (lambdas, proxy)
+}
+
+/// With `--aws-buckets`: per size, the requests each bucket saw and the throttles absorbed, for
+/// the stop and start runs and for the reconcile ticks.
+fn buckets_markdown(sizes: &[&Value]) -> String {
+    let mut md = String::new();
+    for size in sizes {
+        for (runs, stats) in [
+            ("stop and start", &size["aws_buckets"]),
+            (
+                "reconcile ticks",
+                &size["reconcile"]["state_machine"]["aws_buckets"],
+            ),
+        ] {
+            let Some(rules) = stats.as_object() else {
+                continue;
+            };
+            if md.is_empty() {
+                md.push_str("\nState machine runs behind EC2's default token buckets (`--aws-buckets`, enforced per account and region by tests/harness/fault_proxy.py; requests / throttled and absorbed):\n\n| size | runs | buckets |\n| --- | --- | --- |\n");
+            }
+            let cells: Vec<String> = rules
+                .iter()
+                .map(|(name, r)| format!("{name} {} / {}", r["matched"], r["throttled"]))
+                .collect();
+            md.push_str(&format!(
+                "| {} | {runs} | {} |\n",
+                size["size"].as_str().unwrap_or("?"),
+                cells.join(", ")
+            ));
+        }
+    }
+    md
+}
+
+/// What the bucket-enforcing proxy saw, per rule: requests matched and throttled (absorbed by
+/// the retries: the runs' outcomes are verified).
+fn bucket_stats(proxy: Option<&FaultProxy>) -> Value {
+    let Some(proxy) = proxy else {
+        return Value::Null;
+    };
+    let stats = proxy.stats();
+    let rules: Map<String, Value> = stats["rules"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap_or("?").to_owned(),
+                json!({"matched": r["matched"], "throttled": r["fired"]}),
+            )
+        })
+        .collect();
+    Value::Object(rules)
 }
 
 /// The results bucket tests/harness/seed.py creates (the deployment's `results_bucket`).
@@ -761,7 +875,7 @@ fn run_size(size: Size, lambda_figures: Option<Option<&Path>>) -> Result<(Value,
     // --- stop: the state machine ---
     let moto = Moto::start();
     let inventory = moto.seed(&size.spec("office-hours"));
-    let lambdas = emulator(&moto, &regions);
+    let (lambdas, proxy) = emulator(&moto, &regions);
     progress(format!(
         "{}: CLI {cli_wall:.2} s; state machine stop…",
         size.label()
@@ -801,7 +915,9 @@ fn run_size(size: Size, lambda_figures: Option<Option<&Path>>) -> Result<(Value,
         size.label(),
         start.wall
     ));
+    let buckets = bucket_stats(proxy.as_ref());
     drop(lambdas);
+    drop(proxy);
     let mut lambda_figures = lambda_figures.map(|release_dir| {
         (
             release_dir,
@@ -822,6 +938,7 @@ fn run_size(size: Size, lambda_figures: Option<Option<&Path>>) -> Result<(Value,
         "state_machine": sfn.figures(&size.state_machine_floor(1, RunKind::Stop), n),
         "state_machine_start": start.figures(&size.start_floor(), n),
         "reconcile": reconcile,
+        "aws_buckets": buckets,
     });
     Ok((run, lambda_figures.map(|(_, f)| f).unwrap_or(Value::Null)))
 }
@@ -870,7 +987,7 @@ fn reconcile_size(
     // --- the state machine ---
     let moto = Moto::start();
     let inventory = moto.seed(&spec);
-    let lambdas = emulator(&moto, regions);
+    let (lambdas, proxy) = emulator(&moto, regions);
     let label = size.label();
     let transition = run_sfn(
         &moto,
@@ -902,10 +1019,13 @@ fn reconcile_size(
         "{label}: state machine reconcile {:.2} s / {:.2} s; outcomes verified",
         transition.wall, steady.wall
     ));
+    let buckets = bucket_stats(proxy.as_ref());
     drop(lambdas);
+    drop(proxy);
     let sfn = json!({
         "transition": transition.figures(&size.state_machine_floor(1, RunKind::Transition), n),
         "steady": steady.figures(&size.state_machine_floor(1, RunKind::Steady), n),
+        "aws_buckets": buckets,
     });
 
     if let Some((release_dir, figures)) = measure {
@@ -1024,6 +1144,7 @@ fn markdown(results: &Value) -> String {
     ));
 
     md.push_str(&start_markdown(&sizes));
+    md.push_str(&buckets_markdown(&sizes));
     md.push_str(&growth_markdown(&sizes));
 
     for (title, kinds) in [
@@ -1589,7 +1710,10 @@ fn cost_model(results: &Value) -> Value {
     // The regions of the measured schedule-account event (one account of the largest size):
     // an account of more regions is billed for proportionally more, as if the regions beyond
     // those measured at once ran one after another (an upper bound: they run at once).
-    let measured_regions = l["schedule-account"]["regions"].as_f64().unwrap_or(1.0).max(1.0);
+    let measured_regions = l["schedule-account"]["regions"]
+        .as_f64()
+        .unwrap_or(1.0)
+        .max(1.0);
     let account_ms = |region_ms: f64, r: f64| region_ms * (r / measured_regions).max(1.0);
     // Log bytes per instance by run kind, from the largest size's state machine runs.
     let largest = results["sizes"]

@@ -487,7 +487,7 @@ fn the_module_validates_and_fills_every_placeholder() {
     let timeouts = tf.console_json(MODULE, "var.lambda_timeouts");
     assert_eq!(timeouts["refresh_accounts"], 900, "{timeouts}");
     // schedule-account's default leaves room for its own budget (190 s of region attempts).
-    assert_eq!(timeouts["schedule_account"], 240, "{timeouts}");
+    assert_eq!(timeouts["schedule_account"], 220, "{timeouts}");
     // One timeout per function the module deploys, named after it, and no other.
     let timeout_keys: BTreeSet<String> = timeouts
         .as_object()
@@ -501,7 +501,7 @@ fn the_module_validates_and_fills_every_placeholder() {
         "{ for name, f in local.functions : name => f.timeout }",
     );
     assert_eq!(
-        function_timeouts["schedule-account"], 240,
+        function_timeouts["schedule-account"], 220,
         "{function_timeouts}"
     );
     assert_eq!(
@@ -537,7 +537,10 @@ fn the_module_validates_and_fills_every_placeholder() {
     assert_eq!(without, machine, "no refresh-accounts without the registry");
     let plain = tf.console_json_with(MODULE, &off, "local.function_environment");
     for key in REGISTRY_ENVIRONMENT {
-        assert!(plain.get(key).is_none(), "{key} without the registry: {plain}");
+        assert!(
+            plain.get(key).is_none(),
+            "{key} without the registry: {plain}"
+        );
     }
     // The run digest by default: the default bus, no topic (and so no topic policy).
     assert_eq!(
@@ -1353,9 +1356,10 @@ fn the_example_applies_to_moto_plans_clean_and_destroys() {
         "uptime-scheduler-refresh-accounts"
     );
     assert!(
-        resources
-            .iter()
-            .all(|r| !r["address"].as_str().unwrap().contains("organizations_events")),
+        resources.iter().all(|r| !r["address"]
+            .as_str()
+            .unwrap()
+            .contains("organizations_events")),
         "no Organizations events rule in eu-west-1"
     );
 
@@ -1646,14 +1650,18 @@ output "account_registry" {{
     );
     for (name, environment) in &functions {
         assert_eq!(
-            environment["ACCOUNT_REGISTRY_BUCKET"], "uptime-scheduler-results-123456789012-us-east-1",
+            environment["ACCOUNT_REGISTRY_BUCKET"],
+            "uptime-scheduler-results-123456789012-us-east-1",
             "{name}: the results bucket holds the registry"
         );
         assert_eq!(environment["OPT_IN_MAX_AGE_MINUTES"], "60", "{name}");
         assert_eq!(environment["REGISTRY_TAG_READS"], "3000", "{name}");
     }
     let refresh = &resources["aws_lambda_function.this[\"refresh-accounts\"]"];
-    assert_eq!(refresh["function_name"], "uptime-scheduler-refresh-accounts");
+    assert_eq!(
+        refresh["function_name"],
+        "uptime-scheduler-refresh-accounts"
+    );
     assert_eq!(refresh["timeout"], 900);
     assert_eq!(
         refresh["description"],
@@ -1665,7 +1673,7 @@ output "account_registry" {{
         per_account["function_name"],
         "uptime-scheduler-schedule-account"
     );
-    assert_eq!(per_account["timeout"], 240);
+    assert_eq!(per_account["timeout"], 220);
     assert_eq!(
         per_account["description"],
         "Assumes the member role in one account and schedules its regions at once, each region on its own."
@@ -1690,13 +1698,21 @@ output "account_registry" {{
         assert_eq!(permission["principal"], "events.amazonaws.com", "{rule}");
         assert_eq!(permission["action"], "lambda:InvokeFunction", "{rule}");
         assert!(
-            references(&east, &format!("aws_lambda_permission.{rule}"), "source_arn")
-                .contains(&format!("aws_cloudwatch_event_rule.{rule}[0].arn")),
+            references(
+                &east,
+                &format!("aws_lambda_permission.{rule}"),
+                "source_arn"
+            )
+            .contains(&format!("aws_cloudwatch_event_rule.{rule}[0].arn")),
             "{rule}: the permission is for that rule only"
         );
         assert!(
-            references(&east, &format!("aws_lambda_permission.{rule}"), "function_name")
-                .contains(&"aws_lambda_function.this[\"refresh-accounts\"].function_name".to_owned()),
+            references(
+                &east,
+                &format!("aws_lambda_permission.{rule}"),
+                "function_name"
+            )
+            .contains(&"aws_lambda_function.this[\"refresh-accounts\"].function_name".to_owned()),
             "{rule}: the permission is on refresh-accounts"
         );
         assert!(
@@ -1748,7 +1764,10 @@ output "account_registry" {{
     );
     for (name, environment) in &functions {
         for key in REGISTRY_ENVIRONMENT {
-            assert!(environment.get(key).is_none(), "{name}: {key} without the registry");
+            assert!(
+                environment.get(key).is_none(),
+                "{name}: {key} without the registry"
+            );
         }
     }
     let registry: Vec<&String> = resources
