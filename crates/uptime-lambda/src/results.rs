@@ -304,14 +304,10 @@ pub async fn for_each_report(
                         .get_object(&details.bucket, &file.key)
                         .await
                         .map_err(|e| store_error("reading a results file", &e))?;
-                    let executions: Vec<ChildExecution> =
-                        serde_json::from_slice(&bytes).map_err(|e| {
-                            LambdaError::new(
-                                ErrorName::Internal,
-                                format!("the results file {} is not readable: {e}", file.key),
-                            )
-                        })?;
-                    for child in executions {
+                    // Folded while it is parsed, one child at a time: at 10,000 accounts a
+                    // result file holds tens of megabytes of outputs, and a function of 128 MB
+                    // must not also hold them all parsed.
+                    let mut fold = |child: ChildExecution| -> Result<(), LambdaError> {
                         let report = match (succeeded, child.output.clone()) {
                             (true, Some(output)) => {
                                 let output = json_of(output).map_err(|e| {
@@ -326,12 +322,65 @@ pub async fn for_each_report(
                         };
                         each(report);
                         folded += 1;
-                    }
+                        Ok(())
+                    };
+                    fold_file(&bytes, &file.key, &mut fold)?;
                 }
             }
         }
     }
     Ok(folded)
+}
+
+/// Parses a result file (a JSON array of child executions) and hands each child to `each` as
+/// soon as it is parsed; the first error `each` returns stops the parse and is returned.
+fn fold_file(
+    bytes: &[u8],
+    key: &str,
+    each: &mut dyn FnMut(ChildExecution) -> Result<(), LambdaError>,
+) -> Result<(), LambdaError> {
+    use serde::de::{DeserializeSeed, Error as _, SeqAccess, Visitor};
+    struct Children<'a> {
+        each: &'a mut dyn FnMut(ChildExecution) -> Result<(), LambdaError>,
+        failed: &'a mut Option<LambdaError>,
+    }
+    impl<'de> Visitor<'de> for Children<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an array of child executions")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(child) = seq.next_element::<ChildExecution>()? {
+                if let Err(e) = (self.each)(child) {
+                    *self.failed = Some(e);
+                    return Err(A::Error::custom("stopped"));
+                }
+            }
+            Ok(())
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Children<'_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+    let mut failed = None;
+    let mut parser = serde_json::Deserializer::from_slice(bytes);
+    let parsed = Children {
+        each,
+        failed: &mut failed,
+    }
+    .deserialize(&mut parser)
+    .and_then(|()| parser.end());
+    match (failed, parsed) {
+        (Some(e), _) => Err(e),
+        (None, Ok(())) => Ok(()),
+        (None, Err(e)) => Err(LambdaError::new(
+            ErrorName::Internal,
+            format!("the results file {key} is not readable: {e}"),
+        )),
+    }
 }
 
 /// What the verification Map found, by account, to lay over the account reports.
@@ -448,4 +497,46 @@ pub async fn verification_items(
     })
     .await?;
     Ok(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn child(account: &str) -> Value {
+        let output = serde_json::json!({"account": account, "regions": [], "skipped_regions": []});
+        serde_json::json!({"Input": "{}", "Output": output.to_string(), "Status": "SUCCEEDED"})
+    }
+
+    /// A result file is folded child by child; a child that does not fold stops the parse with
+    /// its own error, and a file that does not parse names itself.
+    #[test]
+    fn a_result_file_is_folded_as_it_is_parsed() {
+        let file = serde_json::json!([child("111111111111"), child("222222222222")]).to_string();
+        let mut seen = Vec::new();
+        fold_file(file.as_bytes(), "k", &mut |c| {
+            seen.push(c.status);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen.len(), 2);
+
+        let mut calls = 0;
+        let e = fold_file(file.as_bytes(), "k", &mut |_| {
+            calls += 1;
+            Err(LambdaError::new(ErrorName::InvalidInput, "the first child"))
+        })
+        .unwrap_err();
+        assert_eq!((calls, e.name), (1, ErrorName::InvalidInput));
+        assert_eq!(e.message, "the first child");
+
+        for bad in [r#"[{"Output": 1}"#, r#"{"not": "an array"}"#, "[] []"] {
+            let e = fold_file(bad.as_bytes(), "map-runs/x/SUCCEEDED_0.json", &mut |_| {
+                Ok(())
+            })
+            .unwrap_err();
+            assert_eq!(e.name, ErrorName::Internal, "{bad}");
+            assert!(e.message.contains("SUCCEEDED_0.json"), "{}", e.message);
+        }
+    }
 }

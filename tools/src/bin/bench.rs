@@ -839,9 +839,18 @@ fn bucket_stats(proxy: Option<&FaultProxy>) -> Value {
 /// The results bucket tests/harness/seed.py creates (the deployment's `results_bucket`).
 const RESULTS_BUCKET: &str = "uptime-scheduler-results";
 
-/// The functions' environment with the account registry in the seeded results bucket.
+/// Accounts the Maps run at once in the bench: the local emulator serves each function with
+/// [`COPIES`] processes, so the deployed default (half the Lambda quota, 500, ADR 0014) would
+/// queue hundreds of invocations behind them until their tasks time out, which AWS, with an
+/// environment per invocation, never does. 50 keeps the queue within the task timeouts at
+/// 500 accounts.
+const LOCAL_ACCOUNT_CONCURRENCY: u64 = 50;
+
+/// The functions' environment with the account registry in the seeded results bucket, and the
+/// local account concurrency.
 fn registry_env(mut env: Vec<(&'static str, String)>) -> Vec<(&'static str, String)> {
     env.push(("ACCOUNT_REGISTRY_BUCKET", RESULTS_BUCKET.to_owned()));
+    env.push(("ACCOUNT_CONCURRENCY", LOCAL_ACCOUNT_CONCURRENCY.to_string()));
     env
 }
 
