@@ -1663,11 +1663,12 @@ fn fit(rows: &[(Vec<f64>, f64)]) -> Vec<f64> {
                 .max_by(|a, b| m[*a][c].abs().total_cmp(&m[*b][c].abs()))
                 .unwrap();
             m.swap(c, p);
-            for r in 0..n {
+            let pivot = m[c].clone();
+            for (r, row) in m.iter_mut().enumerate() {
                 if r != c {
-                    let f = m[r][c] / m[c][c];
-                    for col in 0..=n {
-                        m[r][col] -= f * m[c][col];
+                    let f = row[c] / pivot[c];
+                    for (cell, p) in row.iter_mut().zip(&pivot).take(n + 1) {
+                        *cell -= f * p;
                     }
                 }
             }
