@@ -35,6 +35,9 @@ pub struct Registry {
     pub version: u32,
     /// When the last complete walk of the Organization's tree finished (None: never).
     pub walked_at: Option<Timestamp>,
+    /// The roots and OUs that walk found: a run naming another is refused, not run on nothing.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub units: BTreeSet<OuId>,
     pub accounts: BTreeMap<AccountId, Entry>,
 }
 
@@ -43,6 +46,7 @@ impl Default for Registry {
         Self {
             version: REGISTRY_VERSION,
             walked_at: None,
+            units: BTreeSet::new(),
             accounts: BTreeMap::new(),
         }
     }
@@ -157,9 +161,16 @@ impl Registry {
         }
         let horizon = now - SignedDuration::from_hours(24 * TOMBSTONE_DAYS);
         accounts.retain(|_, e| e.present() || e.removed_at.is_some_and(|r| r > horizon));
+        // The units of the newer walk (a walk sees the whole tree at once).
+        let units = if other.walked_at > self.walked_at {
+            other.units
+        } else {
+            self.units
+        };
         Registry {
             version: REGISTRY_VERSION,
             walked_at: self.walked_at.max(other.walked_at),
+            units,
             accounts,
         }
     }
@@ -208,6 +219,11 @@ impl Registry {
         }
         self.walked_at = Some(now);
         changes
+    }
+
+    /// Records the roots and OUs a complete walk found (with [`Registry::apply_walk`]).
+    pub fn set_units(&mut self, units: BTreeSet<OuId>) {
+        self.units = units;
     }
 
     /// Records the tags of a present account read at `at`, kept to `keys`.
@@ -418,5 +434,22 @@ mod tests {
         assert!(e.contains("version 2"), "{e}");
         let r = Registry::default();
         assert_eq!(Registry::from_json(&r.to_json()).unwrap(), r);
+    }
+
+    #[test]
+    fn the_units_are_the_newer_walks() {
+        let mut old = Registry::default();
+        old.apply_walk(vec![], t("10:00:00"));
+        old.set_units([root()].into());
+        let mut new = Registry::default();
+        new.apply_walk(vec![], t("10:10:00"));
+        let ou = OuId::parse("ou-ab12-11111111").unwrap();
+        new.set_units([root(), ou.clone()].into());
+        for merged in [
+            old.clone().merge(new.clone(), t("10:11:00")),
+            new.merge(old, t("10:11:00")),
+        ] {
+            assert!(merged.units.contains(&ou));
+        }
     }
 }

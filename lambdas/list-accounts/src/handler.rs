@@ -39,7 +39,7 @@ pub async fn handle(
             if let Some(at) = read.walked_at {
                 tracing::info!(walked_at = %at, oldest_tag_read = ?read.oldest_tag_read().flatten().map(|t| t.to_string()), "account registry read");
             }
-            select_from_registry(&read, &request, &config.settings, clock, registry.max_age)
+            select_from_registry(&read, &request, &config.settings, clock, registry.max_age)?
         }
         None => select_accounts(directory, pause, &request, &config.settings).await?,
     };
@@ -414,6 +414,7 @@ mod tests {
             })
             .collect();
         r.apply_walk(walked, clock());
+        r.set_units([uptime_model::OuId::parse("r-ab12").unwrap()].into());
         let keys = ["uptime-scheduler:enabled", "uptime-scheduler:regions"];
         for (id, tags, at) in accounts.iter().filter(|(_, _, at)| !at.is_empty()) {
             let tags = tags
@@ -535,5 +536,31 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.name, ErrorName::InvalidInput);
         assert_eq!(store.reads(), 0);
+    }
+
+    /// An OU-scoped run over the registry selects by the recorded paths; an OU the last walk
+    /// did not find is refused as the input's mistake before anything is contacted.
+    #[tokio::test]
+    async fn with_a_registry_an_unknown_unit_is_invalid_input() {
+        let cloud = FakeCloud::new();
+        let store = FakeObjects::default();
+        let on: &[(&str, &str)] = &[("uptime-scheduler:enabled", "true")];
+        store.put(
+            "results",
+            REGISTRY_KEY,
+            registry_of(&[("111111111111", on, "2026-11-24T18:30:00Z")]),
+        );
+        let input = json!({"action": "stop", "organizational_units": ["r-ab12"]});
+        let r = list_from_registry(&cloud, &store, event(input))
+            .await
+            .unwrap();
+        assert_eq!(r.counts.selected, 1);
+        let input = json!({"action": "stop", "organizational_units": ["ou-ab12-99999999"]});
+        let e = list_from_registry(&cloud, &store, event(input))
+            .await
+            .unwrap_err();
+        assert_eq!(e.name, ErrorName::InvalidInput);
+        assert!(e.message.contains("ou-ab12-99999999"), "{}", e.message);
+        assert!(cloud.calls().is_empty());
     }
 }

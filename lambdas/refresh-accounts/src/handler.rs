@@ -320,6 +320,10 @@ mod tests {
         let registry = stored(&store);
         assert_eq!(enabled(&registry, "333333333333").as_deref(), Some("true"));
         assert_eq!(registry.walked_at, Some(later));
+        assert!(
+            registry.units.contains(&uptime_testkit::fake::root()),
+            "the walk's units"
+        );
         assert_eq!(r.report.oldest_tag_read, Some(clock()));
         assert_eq!(r.write_conflicts, 0);
         // Past half the bound: the two oldest again, within the budget of two.

@@ -62,9 +62,13 @@ impl RefreshReport {
     }
 }
 
-/// Every account of the Organization with its path from the root, walking down from the
-/// roots (ListRoots, then ListOrganizationalUnitsForParent and ListAccountsForParent per unit).
-pub async fn walk(dir: &impl Directory, pause: &impl Pause) -> Result<Vec<Walked>, TargetError> {
+/// Every account of the Organization with its path from the root, and every root and OU,
+/// walking down from the roots (ListRoots, then ListOrganizationalUnitsForParent and
+/// ListAccountsForParent per unit).
+pub async fn walk(
+    dir: &impl Directory,
+    pause: &impl Pause,
+) -> Result<(Vec<Walked>, BTreeSet<OuId>), TargetError> {
     let retry = REFRESH_RETRY;
     let roots = retry
         .run(pause, || dir.roots())
@@ -99,7 +103,7 @@ pub async fn walk(dir: &impl Directory, pause: &impl Pause) -> Result<Vec<Walked
             queue.push_back(p);
         }
     }
-    Ok(out)
+    Ok((out, seen))
 }
 
 /// The tag keys the scheduler reads on accounts (the registry keeps only these).
@@ -162,12 +166,13 @@ pub async fn refresh_registry(
     due: Timestamp,
     now: Timestamp,
 ) -> Result<RefreshReport, TargetError> {
-    let walked = walk(dir, pause).await?;
+    let (walked, units) = walk(dir, pause).await?;
     let mut report = RefreshReport {
         walked: true,
         changes: registry.apply_walk(walked, now),
         ..RefreshReport::default()
     };
+    registry.set_units(units);
     let next: Vec<AccountId> = registry
         .tag_read_order()
         .into_iter()
@@ -211,9 +216,10 @@ pub async fn apply_event(
         .any(|id| !registry.accounts.get(id).is_some_and(|e| e.present()));
     let mut report = RefreshReport::default();
     if work.walk || unknown {
-        let walked = walk(dir, pause).await?;
+        let (walked, units) = walk(dir, pause).await?;
         report.walked = true;
         report.changes = registry.apply_walk(walked, now);
+        registry.set_units(units);
     }
     let mut ids: BTreeMap<AccountId, ()> = work.tags_of.iter().map(|id| (id.clone(), ())).collect();
     if report.walked {

@@ -104,7 +104,28 @@ pub fn select_from_registry(
     settings: &Settings,
     clock: Timestamp,
     max_age: SignedDuration,
-) -> Selection {
+) -> Result<Selection, TargetError> {
+    // An OU the last walk did not find is refused, as Organizations refuses it in a live
+    // selection, rather than run on no account (a registry written before OUs were recorded
+    // has none to check against).
+    if !registry.units.is_empty() {
+        if let Some(unit) = req
+            .organizational_units
+            .iter()
+            .find(|u| !registry.units.contains(*u))
+        {
+            let when = registry
+                .walked_at
+                .map_or_else(|| "never".to_owned(), |t| t.to_string());
+            return Err(TargetError::new(
+                ErrorName::InvalidInput,
+                format!(
+                    "`organizational_units`: {unit} is not a root or OU of the Organization as \
+                     the account registry last walked it (at {when}); no account was contacted"
+                ),
+            ));
+        }
+    }
     let listed: BTreeMap<AccountId, OrgAccount> = registry
         .present()
         .filter(|(_, e)| {
@@ -156,7 +177,7 @@ pub fn select_from_registry(
         }
     }
     sel.counts.selected = sel.accounts.len() as u64;
-    sel
+    Ok(sel)
 }
 
 /// The selection so far (counts, skipped named accounts) and the accounts whose opt-in
