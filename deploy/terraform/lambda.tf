@@ -26,7 +26,7 @@ resource "aws_lambda_function" "this" {
   runtime          = "provided.al2023"
   handler          = "bootstrap"
   architectures    = [var.lambda_architecture]
-  memory_size      = var.lambda_memory_size
+  memory_size      = each.key == "summarize-run" ? var.summarize_run_memory_size : var.lambda_memory_size
   timeout          = each.value.timeout
   filename         = "${var.lambda_zip_dir}/${each.key}/bootstrap.zip"
   source_code_hash = filebase64sha256("${var.lambda_zip_dir}/${each.key}/bootstrap.zip")
