@@ -24,6 +24,22 @@ impl AwsResultStore {
     }
 }
 
+/// The whole body of an object S3 answered with; a body cut off mid-way is transient.
+async fn body_of(
+    object: aws_sdk_s3::operation::get_object::GetObjectOutput,
+    bucket: &str,
+    key: &str,
+) -> Result<Vec<u8>, PortError> {
+    let body = object.body.collect().await.map_err(|e| {
+        PortError::new(
+            ErrorKind::Transient,
+            None,
+            format!("reading s3://{bucket}/{key}: {e}"),
+        )
+    })?;
+    Ok(body.into_bytes().to_vec())
+}
+
 impl ResultStore for AwsResultStore {
     async fn get_object(&self, bucket: &str, key: &str) -> Result<Vec<u8>, PortError> {
         let object = self
@@ -34,14 +50,7 @@ impl ResultStore for AwsResultStore {
             .send()
             .await
             .map_err(|e| classify(&e))?;
-        let body = object.body.collect().await.map_err(|e| {
-            PortError::new(
-                ErrorKind::Transient,
-                None,
-                format!("reading s3://{bucket}/{key}: {e}"),
-            )
-        })?;
-        Ok(body.into_bytes().to_vec())
+        body_of(object, bucket, key).await
     }
 
     async fn put_object(&self, bucket: &str, key: &str, body: Vec<u8>) -> Result<(), PortError> {
@@ -83,15 +92,8 @@ impl ResultStore for AwsResultStore {
                 format!("s3://{bucket}/{key} was returned without an ETag"),
             ));
         }
-        let body = object.body.collect().await.map_err(|e| {
-            PortError::new(
-                ErrorKind::Transient,
-                None,
-                format!("reading s3://{bucket}/{key}: {e}"),
-            )
-        })?;
         Ok(Some(Versioned {
-            body: body.into_bytes().to_vec(),
+            body: body_of(object, bucket, key).await?,
             etag,
         }))
     }

@@ -68,6 +68,18 @@ impl FakeObjects {
         }
     }
 
+    /// The refusal set by [`FakeObjects::refuse_writes`], if any.
+    fn check_write(&self, bucket: &str, key: &str) -> Result<(), PortError> {
+        match *self.refused.lock().unwrap() {
+            Some(kind) => Err(PortError::new(
+                kind,
+                Some("SlowDown"),
+                format!("s3://{bucket}/{key}: the write was refused"),
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// How many reads were answered (found or not).
     pub fn reads(&self) -> usize {
         self.reads.load(Ordering::SeqCst)
@@ -86,13 +98,7 @@ impl ResultStore for FakeObjects {
     }
 
     async fn put_object(&self, bucket: &str, key: &str, body: Vec<u8>) -> Result<(), PortError> {
-        if let Some(kind) = *self.refused.lock().unwrap() {
-            return Err(PortError::new(
-                kind,
-                Some("SlowDown"),
-                format!("s3://{bucket}/{key}: the write was refused"),
-            ));
-        }
+        self.check_write(bucket, key)?;
         self.objects
             .lock()
             .unwrap()
@@ -120,13 +126,7 @@ impl ResultStore for FakeObjects {
         body: Vec<u8>,
         expected: &Precondition,
     ) -> Result<bool, PortError> {
-        if let Some(kind) = *self.refused.lock().unwrap() {
-            return Err(PortError::new(
-                kind,
-                Some("SlowDown"),
-                format!("s3://{bucket}/{key}: the write was refused"),
-            ));
-        }
+        self.check_write(bucket, key)?;
         let mut objects = self.objects.lock().unwrap();
         let slot = (bucket.to_owned(), key.to_owned());
         let current = objects.get(&slot).map(|b| Self::etag(b));

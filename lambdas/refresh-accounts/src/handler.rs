@@ -129,8 +129,7 @@ pub async fn handle(
         }
     };
     let bucket = registry.bucket.as_str();
-    let (base, _, _) = read(store, bucket).await?;
-    let mut mine = base;
+    let (mut mine, mut expected, mut denied) = read(store, bucket).await?;
     let report = match &trigger {
         Trigger::Organizations { work, .. } => {
             apply_event(
@@ -160,8 +159,15 @@ pub async fn handle(
         }
     };
     for write_conflicts in 0..WRITE_ATTEMPTS as u64 {
-        let (current, expected, denied) = read(store, bucket).await?;
-        let merged = current.merge(mine.clone(), clock);
+        // The first write is conditional on the version the work started from (no second
+        // read when nobody else wrote meanwhile); after a lost race, read and merge again.
+        let merged = if write_conflicts == 0 {
+            mine.clone().merge(Registry::default(), clock)
+        } else {
+            let (current, now_expected, now_denied) = read(store, bucket).await?;
+            (expected, denied) = (now_expected, now_denied);
+            current.merge(mine.clone(), clock)
+        };
         let written = store
             .put_object_if(bucket, REGISTRY_KEY, merged.to_json(), &expected)
             .await
@@ -187,7 +193,7 @@ pub async fn handle(
             );
             return Ok(response);
         }
-        if let Some(denied) = denied {
+        if let Some(denied) = denied.take() {
             // The object exists (the write that expected none lost), yet reading it is
             // denied: a real denial, not the 403 S3 gives for a missing object.
             return Err(target_error("reading the account registry", &denied).into());
